@@ -1,0 +1,45 @@
+# Two commands matter: `make demo` and `make test`. Everything else is a helper of those two.
+SHELL := /bin/bash
+PY := .venv/bin/python
+SECONDS_ ?= 20
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test bootstrap lint fmt typecheck test-py test-ts bench sim feed clean
+
+## demo: the arbitrage bot in paper mode against both simulators (Ctrl-C to stop)
+demo: bootstrap
+	@$(PY) -m paradex_ws_service --env sim --markets BTC-USD-PERP,ETH-USD-PERP --channels bbo,trades
+
+## test: install what is missing, lint, type-check, run every Python and TypeScript test
+test: bootstrap lint typecheck test-py test-ts
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+lint: bootstrap
+	$(PY) -m ruff check paradex_ws_service tests bench
+	$(PY) -m ruff format --check paradex_ws_service tests bench
+
+fmt: bootstrap
+	$(PY) -m ruff format paradex_ws_service tests bench
+	$(PY) -m ruff check --fix paradex_ws_service tests bench
+
+typecheck: bootstrap
+	npx tsc --noEmit -p tsconfig.json
+
+# pytest exits 5 when it collects nothing: that fails the target, as it must.
+test-py: bootstrap
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) tests
+
+test-ts: bootstrap
+	npm run --silent test:ts
+
+## bench: latency percentiles, events/s and memory (writes bench/results/*.json)
+bench: bootstrap
+	$(PY) bench/run.py
+
+sim: bootstrap
+	$(PY) -m paradex_ws_service.sim --port 8787 --seed 1
+
+clean:
+	rm -rf .venv node_modules .stamp-venv .stamp-npm .pytest_cache .ruff_cache
