@@ -1,0 +1,359 @@
+"""The one definition of what the sidecar writes on stdout and reads on stdin (protocol version 1).
+
+Every line on stdout is one JSON object with a ``type`` tag and a per-process ``seq`` (1, 2, 3…) that the
+single writer assigns, so a consumer can prove that nothing was lost. Decimal values are exact strings in
+canonical form (no exponent, no trailing zeros): JSON numbers would lose precision in JavaScript.
+
+The shapes here are checked against ``protocol_examples/*.jsonl``; the TypeScript bridge checks its zod
+schemas (``bridge-ts/src/schema.ts``) against the same files, so a field renamed on one side fails a test on
+the other. ``docs/PROTOCOL.md`` is the prose version. Change all three together, and bump
+``PROTOCOL_VERSION`` for any change that an older consumer would misread.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal, TypedDict, Union
+
+from typing_extensions import NotRequired
+
+PROTOCOL_VERSION = 1
+
+Side = Literal["BUY", "SELL"]
+PositionSide = Literal["LONG", "SHORT", "FLAT"]
+StatusState = Literal[
+    "connecting",
+    "connected",
+    "subscribed",
+    "reconnecting",
+    "disconnected",
+    "stale",
+    "live",
+    "gap",
+    "closed",
+]
+Level = list[str]  # [price, size], both canonical decimal strings
+
+
+# --------------------------------------------------------------------------------------------------
+# Decimal canonical form
+# --------------------------------------------------------------------------------------------------
+
+
+def canonical_decimal(value: str) -> str:
+    """Render a decimal string canonically: ``"65000.50000000"`` → ``"65000.5"``, ``"1E+2"`` → ``"100"``.
+
+    JSON and SBE frames render the same number differently (SBE always has 8 or 12 fractional digits), and
+    the protocol promises identical events for both, so every decimal passes through here. The common case
+    (plain digits) is a strip and one regex match because this runs on the hot path for every price; the
+    rest (exponents, leading zeros, "-0", ".5") goes through ``Decimal``. Raises ``ValueError`` on garbage.
+    """
+    if "." in value:
+        value = value.rstrip("0").rstrip(".")
+    if _PLAIN_DECIMAL.fullmatch(value):
+        return value
+    return _canonical_slow(value)
+
+
+_PLAIN_DECIMAL = re.compile(r"(?!-0\Z)-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?")
+
+
+def _canonical_slow(value: str) -> str:
+    try:
+        d = Decimal(value)
+    except InvalidOperation as exc:
+        raise ValueError(f"not a decimal: {value!r}") from exc
+    if not d.is_finite():
+        raise ValueError(f"not a finite decimal: {value!r}")
+    if d == 0:
+        return "0"
+    text = format(d.normalize(), "f")
+    return text
+
+
+def optional_decimal(value: Any) -> str | None:
+    """Canonical decimal, or ``None`` for the absent values venues send as ``""``/``null``."""
+    if value is None or value == "":
+        return None
+    return canonical_decimal(str(value))
+
+
+# --------------------------------------------------------------------------------------------------
+# Events (stdout). Field order here is the order on the wire: type and seq first.
+# --------------------------------------------------------------------------------------------------
+
+
+class Hello(TypedDict):
+    """First line of every run: what this process is and what it will stream."""
+
+    type: Literal["hello"]
+    seq: int
+    protocol: int
+    version: str
+    pid: int
+    env: str
+    markets: list[str]
+    channels: list[str]
+    sbe: bool
+
+
+class Status(TypedDict):
+    """A connection or data-flow state change; ``channel``/``market`` narrow it when they apply."""
+
+    type: Literal["status"]
+    seq: int
+    state: StatusState
+    ts: int  # wall clock, ms
+    channel: NotRequired[str]
+    market: NotRequired[str]
+    reason: NotRequired[str]
+    attempt: NotRequired[int]
+    delay_ms: NotRequired[int]
+
+
+class Bbo(TypedDict):
+    """Best bid and offer. ``source`` is ``"rest"`` only when served by a REST fallback."""
+
+    type: Literal["bbo"]
+    seq: int
+    market: str
+    bid: str | None
+    bid_size: str | None
+    ask: str | None
+    ask_size: str | None
+    exchange_ts: int  # ms
+    exchange_seq: int | None
+    recv_us: int  # wall clock when the frame arrived, µs
+    source: NotRequired[Literal["ws", "rest"]]
+
+
+class Trade(TypedDict):
+    """A public trade; ``side`` is the taker's side."""
+
+    type: Literal["trade"]
+    seq: int
+    market: str
+    trade_id: str
+    side: Side
+    price: str
+    size: str
+    trade_type: str
+    exchange_ts: int
+    recv_us: int
+
+
+class Book(TypedDict):
+    """Full top-N book after applying any deltas; levels best first."""
+
+    type: Literal["book"]
+    seq: int
+    market: str
+    bids: list[Level]
+    asks: list[Level]
+    exchange_seq: int | None
+    exchange_ts: int
+    recv_us: int
+
+
+class Summary(TypedDict):
+    """Market summary (Paradex ``markets_summary``)."""
+
+    type: Literal["summary"]
+    seq: int
+    market: str
+    mark_price: str | None
+    last_price: str | None
+    bid: str | None
+    ask: str | None
+    underlying_price: str | None
+    volume_24h: str | None
+    open_interest: str | None
+    funding_rate: str | None
+    price_change_rate_24h: str | None
+    exchange_ts: int
+    recv_us: int
+
+
+class Funding(TypedDict):
+    """Funding data (Paradex ``funding_data``); ``funding_rate`` is for the market's own period."""
+
+    type: Literal["funding"]
+    seq: int
+    market: str
+    funding_rate: str | None
+    funding_rate_8h: str | None
+    funding_index: str | None
+    funding_premium: str | None
+    funding_period_hours: float | None
+    exchange_ts: int
+    recv_us: int
+
+
+class Order(TypedDict):
+    """An order update of the authenticated account."""
+
+    type: Literal["order"]
+    seq: int
+    order_id: str
+    client_id: str | None
+    market: str
+    side: Side
+    order_type: str
+    status: str  # NEW | OPEN | CLOSED (| UNTRIGGERED)
+    price: str | None  # None for market orders
+    size: str
+    remaining_size: str
+    avg_fill_price: str | None
+    cancel_reason: str | None
+    exchange_ts: int
+
+
+class Fill(TypedDict):
+    """A fill of one of the account's orders."""
+
+    type: Literal["fill"]
+    seq: int
+    fill_id: str
+    order_id: str
+    client_id: str | None
+    market: str
+    side: Side
+    liquidity: Literal["MAKER", "TAKER"]
+    price: str
+    size: str
+    fee: str
+    fee_currency: str
+    exchange_ts: int
+
+
+class Position(TypedDict):
+    """A position; ``size`` is signed (negative = short)."""
+
+    type: Literal["position"]
+    seq: int
+    market: str
+    side: PositionSide
+    size: str
+    average_entry_price: str | None
+    unrealized_pnl: str | None
+    liquidation_price: str | None
+    exchange_ts: int
+
+
+class Account(TypedDict):
+    """Account margin summary."""
+
+    type: Literal["account"]
+    seq: int
+    account_value: str
+    free_collateral: str
+    total_collateral: str
+    initial_margin_requirement: str
+    maintenance_margin_requirement: str
+    status: str
+    exchange_ts: int
+
+
+class Stats(TypedDict):
+    """Periodic self-report. Counts are since the previous ``stats`` line; lag is receive → write."""
+
+    type: Literal["stats"]
+    seq: int
+    interval_s: float
+    events: dict[str, int]
+    coalesced: int
+    reconnects: int
+    bad_frames: int
+    queue_depth: int
+    lag_p50_us: int | None
+    lag_p99_us: int | None
+
+
+class ErrorBody(TypedDict):
+    code: str
+    message: str
+
+
+class Error(TypedDict):
+    """Something went wrong that is not the answer to a command (bad frame, bad stdin line without id…)."""
+
+    type: Literal["error"]
+    seq: int
+    code: str
+    message: str
+    id: NotRequired[str | int | None]
+
+
+class Result(TypedDict):
+    """Exactly one per stdin command ``id``: ``ok`` with ``data``, or not ``ok`` with ``error``."""
+
+    type: Literal["result"]
+    seq: int
+    id: str | int | None
+    ok: bool
+    data: NotRequired[dict[str, Any]]
+    error: NotRequired[ErrorBody]
+
+
+Event = Union[
+    Hello, Status, Bbo, Trade, Book, Summary, Funding, Order, Fill, Position, Account, Stats, Error, Result
+]
+
+EVENT_TYPES: dict[str, type] = {
+    "hello": Hello,
+    "status": Status,
+    "bbo": Bbo,
+    "trade": Trade,
+    "book": Book,
+    "summary": Summary,
+    "funding": Funding,
+    "order": Order,
+    "fill": Fill,
+    "position": Position,
+    "account": Account,
+    "stats": Stats,
+    "error": Error,
+    "result": Result,
+}
+
+# Events a slow consumer may lose older copies of (latest per market wins); everything else is never dropped.
+COALESCIBLE: frozenset[str] = frozenset({"bbo", "book"})
+
+
+# --------------------------------------------------------------------------------------------------
+# Commands (stdin): {"id": ..., "op": ..., ...}
+# --------------------------------------------------------------------------------------------------
+
+COMMAND_OPS: frozenset[str] = frozenset(
+    {
+        "ping",
+        "subscribe",
+        "unsubscribe",
+        "stats",
+        "shutdown",
+        # trading (needs credentials, or the simulator's paper key)
+        "place",
+        "cancel",
+        "cancel_all",
+        "snapshot",
+        # toolkit
+        "balance",
+        "klines",
+        "set_leverage",
+    }
+)
+
+# Stable error codes: consumers switch on these, people read the message.
+ERR_BAD_JSON = "BAD_JSON"
+ERR_NOT_OBJECT = "NOT_AN_OBJECT"
+ERR_MISSING_ID = "MISSING_ID"
+ERR_MISSING_OP = "MISSING_OP"
+ERR_UNKNOWN_OP = "UNKNOWN_OP"
+ERR_BAD_PARAMS = "BAD_PARAMS"
+ERR_LINE_TOO_LONG = "LINE_TOO_LONG"
+ERR_INTERNAL = "INTERNAL"
+ERR_BAD_FRAME = "BAD_FRAME"
+ERR_NOT_CONNECTED = "NOT_CONNECTED"
+ERR_CREDENTIALS = "CREDENTIALS"
+ERR_TIMEOUT = "TIMEOUT"
