@@ -1,0 +1,130 @@
+"""`python -m paradex_ws_service.sim`: run the simulator standalone; one `sim_ready` JSON line on stdout.
+
+Exit codes: 0 on SIGTERM/SIGINT, 2 on bad arguments or a port that cannot be bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+import orjson
+
+from .server import SimConfig, SimServer
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m paradex_ws_service.sim",
+        description="Local Paradex simulator: WebSocket JSON-RPC (JSON/SBE), public REST, /_sim control API.",
+    )
+    p.add_argument("--port", type=int, default=0, help="TCP port (0 = pick a free one; default 0)")
+    p.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the market process (default 1)")
+    p.add_argument("--bbo-rate", type=float, default=4.0, help="bbo frames per second per market (default 4)")
+    p.add_argument(
+        "--trade-rate", type=float, default=1.0, help="public trades per second per market (default 1)"
+    )
+    p.add_argument(
+        "--markets", default=None, help="comma-separated subset of BTC-USD-PERP,ETH-USD-PERP,SOL-USD-PERP"
+    )
+    p.add_argument("--price-path", default=None, help='JSON lines {"t": s, "BTC": "65000.5", ...} to follow')
+    p.add_argument(
+        "--ping-interval", type=float, default=55.0, help="WebSocket ping interval, s (default 55)"
+    )
+    p.add_argument(
+        "--pong-timeout", type=float, default=5.0, help="drop a client silent this long after a ping"
+    )
+    p.add_argument("--record-sendtimes", action="store_true", help="bench mode: record every bbo send time")
+    p.add_argument(
+        "--sendtimes-file", default=None, help="write recorded send times here (JSON lines) on exit"
+    )
+    p.add_argument("--log-level", default="INFO", help="stderr log level (default INFO)")
+    return p
+
+
+async def _serve(config: SimConfig, sendtimes: list[tuple[str, int, int]]) -> int:
+    server = SimServer(config)
+    try:
+        await server.start()
+    except OSError as exc:
+        logging.getLogger("paradex_ws_service.sim").error(
+            "cannot listen on %s:%s: %s", config.host, config.port, exc
+        )
+        return 2
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    ready = {
+        "type": "sim_ready",
+        "ws_url": server.ws_url,
+        "rest_url": server.rest_url,
+        "control_url": server.control_url,
+        "pid": os.getpid(),
+        "seed": config.seed,
+    }
+    sys.stdout.buffer.write(orjson.dumps(ready) + b"\n")
+    sys.stdout.flush()
+    await stop.wait()
+    await server.stop()
+    sendtimes.extend(server.sendtimes)
+    return 0
+
+
+def _write_sendtimes(path: str, records: list[tuple[str, int, int]]) -> None:
+    lines = b"".join(orjson.dumps({"market": m, "seq_no": s, "sent_ns": t}) + b"\n" for m, s, t in records)
+    Path(path).write_bytes(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    kwargs = {}
+    if args.markets:
+        kwargs["markets"] = tuple(m.strip() for m in args.markets.split(",") if m.strip())
+    try:
+        config = SimConfig(
+            seed=args.seed,
+            host=args.host,
+            port=args.port,
+            bbo_rate=args.bbo_rate,
+            trade_rate=args.trade_rate,
+            price_path=args.price_path,
+            ping_interval=args.ping_interval,
+            pong_timeout=args.pong_timeout,
+            record_sendtimes=args.record_sendtimes or bool(args.sendtimes_file),
+            **kwargs,
+        )
+        if config.bbo_rate <= 0 or config.trade_rate < 0:
+            raise ValueError("--bbo-rate must be > 0 and --trade-rate >= 0")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        uvloop.install()
+    sendtimes: list[tuple[str, int, int]] = []
+    try:
+        code = asyncio.run(_serve(config, sendtimes))
+    except ValueError as exc:  # bad market list or price path found while building the server
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.sendtimes_file:
+        _write_sendtimes(args.sendtimes_file, sendtimes)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

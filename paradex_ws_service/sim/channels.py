@@ -1,0 +1,42 @@
+"""Channel names the simulator serves, parsed exactly as paradex-py builds them (reference §3)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PRIVATE_FIXED = frozenset(
+    {"positions", "account", "balance_events", "tradebusts", "transaction", "transfers"}
+)
+PRIVATE_PER_MARKET = frozenset({"orders", "fills", "funding_payments"})
+_BOOK = re.compile(r"^order_book\.(?P<market>[A-Z0-9-]+)\.(?P<feed>snapshot|deltas)@15@(?P<rate>50ms|100ms)$")
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    kind: str  # bbo, trades, order_book, markets_summary, funding_data, or a private channel's prefix
+    market: str | None  # None for ALL / account-wide channels
+    private: bool
+
+
+def parse_channel(name: str, markets: frozenset[str]) -> Channel | None:
+    """The channel a subscribe names, or None when the simulator has no such channel."""
+    if name in ("markets_summary", "markets_summary.ALL"):
+        return Channel(name, "markets_summary", None, False)
+    if name in PRIVATE_FIXED:
+        return Channel(name, name, None, True)
+    book = _BOOK.match(name)
+    if book:
+        market = book["market"]
+        return Channel(name, "order_book", market, False) if market in markets else None
+    prefix, dot, rest = name.partition(".")
+    if not dot:
+        return None
+    if prefix in ("bbo", "trades") and rest == "ALL":
+        return Channel(name, prefix, None, False)
+    if prefix in ("bbo", "trades", "markets_summary", "funding_data") and rest in markets:
+        return Channel(name, prefix, rest, False)
+    if prefix in PRIVATE_PER_MARKET and (rest == "ALL" or rest in markets):
+        return Channel(name, prefix, None if rest == "ALL" else rest, True)
+    return None

@@ -1,0 +1,225 @@
+"""Public market-data payloads of the simulator and their two wire forms: JSON (reference §3) and SBE.
+
+Each event holds exact e8 integers; `json()` renders the JSON-RPC `data` object with canonical decimal
+strings, `sbe(version)` the binary frame for the same values, so the twins agree by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import sbe
+from .markets import e8_str
+
+
+@dataclass(slots=True)
+class BboEvent:
+    market: str
+    seq_no: int
+    ts_us: int
+    bid: int
+    bid_size: int
+    ask: int
+    ask_size: int
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "market": self.market,
+            "seq_no": self.seq_no,
+            "bid": e8_str(self.bid),
+            "bid_size": e8_str(self.bid_size),
+            "ask": e8_str(self.ask),
+            "ask_size": e8_str(self.ask_size),
+            "last_updated_at": self.ts_us // 1000,
+        }
+
+    def sbe(self, version: int) -> bytes:
+        return sbe.encode_bbo(
+            self.market, self.seq_no, self.ts_us, self.bid, self.bid_size, self.ask, self.ask_size, version
+        )
+
+
+@dataclass(slots=True)
+class TradeEvent:
+    market: str
+    seq_no: int
+    ts_us: int
+    trade_id: str
+    side: str  # taker side
+    price: int
+    size: int
+    trade_type: str = "FILL"
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "id": self.trade_id,
+            "market": self.market,
+            "side": self.side,
+            "size": e8_str(self.size),
+            "price": e8_str(self.price),
+            "created_at": self.ts_us // 1000,
+            "trade_type": self.trade_type,
+        }
+
+    def sbe(self, version: int) -> bytes:
+        return sbe.encode_trade(
+            self.market,
+            self.seq_no,
+            self.ts_us,
+            self.trade_id,
+            self.side,
+            self.price,
+            self.size,
+            self.ts_us,
+            self.trade_type,
+            version,
+        )
+
+
+@dataclass(slots=True)
+class BookEvent:
+    """One order_book message. For a delta, a size of 0 deletes the level (SBE convention)."""
+
+    market: str
+    seq_no: int
+    ts_us: int
+    snapshot: bool
+    bids: list[tuple[int, int]]
+    asks: list[tuple[int, int]]
+    # Which changed levels are new (JSON "inserts") rather than resized ("updates"); deletes have size 0.
+    new_levels: frozenset[tuple[str, int]] = field(default_factory=frozenset)
+
+    def json(self) -> dict[str, Any]:
+        inserts: list[dict[str, str]] = []
+        updates: list[dict[str, str]] = []
+        deletes: list[dict[str, str]] = []
+        for side, levels in (("BUY", self.bids), ("SELL", self.asks)):
+            for price, size in levels:
+                entry = {"side": side, "price": e8_str(price), "size": e8_str(size)}
+                if self.snapshot or (side, price) in self.new_levels:
+                    inserts.append(entry)
+                elif size == 0:
+                    deletes.append(entry)
+                else:
+                    updates.append(entry)
+        return {
+            "seq_no": self.seq_no,
+            "market": self.market,
+            "last_updated_at": self.ts_us // 1000,
+            "update_type": "s" if self.snapshot else "d",
+            "inserts": inserts,
+            "updates": updates,
+            "deletes": deletes,
+        }
+
+    def sbe(self, version: int) -> bytes:
+        return sbe.encode_book(
+            self.market, self.seq_no, self.ts_us, self.snapshot, self.bids, self.asks, version
+        )
+
+
+@dataclass(slots=True)
+class SummaryEvent:
+    market: str
+    seq_no: int
+    ts_us: int
+    mark_price: int
+    underlying_price: int
+    last_traded_price: int
+    bid: int
+    bid_size: int
+    ask: int
+    ask_size: int
+    volume_24h: int
+    total_volume: int
+    open_interest: int
+    funding_rate: int  # e8
+    price_change_rate_24h: int  # e8
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "symbol": self.market,
+            "mark_price": e8_str(self.mark_price),
+            "last_traded_price": e8_str(self.last_traded_price),
+            "bid": e8_str(self.bid),
+            "bid_size": e8_str(self.bid_size),
+            "ask": e8_str(self.ask),
+            "ask_size": e8_str(self.ask_size),
+            "volume_24h": e8_str(self.volume_24h),
+            "total_volume": e8_str(self.total_volume),
+            "underlying_price": e8_str(self.underlying_price),
+            "open_interest": e8_str(self.open_interest),
+            "funding_rate": e8_str(self.funding_rate),
+            "price_change_rate_24h": e8_str(self.price_change_rate_24h),
+            "created_at": self.ts_us // 1000,
+        }
+
+    def sbe(self, version: int) -> bytes:
+        return sbe.encode_market_summary(
+            self.market,
+            self.seq_no,
+            self.ts_us,
+            {
+                "markPrice": self.mark_price,
+                "indexPrice": self.underlying_price,
+                "lastPrice": self.last_traded_price,
+                "volumeUsd24h": self.volume_24h,
+                "openInterest": self.open_interest,
+                "fundingRate": self.funding_rate,
+                "bid": self.bid,
+                "ask": self.ask,
+                "totalVolume": self.total_volume,
+                "priceChangeRate24h": self.price_change_rate_24h,
+                "bidSize": self.bid_size,
+                "askSize": self.ask_size,
+                # e8 → e12: the same value at the schema's high-precision exponent.
+                "fundingRatePrecise": self.funding_rate * 10_000,
+            },
+            version,
+        )
+
+
+@dataclass(slots=True)
+class FundingEvent:
+    market: str
+    seq_no: int
+    ts_us: int
+    funding_index: int
+    funding_premium: int
+    funding_rate: int
+    funding_rate_8h: int
+    funding_period_hours: int
+    impact_premium_rate: int
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "market": self.market,
+            "funding_index": e8_str(self.funding_index),
+            "funding_premium": e8_str(self.funding_premium),
+            "funding_rate": e8_str(self.funding_rate),
+            "funding_rate_8h": e8_str(self.funding_rate_8h),
+            "funding_period_hours": self.funding_period_hours,
+            "created_at": self.ts_us // 1000,
+            "impact_premium_rate": e8_str(self.impact_premium_rate),
+        }
+
+    def sbe(self, version: int) -> bytes:
+        return sbe.encode_funding_data(
+            self.market,
+            self.seq_no,
+            self.ts_us,
+            {
+                "fundingRate": self.funding_rate,
+                "fundingIndex": self.funding_index,
+                "createdAt": self.ts_us,
+                "fundingPremium": self.funding_premium,
+                "fundingRate8h": self.funding_rate_8h,
+                "fundingPeriodHours": self.funding_period_hours,
+                "impactPremiumRate": self.impact_premium_rate,
+            },
+            version,
+        )
+
+
+MarketEvent = BboEvent | TradeEvent | BookEvent | SummaryEvent | FundingEvent

@@ -1,0 +1,741 @@
+"""The Paradex simulator server: WebSocket JSON-RPC (JSON or SBE per connection), the public REST
+subset, the `/_sim` control API, and the seam the trading extension plugs into — all on one
+loopback aiohttp port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import ipaddress
+import logging
+import os
+import re
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from aiohttp import WSMsgType, web
+
+from . import sbe
+from .auth import PERMISSION_DENIED, AuthedAccount, JsonRpcError, default_verifier
+from .channels import Channel, parse_channel
+from .engine import EngineSettings, Simulation
+from .events import BboEvent, BookEvent, MarketEvent
+from .faults import Faults
+from .market import PricePath
+from .markets import MARKETS, e8_str
+
+log = logging.getLogger("paradex_ws_service.sim")
+
+RestHandler = Callable[[web.Request, dict[str, str]], Awaitable[web.StreamResponse]]
+WsMethodHandler = Callable[["Connection", Any], Awaitable[dict[str, Any]]]
+DisconnectHook = Callable[["Connection"], Awaitable[None] | None]
+
+DEFAULT_EXTENSIONS = ("paradex_ws_service.sim.trading",)
+
+
+@dataclass
+class SimConfig:
+    """Everything that shapes a simulator run. Same seed + same config → same payload values."""
+
+    seed: int = 1
+    host: str = "127.0.0.1"
+    port: int = 0
+    markets: tuple[str, ...] = tuple(MARKETS)
+    bbo_rate: float = 4.0  # bbo frames per second per market
+    trade_rate: float = 1.0  # average public trades per second per market
+    summary_interval: float = 1.0
+    funding_interval: float = 5.0
+    price_path: str | None = None  # JSON lines {"t": s, "BTC": "65000.5", ...}
+    ping_interval: float = 55.0  # protocol pings, like production
+    pong_timeout: float = 5.0
+    sbe_heartbeat_interval: float | None = 20.0  # SBE HeartbeatEvent on binary connections
+    max_queue: int = 2000  # Paradex drops a client that leaves this many messages unread
+    sent_history: int = 1000  # payloads kept per channel for GET /_sim/sent
+    record_sendtimes: bool = False  # bench mode: wall-clock send time of every bbo frame
+    chain_id: str = "PRIVATE_SN_POTC_SEPOLIA"
+    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS  # modules whose install(server) runs at start
+
+
+def _check_loopback(host: str) -> None:
+    """The simulator listens on loopback only: it is a test fixture of the product, never a service."""
+    if host == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise ValueError(f"the simulator binds loopback addresses only, not {host!r}")
+
+
+class Connection:
+    """One WebSocket client: its encoding, account, subscriptions and a bounded send queue."""
+
+    def __init__(
+        self, server: SimServer, conn_id: int, ws: web.WebSocketResponse, request: web.Request
+    ) -> None:
+        self.server = server
+        self.id = conn_id
+        self.ws = ws
+        self.transport = request.transport
+        self.sbe_version: int | None = None
+        self.account: AuthedAccount | None = None
+        self.subscriptions: set[str] = set()
+        self.state: dict[str, Any] = {}  # free space for extensions (e.g. cancel-on-disconnect)
+        self.last_pong = time.monotonic()
+        self._queue: deque[tuple[bytes, bool, tuple[str, int] | None]] = deque()
+        self._wake = asyncio.Event()
+        self.closed = False
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.id} sbe={self.sbe_version} authed={self.account is not None}>"
+
+    def enqueue(self, frame: bytes, binary: bool = False, stamp: tuple[str, int] | None = None) -> None:
+        """Queue a pre-encoded frame; a client that falls `max_queue` behind is dropped like on Paradex."""
+        if self.closed:
+            return
+        if len(self._queue) >= self.server.config.max_queue:
+            log.warning("connection %d: %d frames unread, dropping it", self.id, len(self._queue))
+            self.abort()
+            return
+        self._queue.append((frame, binary, stamp))
+        if not self._wake.is_set():
+            self._wake.set()
+
+    def send_json(self, obj: dict[str, Any]) -> None:
+        self.enqueue(orjson.dumps(obj))
+
+    def abort(self) -> None:
+        """Drop the TCP connection without a close handshake (what a crash or network cut looks like)."""
+        self.closed = True
+        self._queue.clear()
+        self._wake.set()
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.abort()
+
+    async def run_sender(self) -> None:
+        send = self.ws.send_frame
+        record = self.server.sendtimes.append if self.server.config.record_sendtimes else None
+        queue = self._queue
+        try:
+            while not self.closed:
+                if not queue:
+                    self._wake.clear()
+                    await self._wake.wait()
+                    continue
+                frame, binary, stamp = queue.popleft()
+                if stamp is not None and record is not None:
+                    record((stamp[0], stamp[1], time.time_ns()))
+                await send(frame, WSMsgType.BINARY if binary else WSMsgType.TEXT)
+        except (ConnectionError, RuntimeError) as exc:
+            log.info("connection %d: send failed (%s)", self.id, exc)
+            self.abort()
+
+
+@dataclass
+class _Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: RestHandler
+
+
+def _compile_path(path_pattern: str) -> re.Pattern[str]:
+    """'/v1/orders/{order_id}' → a regex with named groups; segments never span '/'."""
+    regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path_pattern))
+    return re.compile(f"^{regex}$")
+
+
+@dataclass
+class _Subscribers:
+    by_channel: dict[str, set[Connection]] = field(default_factory=dict)
+
+    def add(self, name: str, conn: Connection) -> None:
+        self.by_channel.setdefault(name, set()).add(conn)
+
+    def remove(self, name: str, conn: Connection) -> None:
+        subs = self.by_channel.get(name)
+        if subs is not None:
+            subs.discard(conn)
+            if not subs:
+                del self.by_channel[name]
+
+
+def json_response(obj: Any, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(obj), status=status, content_type="application/json")
+
+
+def error_response(status: int, code: str, message: str) -> web.Response:
+    """Paradex's REST error body: `{"error": CODE, "message": ...}`."""
+    return json_response({"error": code, "message": message, "data": None}, status)
+
+
+class SimServer:
+    """The simulator. `await start()`, read `ws_url` / `rest_url` / `control_url`, `await stop()`."""
+
+    def __init__(self, config: SimConfig | None = None) -> None:
+        self.config = config or SimConfig()
+        _check_loopback(self.config.host)
+        path = PricePath.load(self.config.price_path) if self.config.price_path else None
+        self.sim = Simulation(
+            EngineSettings(
+                seed=self.config.seed,
+                markets=tuple(self.config.markets),
+                bbo_rate=self.config.bbo_rate,
+                trade_rate=self.config.trade_rate,
+                summary_interval=self.config.summary_interval,
+                funding_interval=self.config.funding_interval,
+                price_path=path,
+            ),
+            self._fanout,
+        )
+        self.market_names = frozenset(self.sim.markets)
+        self.faults = Faults(self)
+        self.auth_verifier: Callable[[str], AuthedAccount] = default_verifier
+        self.connections: dict[int, Connection] = {}
+        self.sendtimes: list[tuple[str, int, int]] = []
+        self._subs = _Subscribers()
+        self._sent: dict[str, deque[Any]] = {}
+        self._routes: list[_Route] = []
+        self._ws_methods: dict[str, WsMethodHandler] = {}
+        self._private_patterns: list[re.Pattern[str]] = []
+        self._disconnect_hooks: list[DisconnectHook] = []
+        self._next_conn_id = 1
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.port = self.config.port
+        self.started_at = 0.0
+        self.down_until: float | None = None
+        self._app = self._build_app()
+        from . import control, rest  # local: both modules import this one for types
+
+        rest.install(self)
+        self._control_routes = control.routes(self)
+        self._extensions_installed = False
+
+    # ── public URLs ───────────────────────────────────────────────────
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.config.host}]" if ":" in self.config.host else self.config.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return self.base_url.replace("http://", "ws://") + "/ws/v1"
+
+    @property
+    def rest_url(self) -> str:
+        return self.base_url + "/v1"
+
+    @property
+    def control_url(self) -> str:
+        return self.base_url + "/_sim"
+
+    # ── lifecycle ─────────────────────────────────────────────────────
+    async def start(self) -> None:
+        if not self._extensions_installed:
+            self._install_extensions()
+        self._runner = web.AppRunner(self._app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        await self.start_listening()
+        self.started_at = time.time()
+        self.sim.start()
+        self._spawn(self._keepalive_loop(), "paradex-sim-keepalive")
+        if self.config.sbe_heartbeat_interval:
+            self._spawn(self._heartbeat_loop(self.config.sbe_heartbeat_interval), "paradex-sim-heartbeat")
+        log.info("paradex sim listening on %s (seed %d)", self.base_url, self.config.seed)
+
+    async def stop(self) -> None:
+        await self.sim.stop()
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for conn in list(self.connections.values()):
+            conn.abort()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+            self._site = None
+
+    async def __aenter__(self) -> SimServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start_listening(self) -> None:
+        assert self._runner is not None
+        self._site = web.TCPSite(self._runner, self.config.host, self.port, reuse_address=True)
+        await self._site.start()
+        if self.port == 0:
+            # aiohttp exposes no public accessor for the bound socket of a TCPSite.
+            sockets = getattr(self._site._server, "sockets", None) or []
+            if not sockets:
+                raise OSError("the simulator's listening socket is not bound")
+            self.port = sockets[0].getsockname()[1]
+
+    async def stop_listening(self) -> None:
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+
+    def _spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _install_extensions(self) -> None:
+        self._extensions_installed = True
+        for module_name in self.config.extensions:
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name == module_name:
+                    continue  # the extension is optional: not written yet, or not shipped
+                raise
+            module.install(self)
+            log.info("sim extension installed: %s", module_name)
+
+    # ── extension seam ────────────────────────────────────────────────
+    def register_rest(self, method: str, path_pattern: str, handler: RestHandler) -> None:
+        """Serve `method path_pattern` ('/v1/orders/{order_id}'); later registrations win."""
+        self._routes.insert(0, _Route(method.upper(), _compile_path(path_pattern), handler))
+
+    def register_ws_method(self, name: str, handler: WsMethodHandler) -> None:
+        """`handler(conn, params)` returns the result object or raises JsonRpcError."""
+        self._ws_methods[name] = handler
+
+    def register_private_channel(self, regex: str) -> None:
+        """Accept subscriptions to extra private channel names (full-match regex); auth required."""
+        self._private_patterns.append(re.compile(regex))
+
+    def on_disconnect(self, hook: DisconnectHook) -> None:
+        """Called with the Connection after it closed (e.g. cancel-on-disconnect)."""
+        self._disconnect_hooks.append(hook)
+
+    def publish(self, channel: str, payload: dict[str, Any], account: str | None = None) -> int:
+        """Push a JSON notification to connections subscribed to exactly `channel`.
+
+        With `account`, only connections authenticated as that address receive it (private channels).
+        Returns how many connections it was queued for.
+        """
+        subs = self._subs.by_channel.get(channel)
+        if not subs or self.faults.is_silenced(channel):
+            return 0
+        frame = orjson.dumps(
+            {"jsonrpc": "2.0", "method": "subscription", "params": {"channel": channel, "data": payload}}
+        )
+        sent = 0
+        for conn in list(subs):
+            if account is not None and (conn.account is None or not conn.account.same_as(account)):
+                continue
+            conn.enqueue(frame)
+            sent += 1
+        if sent:
+            self._remember(channel, payload)
+        return sent
+
+    def market(self, symbol: str) -> Any:
+        """The MarketProcess of `symbol`: `levels(side, depth)`, `best_prices()`, `mid_e8()`, `consume()`."""
+        return self.sim.market(symbol)
+
+    def emit_trade(self, symbol: str, taker_side: str, price_e8: int, size_e8: int) -> None:
+        """Print a public trade (e.g. a simulated user's fill) on trades channels and in the history."""
+        proc = self.sim.market(symbol)
+        proc.seq_no += 1
+        event = proc.record_trade(taker_side, price_e8, size_e8, time.time_ns() // 1000)
+        self._fanout(event, (f"trades.{symbol}", "trades.ALL"))
+        self._fanout(proc.bbo(event.ts_us), (f"bbo.{symbol}", "bbo.ALL"))
+
+    # ── fan-out ───────────────────────────────────────────────────────
+    def _remember(self, channel: str, payload: Any) -> None:
+        history = self._sent.get(channel)
+        if history is None:
+            history = self._sent[channel] = deque(maxlen=self.config.sent_history)
+        history.append(payload)
+
+    def sent(self, channel: str, n: int) -> list[Any]:
+        history = self._sent.get(channel)
+        return list(history)[-n:] if history and n > 0 else []
+
+    def _fanout(self, event: MarketEvent, channels: tuple[str, ...]) -> None:
+        """Encode once per wire form, queue for every subscriber of each channel name."""
+        payload: dict[str, Any] | None = None
+        sbe_frames: dict[int, bytes] = {}
+        stamp = (event.market, event.seq_no) if isinstance(event, BboEvent) else None
+        faults = self.faults
+        for name in channels:
+            subs = self._subs.by_channel.get(name)
+            if not subs or faults.is_silenced(name):
+                continue
+            if payload is None:
+                payload = event.json()
+            self._remember(name, payload)
+            json_frame: bytes | None = None
+            for conn in subs:
+                version = conn.sbe_version
+                if version is not None:
+                    frame = sbe_frames.get(version)
+                    if frame is None:
+                        frame = sbe_frames[version] = event.sbe(version)
+                    conn.enqueue(frame, True, stamp)
+                else:
+                    if json_frame is None:
+                        json_frame = orjson.dumps(
+                            {
+                                "jsonrpc": "2.0",
+                                "method": "subscription",
+                                "params": {"channel": name, "data": payload},
+                            }
+                        )
+                    conn.enqueue(json_frame, False, stamp)
+
+    def send_event(self, conn: Connection, channel: str, event: MarketEvent) -> None:
+        """One market event to one connection in its encoding (a deltas feed's opening snapshot)."""
+        if conn.sbe_version is not None:
+            conn.enqueue(event.sbe(conn.sbe_version), True)
+        else:
+            conn.send_json(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "subscription",
+                    "params": {"channel": channel, "data": event.json()},
+                }
+            )
+        self._remember(channel, event.json())
+
+    # ── aiohttp app ───────────────────────────────────────────────────
+    def _build_app(self) -> web.Application:
+        app = web.Application(middlewares=[self._errors_middleware], client_max_size=1024**2)
+        app.router.add_route("*", "/_sim/{action}", self._control)
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        return app
+
+    @web.middleware
+    async def _errors_middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except Exception:
+            log.exception("%s %s failed", request.method, request.path)
+            return error_response(500, "INTERNAL_ERROR", "internal error in the simulator")
+
+    async def _control(self, request: web.Request) -> web.StreamResponse:
+        action = request.match_info["action"]
+        handler = self._control_routes.get((request.method, action))
+        if handler is None:
+            known = sorted(f"{m} /_sim/{a}" for m, a in self._control_routes)
+            return json_response(
+                {"ok": False, "error": f"unknown control {request.method} /_sim/{action}", "known": known},
+                404,
+            )
+        body: dict[str, Any] = {}
+        if request.method == "POST" and request.can_read_body:
+            raw = await request.read()
+            if raw.strip():
+                try:
+                    parsed = orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    return json_response({"ok": False, "error": "body is not JSON"}, 400)
+                if not isinstance(parsed, dict):
+                    return json_response({"ok": False, "error": "body must be a JSON object"}, 400)
+                body = parsed
+        try:
+            result = await handler(request, body)
+        except (ValueError, KeyError, TypeError) as exc:
+            return json_response({"ok": False, "error": str(exc).strip("'\"")}, 400)
+        return json_response({"ok": True, **result})
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return await self._ws_handler(request)
+        if self.down_until is not None:
+            return web.Response(status=503, headers={"Connection": "close"}, text="simulated downtime")
+        path = request.path
+        allowed: list[str] = []
+        for route in self._routes:
+            match = route.pattern.match(path)
+            if match is None:
+                continue
+            if route.method != request.method and not (route.method == "GET" and request.method == "HEAD"):
+                allowed.append(route.method)
+                continue
+            return await route.handler(request, match.groupdict())
+        if allowed:
+            return error_response(405, "METHOD_NOT_ALLOWED", f"{request.method} not allowed on {path}")
+        return error_response(404, "NOT_FOUND", f"no such endpoint: {request.method} {path}")
+
+    # ── WebSocket ─────────────────────────────────────────────────────
+    def _negotiate_sbe(self, request: web.Request) -> int | None:
+        query = request.query
+        if "sbeSchemaId" not in query and "sbeSchemaVersion" not in query:
+            return None
+        schema_id, version = query.get("sbeSchemaId"), query.get("sbeSchemaVersion")
+        if schema_id != str(sbe.SCHEMA_ID) or version not in {str(v) for v in sbe.SUPPORTED_VERSIONS}:
+            raise web.HTTPBadRequest(text=f"unsupported SBE schema {schema_id}:{version}")
+        return int(version)
+
+    async def _ws_handler(self, request: web.Request) -> web.StreamResponse:
+        if self.down_until is not None:
+            raise web.HTTPServiceUnavailable(text="simulated downtime")
+        sbe_version = self._negotiate_sbe(request)
+        ws = web.WebSocketResponse(autoping=False, compress=False, max_msg_size=1024**2)
+        await ws.prepare(request)
+        conn = Connection(self, self._next_conn_id, ws, request)
+        self._next_conn_id += 1
+        conn.sbe_version = sbe_version
+        self.connections[conn.id] = conn
+        header = request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer "):
+            with contextlib.suppress(JsonRpcError):
+                conn.account = self.auth_verifier(header[7:].strip())
+        sender = asyncio.create_task(conn.run_sender(), name=f"paradex-sim-send-{conn.id}")
+        log.info("ws connection %d opened (sbe=%s)", conn.id, sbe_version)
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    await self._on_text(conn, msg.data)
+                elif msg.type == WSMsgType.PING:
+                    await ws.pong(msg.data)
+                elif msg.type == WSMsgType.PONG:
+                    conn.last_pong = time.monotonic()
+                elif msg.type == WSMsgType.BINARY:
+                    self._reply_error(
+                        conn, None, JsonRpcError(-32700, "parse error", "binary frames are not requests")
+                    )
+                elif msg.type == WSMsgType.ERROR:
+                    break
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            conn.closed = True
+            conn._wake.set()
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
+            self._drop_connection(conn)
+            await self._run_disconnect_hooks(conn)
+            log.info("ws connection %d closed", conn.id)
+        return ws
+
+    def _drop_connection(self, conn: Connection) -> None:
+        self.connections.pop(conn.id, None)
+        for name in list(conn.subscriptions):
+            self._subs.remove(name, conn)
+        conn.subscriptions.clear()
+
+    async def _run_disconnect_hooks(self, conn: Connection) -> None:
+        for hook in self._disconnect_hooks:
+            try:
+                result = hook(conn)
+                if asyncio.iscoroutine(result):
+                    await result
+            except Exception:
+                log.exception("disconnect hook failed")
+
+    @staticmethod
+    def _us_now() -> int:
+        return time.time_ns() // 1000
+
+    def _reply(self, conn: Connection, req_id: Any, result: dict[str, Any], us_in: int) -> None:
+        us_out = self._us_now()
+        conn.send_json(
+            {
+                "jsonrpc": "2.0",
+                "result": result,
+                "usIn": us_in,
+                "usOut": us_out,
+                "usDiff": us_out - us_in,
+                "id": req_id,
+            }
+        )
+
+    def _reply_error(
+        self, conn: Connection, req_id: Any, err: JsonRpcError, us_in: int | None = None
+    ) -> None:
+        us_out = self._us_now()
+        us_in = us_out if us_in is None else us_in
+        conn.send_json(
+            {
+                "jsonrpc": "2.0",
+                "error": err.to_dict(),
+                "usIn": us_in,
+                "usOut": us_out,
+                "usDiff": us_out - us_in,
+                "id": req_id,
+            }
+        )
+
+    async def _on_text(self, conn: Connection, text: str) -> None:
+        us_in = self._us_now()
+        try:
+            msg = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            self._reply_error(conn, None, JsonRpcError(-32700, "parse error"), us_in)
+            return
+        if not isinstance(msg, dict):
+            self._reply_error(
+                conn, None, JsonRpcError(-32600, "invalid request", "request must be an object"), us_in
+            )
+            return
+        req_id = msg.get("id")
+        method = msg.get("method")
+        if msg.get("jsonrpc") != "2.0" or not isinstance(method, str):
+            self._reply_error(conn, req_id, JsonRpcError(-32600, "invalid request"), us_in)
+            return
+        params = msg.get("params", {})
+        try:
+            result = await self._call(conn, method, params)
+        except JsonRpcError as err:
+            self._reply_error(conn, req_id, err, us_in)
+            return
+        except Exception:
+            log.exception("ws method %s failed", method)
+            self._reply_error(conn, req_id, JsonRpcError(-32603, "internal error"), us_in)
+            return
+        self._reply(conn, req_id, result, us_in)
+        after = conn.state.pop("_after_reply", None)
+        if after is not None:
+            after()
+
+    async def _call(self, conn: Connection, method: str, params: Any) -> dict[str, Any]:
+        if method == "auth":
+            return self._auth(conn, params)
+        if method == "subscribe":
+            return self._subscribe(conn, params)
+        if method == "unsubscribe":
+            return self._unsubscribe(conn, params)
+        handler = self._ws_methods.get(method)
+        if handler is None:
+            raise JsonRpcError(-32601, "method does not exist", method)
+        result = await handler(conn, params)
+        if not isinstance(result, dict):
+            # A non-object result on a frame with an id crashes the SDK's reader (reference §0.8).
+            raise JsonRpcError(-32603, "internal error", f"{method} returned a non-object result")
+        return result
+
+    def _auth(self, conn: Connection, params: Any) -> dict[str, Any]:
+        bearer = params.get("bearer") if isinstance(params, dict) else None
+        if not isinstance(bearer, str) or not bearer:
+            raise JsonRpcError(-32602, "invalid params", "bearer is required")
+        if self.faults.take_auth_failure():
+            raise JsonRpcError(40111, "invalid bearer token")
+        conn.account = self.auth_verifier(bearer)
+        return {"node_id": f"sim-{os.getpid():x}-{conn.id}"}
+
+    def _channel(self, params: Any) -> str:
+        if not isinstance(params, dict) or not isinstance(params.get("channel"), str):
+            raise JsonRpcError(-32602, "invalid params", "channel is required")
+        return params["channel"]
+
+    def _classify(self, name: str) -> Channel | None:
+        channel = parse_channel(name, self.market_names)
+        if channel is None and any(p.fullmatch(name) for p in self._private_patterns):
+            channel = Channel(name, name.split(".")[0], None, True)
+        return channel
+
+    def _subscribe(self, conn: Connection, params: Any) -> dict[str, Any]:
+        name = self._channel(params)
+        channel = self._classify(name)
+        if channel is None:
+            raise JsonRpcError(-32600, "invalid subscribe request", "invalid channel")
+        if channel.private and conn.account is None:
+            raise JsonRpcError(PERMISSION_DENIED, "permission denied", "authentication required")
+        if name in conn.subscriptions:
+            raise JsonRpcError(-32600, "invalid subscribe request", "already subscribed")
+        conn.subscriptions.add(name)
+        self._subs.add(name, conn)
+        feed = self.sim.feeds.get(name)
+        if feed is not None and feed.deltas:
+            # A deltas subscriber first gets the book as of the feed's current seq_no, after the ack.
+            conn.state["_after_reply"] = lambda: self.send_event(
+                conn, name, feed.snapshot_event(self._us_now())
+            )
+        return {"channel": name}
+
+    def _unsubscribe(self, conn: Connection, params: Any) -> dict[str, Any]:
+        name = self._channel(params)
+        if name not in conn.subscriptions:
+            raise JsonRpcError(-32600, "invalid unsubscribe request", "not subscribed")
+        conn.subscriptions.discard(name)
+        self._subs.remove(name, conn)
+        return {"channel": name}
+
+    # ── keep-alive ────────────────────────────────────────────────────
+    async def _keepalive_loop(self) -> None:
+        """Ping every `ping_interval`; a client silent for `pong_timeout` after a ping is dropped."""
+        interval, timeout = self.config.ping_interval, self.config.pong_timeout
+        while True:
+            await asyncio.sleep(interval)
+            pinged_at = time.monotonic()
+            conns = [c for c in self.connections.values() if not c.closed]
+            for conn in conns:
+                with contextlib.suppress(Exception):
+                    await conn.ws.ping()
+            await asyncio.sleep(timeout)
+            for conn in conns:
+                if not conn.closed and conn.last_pong < pinged_at:
+                    log.info(
+                        "connection %d did not answer a ping within %.1fs, dropping it", conn.id, timeout
+                    )
+                    conn.abort()
+
+    async def _heartbeat_loop(self, interval: float) -> None:
+        seq = 0
+        while True:
+            await asyncio.sleep(interval)
+            seq += 1
+            ts = self._us_now()
+            for conn in list(self.connections.values()):
+                if conn.sbe_version is not None:
+                    conn.enqueue(sbe.encode_heartbeat(seq, ts, conn.sbe_version), True)
+
+    # ── state ─────────────────────────────────────────────────────────
+    def state(self) -> dict[str, Any]:
+        markets = {}
+        for m, proc in self.sim.markets.items():
+            bid, ask = proc.best_prices()
+            markets[m] = {
+                "mid": e8_str(proc.mid_e8()),
+                "bid": e8_str(bid),
+                "ask": e8_str(ask),
+                "seq_no": proc.seq_no,
+                "steps": proc.steps,
+                "bbo_per_s": self.sim.rates[m],
+                "trades": len(proc.trades),
+            }
+        return {
+            "seed": self.config.seed,
+            "paused": self.sim.paused,
+            "down": self.down_until is not None,
+            "uptime_s": round(time.time() - self.started_at, 3),
+            "markets": markets,
+            "book_feeds": {name: feed.seq_no for name, feed in self.sim.feeds.items()},
+            "connections": [
+                {
+                    "id": c.id,
+                    "sbe_version": c.sbe_version,
+                    "authed": c.account is not None,
+                    "subscriptions": sorted(c.subscriptions),
+                }
+                for c in self.connections.values()
+            ],
+            "faults": self.faults.describe(),
+        }
+
+
+__all__ = ["BookEvent", "Connection", "SimConfig", "SimServer", "error_response", "json_response"]
