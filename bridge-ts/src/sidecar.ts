@@ -456,7 +456,8 @@ export class ParadexSidecar {
     if (gen.readyAt !== null && performance.now() - gen.readyAt >= this.#policy.stableAfterMs) this.#attempt = 0;
     this.#attempt += 1;
     if (this.#attempt > this.#policy.maxAttempts) {
-      this.#stopped(`gave up after ${this.#policy.maxAttempts} restarts: ${reason}`, new SidecarError("GAVE_UP", reason));
+      const why = `gave up after ${this.#policy.maxAttempts} restarts: ${reason}`;
+      this.#stopped(why, new SidecarError("GAVE_UP", why));
       return;
     }
     const delay = restartDelay(this.#attempt, this.#policy);
