@@ -1,0 +1,109 @@
+/**
+ * Fault-injection state of the simulator, driven by `POST /_sim/<action>`. Each fault is a counter or a
+ * deadline that the servers consult at the point where the fault applies; nothing here touches sockets.
+ */
+
+export class Faults {
+  paused = false;
+  #downUntil = 0;
+  readonly #silences = new Map<string, number>();
+  #rejectLeft = 0;
+  #rejectCode = "ORDER_REJECTED";
+  #partialLeft = 0;
+  #partialRatio = 0.5;
+  #noReplyLeft = 0;
+  #rateLimitLeft = 0;
+
+  down(seconds: number, now = Date.now()): void {
+    this.#downUntil = now + seconds * 1000;
+  }
+
+  isDown(now = Date.now()): boolean {
+    return now < this.#downUntil;
+  }
+
+  /** Silence a channel (exact name, a prefix such as "depth" or "depth.30000001", or "private") for a while. */
+  silence(channel: string, seconds: number, now = Date.now()): void {
+    this.#silences.set(channel, now + seconds * 1000);
+  }
+
+  isSilenced(channel: string, now = Date.now()): boolean {
+    for (const [prefix, until] of this.#silences) {
+      if (until <= now) {
+        this.#silences.delete(prefix);
+        continue;
+      }
+      if (channel === prefix || channel.startsWith(`${prefix}.`)) return true;
+    }
+    return false;
+  }
+
+  rejectNext(count: number, code: string): void {
+    this.#rejectLeft = count;
+    this.#rejectCode = code;
+  }
+
+  /** The error code for this createOrder if a rejection is pending. */
+  takeReject(): string | undefined {
+    if (this.#rejectLeft <= 0) return undefined;
+    this.#rejectLeft -= 1;
+    return this.#rejectCode;
+  }
+
+  partialNext(count: number, ratio: number): void {
+    this.#partialLeft = count;
+    this.#partialRatio = ratio;
+  }
+
+  /** The fill ratio for this IOC order if a partial fill is pending. */
+  takePartial(): number | undefined {
+    if (this.#partialLeft <= 0) return undefined;
+    this.#partialLeft -= 1;
+    return this.#partialRatio;
+  }
+
+  noReplyNext(count: number): void {
+    this.#noReplyLeft = count;
+  }
+
+  takeNoReply(): boolean {
+    if (this.#noReplyLeft <= 0) return false;
+    this.#noReplyLeft -= 1;
+    return true;
+  }
+
+  rateLimitNext(count: number): void {
+    this.#rateLimitLeft = count;
+  }
+
+  takeRateLimit(): boolean {
+    if (this.#rateLimitLeft <= 0) return false;
+    this.#rateLimitLeft -= 1;
+    return true;
+  }
+
+  state(now = Date.now()): Record<string, unknown> {
+    return {
+      paused: this.paused,
+      down: this.isDown(now),
+      silenced: [...this.#silences].filter(([, u]) => u > now).map(([c]) => c),
+      reject_next: this.#rejectLeft,
+      partial_next: this.#partialLeft,
+      no_reply_next: this.#noReplyLeft,
+      rate_limit_next: this.#rateLimitLeft,
+    };
+  }
+}
+
+/** Malformed frames, one of each kind a client must survive (cycled by the `malformed` control). */
+export const MALFORMED_FRAMES: readonly string[] = [
+  '{"type":"quote-event","channel":"depth.',
+  "not json at all",
+  "42",
+  '{"type":"mystery-frame","content":{}}',
+  '{"type":"quote-event","channel":"depth.30000001.15","content":{"dataType":"changed","data":[{"startVersion":"x","asks":"nope"}]}}',
+  '{"type":"quote-event","channel":"ticker.30000001","content":{"dataType":"changed","data":[{"contractId":"30000001","lastPrice":1e5}]}}',
+  '{"type":"quote-event","channel":"trades.30000001","content":{"dataType":"changed","data":[{"ticketId":"1","price":"abc"}]}}',
+  "[]",
+  '{"type":"ping"}',
+];
