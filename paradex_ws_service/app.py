@@ -1,0 +1,279 @@
+"""Wiring of the data path: paradex/feed → paradex/normalize → writer → transport → stdout, and back:
+stdin → transport → commands → handlers.
+
+Shutdown order (stdin EOF, ``shutdown``, SIGTERM/SIGINT, stdout gone), every step bounded so the process
+exits within 2 s: running commands are answered and cancelled → the supervisor unsubscribes and closes
+the socket → ``status closed`` → the writer flushes → the embedded simulator stops.
+
+Extension seam: if ``paradex_ws_service.trading`` exists, ``cli`` calls its ``add_arguments(parser)``
+and this module awaits its ``install(services: Services)`` before connecting. ``install`` may set
+``services.supervisor.auth``, register commands (``services.dispatcher.register``), normalizers
+(``services.feed.register_normalizer``) and on-connected hooks (``services.supervisor.add_on_connected``),
+and raise ``StartupError`` to stop with an ``error`` event and an exit code (3 for credentials).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import aiohttp
+import orjson
+
+from paradex_ws_service import __version__
+from paradex_ws_service import protocol as p
+from paradex_ws_service.commands import Context, Dispatcher
+from paradex_ws_service.config import Config
+from paradex_ws_service.paradex.feed import CapturingConnector, Feed, build_client
+from paradex_ws_service.stats import Stats
+from paradex_ws_service.supervisor import Supervisor, initial_specs
+from paradex_ws_service.transport import StdoutSink, start_stdin_reader
+from paradex_ws_service.writer import Writer
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_CREDENTIALS = 3
+METADATA_TIMEOUT_S = 5.0
+
+
+class StartupError(Exception):
+    """Refuse to start: reported as one ``error`` event, then ``status closed`` and ``exit_code``."""
+
+    def __init__(self, code: str, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.exit_code = exit_code
+
+
+@dataclass
+class Services:
+    """Everything an extension may use; built once per run."""
+
+    config: Config
+    emit: Callable[[dict[str, Any]], None]
+    stats: Stats
+    writer: Writer
+    feed: Feed
+    supervisor: Supervisor
+    dispatcher: Dispatcher
+    request_shutdown: Callable[[str], None]
+    ws_url: str | None
+    rest_url: str | None
+    markets_meta: dict[str, dict[str, Any]] = field(default_factory=dict)  # symbol → GET /markets entry
+
+
+def run(config: Config, extension: ModuleType | None = None) -> int:
+    """Run until shutdown; returns the process exit code."""
+    try:
+        import uvloop
+
+        return uvloop.run(_main(config, extension))
+    except ImportError:
+        return asyncio.run(_main(config, extension))
+
+
+async def _main(config: Config, extension: ModuleType | None) -> int:
+    loop = asyncio.get_running_loop()
+    stats = Stats()
+    sink = StdoutSink.claim()
+    await sink.start()
+    writer = Writer(sink, stats)
+    writer.start()
+    emit = writer.emit
+    emit(_hello(config))
+
+    shutdown = asyncio.Event()
+    reasons: list[str] = []
+
+    def request_shutdown(reason: str) -> None:
+        if not reasons:
+            reasons.append(reason)
+        shutdown.set()
+
+    sink.on_lost = lambda exc: request_shutdown("stdout closed")
+    for sig, name in ((signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT")):
+        loop.add_signal_handler(sig, request_shutdown, name)
+
+    sim = None
+    ws_url, rest_url = config.ws_url, config.default_rest_url()
+    exit_code = EXIT_OK
+    services: Services | None = None
+    try:
+        if config.embedded_sim:
+            sim, ws_url, rest_url = await _start_sim(config)
+        services = _build(config, emit, stats, writer, request_shutdown, ws_url, rest_url)
+        if extension is not None and hasattr(extension, "install"):
+            await extension.install(services)
+        _check_credentials(services)
+        for spec in initial_specs(list(config.channels), list(config.markets), config.book_feed):
+            services.supervisor.add_initial(spec)
+        services.supervisor.start()
+        background = [
+            loop.create_task(_stats_loop(services), name="stats"),
+            loop.create_task(_fetch_metadata(services), name="metadata"),
+        ]
+        services.dispatcher.on_eof = lambda: request_shutdown("stdin closed")
+        start_stdin_reader(loop, services.dispatcher.deliver)
+        await shutdown.wait()
+        for task in background:
+            task.cancel()
+    except StartupError as exc:
+        log.error("%s", exc.message)
+        emit({"type": "error", "seq": 0, "code": exc.code, "message": exc.message, "id": None})
+        reasons.append(exc.message)
+        exit_code = exc.exit_code
+    except Exception as exc:
+        log.exception("internal error")
+        emit(
+            {
+                "type": "error",
+                "seq": 0,
+                "code": p.ERR_INTERNAL,
+                "message": f"{type(exc).__name__}: {exc}",
+                "id": None,
+            }
+        )
+        reasons.append("internal error")
+        exit_code = EXIT_INTERNAL
+    finally:
+        await _shutdown(services, sim, writer, emit, reasons[0] if reasons else "shutdown")
+    return exit_code
+
+
+async def _shutdown(
+    services: Services | None, sim: Any, writer: Writer, emit: Callable[[dict[str, Any]], None], reason: str
+) -> None:
+    log.info("shutting down: %s", reason)
+    if services is not None:
+        await services.dispatcher.cancel_all(timeout=0.3)
+        await services.supervisor.close(timeout=0.8)
+    emit({"type": "status", "seq": 0, "state": "closed", "ts": _now_ms(), "reason": reason})
+    await writer.close(timeout=0.5)
+    if sim is not None:
+        with contextlib.suppress(Exception, asyncio.TimeoutError):
+            await asyncio.wait_for(sim.stop(), 0.5)
+
+
+def _build(
+    config: Config,
+    emit: Callable[[dict[str, Any]], None],
+    stats: Stats,
+    writer: Writer,
+    request_shutdown: Callable[[str], None],
+    ws_url: str | None,
+    rest_url: str | None,
+) -> Services:
+    connector = CapturingConnector()
+    client = build_client(config.env, ws_url, config.sbe, connector)
+    supervisor: Supervisor
+    feed = Feed(client, emit, _Listener(lambda: supervisor), config.book_feed, list(config.markets))
+    supervisor = Supervisor(
+        feed, connector, emit, stats, config.book_feed, config.stale_after, rng=random.Random()
+    )
+
+    def stats_now() -> dict[str, Any]:
+        snapshot: dict[str, Any] = dict(stats.snapshot(config.stats_interval, writer.depth, reset=False))
+        snapshot.pop("type")
+        snapshot.pop("seq")
+        snapshot["total_events"] = stats.total_events
+        snapshot["total_coalesced"] = stats.total_coalesced
+        return snapshot
+
+    dispatcher = Dispatcher(Context(emit, supervisor, stats_now, request_shutdown))
+    services = Services(
+        config, emit, stats, writer, feed, supervisor, dispatcher, request_shutdown, ws_url, rest_url
+    )
+    dispatcher.ctx.services = services
+    return services
+
+
+class _Listener:
+    """Forwards feed callbacks to the supervisor (built after the feed, which it wraps)."""
+
+    def __init__(self, get: Callable[[], Supervisor]) -> None:
+        self._get = get
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+
+def _check_credentials(services: Services) -> None:
+    private = [c for c in services.config.channels if c in ("orders", "fills", "positions", "account")]
+    if private and services.supervisor.auth is None:
+        raise StartupError(
+            p.ERR_CREDENTIALS,
+            f"channels {', '.join(private)} need credentials: set PARADEX_L1_ADDRESS and "
+            "PARADEX_L2_PRIVATE_KEY (or PARADEX_L1_PRIVATE_KEY) in the environment or .env.paradex",
+            EXIT_CREDENTIALS,
+        )
+
+
+def _hello(config: Config) -> dict[str, Any]:
+    return {
+        "type": "hello",
+        "seq": 0,
+        "protocol": p.PROTOCOL_VERSION,
+        "version": __version__,
+        "pid": os.getpid(),
+        "env": config.env,
+        "markets": list(config.markets),
+        "channels": list(config.channels),
+        "sbe": config.sbe,
+    }
+
+
+async def _start_sim(config: Config) -> tuple[Any, str, str]:
+    from paradex_ws_service.sim import SimConfig, SimServer
+
+    server = SimServer(SimConfig(seed=config.sim_seed, host="127.0.0.1", port=0))
+    await server.start()
+    log.info("embedded simulator on %s", server.ws_url)
+    return server, server.ws_url, server.rest_url
+
+
+async def _stats_loop(services: Services) -> None:
+    interval = services.config.stats_interval
+    while True:
+        await asyncio.sleep(interval)
+        services.emit(dict(services.stats.snapshot(interval, services.writer.depth, reset=True)))
+
+
+async def _fetch_metadata(services: Services) -> None:
+    """``GET /markets`` when a REST URL is known; failure is a warning: public data needs no REST."""
+    base = services.rest_url
+    if not base:
+        return
+    url = base.rstrip("/") + "/markets"
+    try:
+        timeout = aiohttp.ClientTimeout(total=METADATA_TIMEOUT_S)
+        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
+            response.raise_for_status()
+            body = orjson.loads(await response.read())
+        results = body["results"]
+        services.markets_meta.update({m["symbol"]: m for m in results})
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log.warning("market metadata unavailable (%s: %s); streaming without it", url, exc)
+        return
+    services.feed.set_markets(sorted(services.markets_meta))
+    unknown = [m for m in services.config.markets if m not in services.markets_meta]
+    if unknown:
+        log.warning("markets not listed by %s: %s", url, ", ".join(unknown))
+
+
+def _now_ms() -> int:
+    import time
+
+    return time.time_ns() // 1_000_000

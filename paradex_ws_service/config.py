@@ -1,0 +1,45 @@
+"""The frozen configuration of one run, built by ``cli.py`` from flags, environment and ``.env.paradex``.
+
+It holds no secret: credentials are read by the trading module straight from the environment, so a
+``repr(config)`` in a log can never leak a key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ENVS = ("prod", "testnet", "nightly", "sim")
+DEFAULT_MARKETS = ("BTC-USD-PERP",)
+DEFAULT_CHANNELS = ("bbo",)
+DEFAULT_STALE_AFTER_S = 10.0
+DEFAULT_STATS_INTERVAL_S = 5.0
+
+
+@dataclass(frozen=True)
+class Config:
+    env: str
+    markets: tuple[str, ...]
+    channels: tuple[str, ...]
+    ws_url: str | None  # None: paradex-py's default for env (or the embedded simulator's)
+    rest_url: str | None
+    sbe: bool
+    book_feed: str
+    stale_after: float
+    stats_interval: float
+    log_level: str
+    sim_seed: int = 1
+    # Parsed flags added by extensions (trading): name → value.
+    extras: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def embedded_sim(self) -> bool:
+        """``--env sim`` without an explicit URL: start the simulator in this process."""
+        return self.env == "sim" and self.ws_url is None
+
+    def default_rest_url(self) -> str | None:
+        if self.rest_url is not None:
+            return self.rest_url
+        if self.env in ("prod", "testnet", "nightly"):
+            return f"https://api.{self.env}.paradex.trade/v1"
+        return None

@@ -1,0 +1,385 @@
+"""paradex-py's WebSocket client, driven by the service's own receive loop, routing frames to normalizers.
+
+Connecting, authenticating, subscribing and order RPCs are paradex-py's (``ParadexWebsocketClient``:
+``connect()``, ``subscribe_by_name``, ``submit_order``…). Reading is ours: ``await client.ws.recv()``,
+text frames parsed with orjson, binary frames with ``paradex_py.api.sbe.decode_frame``, notifications
+routed by one dict lookup on the exact channel name. Frames with an ``id`` go to the SDK's own
+``_check_subscribed_channel`` first, so its request/response matching for order RPCs keeps working. The
+SDK's reader task is never started (``auto_start_reader=False``) and its reconnect is off
+(``disable_reconnect=True``): the supervisor owns reconnection. Why: docs/SIDECAR.md (the SDK reader
+costs ≈17 µs per frame in ``asyncio.wait_for`` alone and has the traps of reference §14).
+
+The receive path does only: stamp ``recv_us``, normalize, ``emit`` (a non-blocking enqueue).
+
+Extension seams (used by the trading module):
+- ``Feed.register_normalizer(kind, json_fn, sbe_fn)``: how payloads of a channel kind become events;
+  ``fn(payload, recv_us) -> event | None`` (None: nothing to emit, e.g. a duplicate ``seq_no``).
+- ``Feed.client``: the live ``ParadexWebsocketClient`` (order RPCs: ``submit_order``, ``cancel_order``…).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import orjson
+import websockets
+from paradex_py.api.sbe import SbeDecodeError, decode_frame
+from paradex_py.api.ws_client import ParadexWebsocketClient
+from websockets.exceptions import ConnectionClosed
+
+from paradex_ws_service.paradex import normalize as nz
+from paradex_ws_service.paradex.book import BookError, OrderBook
+from paradex_ws_service.paradex.channels import ChannelKind, ChannelSpec, sbe_aliases
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[dict[str, Any]], None]
+JsonNormalizer = Callable[[dict[str, Any], int], "dict[str, Any] | None"]
+SbeNormalizer = Callable[[Any, int], "dict[str, Any] | None"]
+
+
+@dataclass(frozen=True)
+class Normalizer:
+    """How one channel kind's payloads become events (JSON ``data`` dict or decoded SBE model)."""
+
+    json: JsonNormalizer
+    sbe: SbeNormalizer | None = None
+
+
+DEFAULT_NORMALIZERS: dict[ChannelKind, Normalizer] = {
+    ChannelKind.BBO: Normalizer(nz.bbo_json, nz.bbo_sbe),
+    ChannelKind.TRADES: Normalizer(nz.trade_json, nz.trade_sbe),
+    ChannelKind.SUMMARY: Normalizer(nz.summary_json, nz.summary_sbe),
+    ChannelKind.FUNDING: Normalizer(nz.funding_json, nz.funding_sbe),
+}
+
+
+class FeedListener(Protocol):
+    """What the feed reports upward (the supervisor implements it)."""
+
+    def on_subscribed(self, sub: Subscription) -> None: ...
+    def on_subscribe_failed(self, sub: Subscription | None, code: Any, message: str) -> None: ...
+    def on_live(self, sub: Subscription) -> None: ...
+    def on_book_error(self, sub: Subscription, error: BookError) -> None: ...
+    def on_bad_frame(self, where: str, error: Exception) -> None: ...
+    def on_auth_rejected(self, code: Any, message: str) -> None: ...
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One subscribed channel and its per-connection state."""
+
+    spec: ChannelSpec
+    handle_json: JsonNormalizer
+    handle_sbe: SbeNormalizer | None
+    book: OrderBook | None = None
+    acked: bool = False
+    stale: bool = False
+    last_rx: float = 0.0  # time.monotonic() of the last frame (or of the ack)
+    waiters: list[asyncio.Future[None]] = field(default_factory=list)
+
+
+class Feed:
+    """Subscriptions, routing table and the receive loop around one ``ParadexWebsocketClient``."""
+
+    def __init__(
+        self,
+        client: ParadexWebsocketClient,
+        emit: Emit,
+        listener: FeedListener,
+        book_feed: str,
+        markets: list[str],
+    ) -> None:
+        self.client = client
+        self._emit = emit
+        self._listener = listener
+        self._book_feed = book_feed
+        self._markets = list(markets)
+        self.normalizers: dict[ChannelKind, Normalizer] = dict(DEFAULT_NORMALIZERS)
+        self.subs: dict[tuple[str, str | None], Subscription] = {}
+        self._routes: dict[str, Subscription] = {}  # exact JSON channel name → subscription
+        self._sbe_routes: dict[str, Subscription] = {}  # bare SBE channel name → subscription
+        # Requests whose replies carry SDK-chosen ids we cannot know in advance; Paradex answers in
+        # order, so replies that are not order-RPC responses are matched first-in first-out.
+        self._outstanding: deque[tuple[str, Subscription | None]] = deque()
+        self.unrouted = 0
+
+    # ------------------------------------------------------------------------------ registry
+
+    def register_normalizer(
+        self, kind: ChannelKind, json_fn: JsonNormalizer, sbe_fn: SbeNormalizer | None = None
+    ) -> None:
+        """Register (or replace) how payloads of ``kind`` become events. See the module docstring."""
+        self.normalizers[kind] = Normalizer(json_fn, sbe_fn)
+        for sub in self.subs.values():
+            if sub.spec.kind is kind:
+                sub.handle_json, sub.handle_sbe = json_fn, sbe_fn
+
+    def add(self, spec: ChannelSpec) -> Subscription:
+        """Register a subscription (idempotent) and its routes; does not send anything."""
+        existing = self.subs.get(spec.key)
+        if existing is not None:
+            return existing
+        sub = self._make_subscription(spec)
+        self.subs[spec.key] = sub
+        self._rebuild_routes()
+        return sub
+
+    def remove(self, spec: ChannelSpec) -> Subscription | None:
+        sub = self.subs.pop(spec.key, None)
+        if sub is not None:
+            self._rebuild_routes()
+            for waiter in sub.waiters:
+                if not waiter.done():
+                    waiter.set_exception(ConnectionError("unsubscribed"))
+        return sub
+
+    def set_markets(self, markets: list[str]) -> None:
+        """Known markets changed (metadata arrived): SBE aliases of ``.ALL`` subscriptions follow."""
+        self._markets = sorted(set(self._markets) | set(markets))
+        self._rebuild_routes()
+
+    def _make_subscription(self, spec: ChannelSpec) -> Subscription:
+        if spec.kind is ChannelKind.BOOK:
+            sub = Subscription(spec, _unset, _unset, book=OrderBook(spec.market or ""))
+            sub.handle_json = self._book_handler(sub, nz.book_json)
+            sub.handle_sbe = self._book_handler(sub, nz.book_sbe)
+            return sub
+        normalizer = self.normalizers.get(spec.kind)
+        if normalizer is None:
+            raise ValueError(f"no normalizer for channel {spec.kind.value!r} (is trading enabled?)")
+        return Subscription(spec, normalizer.json, normalizer.sbe)
+
+    def _book_handler(self, sub: Subscription, parse: Callable[[Any, int], nz.BookUpdate]) -> JsonNormalizer:
+        check_seq = self._book_feed == "deltas"
+        book = sub.book
+        assert book is not None
+
+        def handle(payload: Any, recv_us: int) -> dict[str, Any] | None:
+            update = parse(payload, recv_us)
+            try:
+                changed = book.apply(update, check_seq)
+            except BookError as exc:
+                self._listener.on_book_error(sub, exc)
+                return None
+            return book.render() if changed else None
+
+        return handle
+
+    def _rebuild_routes(self) -> None:
+        routes: dict[str, Subscription] = {}
+        sbe_routes: dict[str, Subscription] = {}
+        for sub in self.subs.values():
+            routes[sub.spec.name] = sub
+            for name in sbe_aliases(sub.spec, self._markets):
+                sbe_routes[name] = sub
+        self._routes, self._sbe_routes = routes, sbe_routes
+
+    # ------------------------------------------------------------------------------ requests
+
+    async def send_subscribe(self, sub: Subscription) -> None:
+        sub.acked = False
+        self._outstanding.append(("subscribe", sub))
+        await self.client.subscribe_by_name(sub.spec.name)
+
+    async def send_unsubscribe(self, sub: Subscription) -> None:
+        self._outstanding.append(("unsubscribe", sub))
+        await self.client.unsubscribe_by_name(sub.spec.name)
+
+    def reset_connection_state(self, has_auth: bool) -> None:
+        """A new connection: nothing is acknowledged, every book needs a new snapshot."""
+        self._outstanding.clear()
+        if has_auth:
+            self._outstanding.append(("auth", None))  # connect() sent `auth` before anything else
+        for sub in self.subs.values():
+            sub.acked = False
+            sub.stale = False
+            if sub.book is not None:
+                sub.book.invalidate()
+
+    def fail_waiters(self, exc: Exception) -> None:
+        for sub in self.subs.values():
+            for waiter in sub.waiters:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            sub.waiters.clear()
+
+    # ------------------------------------------------------------------------------ receive loop
+
+    async def receive(self) -> str:
+        """Read the current connection until it closes; returns why it closed."""
+        ws = self.client.ws
+        if ws is None:
+            return "no connection"
+        recv = ws.recv
+        loads = orjson.loads
+        time_ns = time.time_ns
+        monotonic = time.monotonic
+        emit = self._emit
+        while True:
+            try:
+                raw = await recv()
+            except ConnectionClosed as exc:
+                return _close_reason(exc)
+            recv_us = time_ns() // 1000
+            try:
+                if raw.__class__ is str:
+                    msg = loads(raw)
+                    params = msg.get("params")
+                    if params is None:
+                        if "id" in msg:
+                            self._on_response(msg)
+                        continue
+                    sub = self._routes.get(params["channel"])
+                    if sub is None:
+                        self.unrouted += 1
+                        continue
+                    event = sub.handle_json(params["data"], recv_us)
+                else:
+                    channel, model = decode_frame(raw)
+                    if channel is None:
+                        continue  # heartbeat / subscribed ack (template 40/41)
+                    sub = self._sbe_routes.get(channel)
+                    if sub is None or sub.handle_sbe is None:
+                        self.unrouted += 1
+                        continue
+                    event = sub.handle_sbe(model, recv_us)
+                sub.last_rx = monotonic()
+                if sub.stale:
+                    sub.stale = False
+                    self._listener.on_live(sub)
+                if event is not None:
+                    emit(event)
+            except (ValueError, KeyError, TypeError, AttributeError, SbeDecodeError) as exc:
+                # orjson.JSONDecodeError is a ValueError; a bad frame is counted and reported, never fatal.
+                self._listener.on_bad_frame(_describe_frame(raw), exc)
+
+    def _on_response(self, msg: dict[str, Any]) -> None:
+        """A reply with an ``id``: order RPCs and acks go to the SDK; ours to the subscription."""
+        msg_id = msg["id"]
+        if msg_id in self.client._pending_requests:
+            self.client._check_subscribed_channel(msg)
+            return
+        result = msg.get("result")
+        if isinstance(result, dict):
+            # The SDK records acks in subscribed_channels; a non-object result would crash it (§0.8).
+            self.client._check_subscribed_channel(msg)
+        kind, sub = self._outstanding.popleft() if self._outstanding else ("unknown", None)
+        error = msg.get("error")
+        if error is not None:
+            code = error.get("code") if isinstance(error, dict) else None
+            text = str(error.get("message", error)) if isinstance(error, dict) else str(error)
+            if code in (40110, 40111) or "bearer token" in text.lower():
+                self._listener.on_auth_rejected(code, text)
+            if kind == "subscribe":
+                self._resolve_waiters(sub, ConnectionError(f"{code}: {text}"))
+                self._listener.on_subscribe_failed(sub, code, text)
+            elif kind != "auth":
+                log.warning("Paradex error reply to %s: %s %s", kind, code, text)
+            return
+        channel = result.get("channel") if isinstance(result, dict) else None
+        if channel is not None:
+            acked = self._routes.get(channel)
+            if acked is not None and (kind == "subscribe" or not acked.acked):
+                acked.acked = True
+                acked.last_rx = time.monotonic()
+                self._resolve_waiters(acked, None)
+                self._listener.on_subscribed(acked)
+
+    @staticmethod
+    def _resolve_waiters(sub: Subscription | None, exc: Exception | None) -> None:
+        if sub is None:
+            return
+        for waiter in sub.waiters:
+            if not waiter.done():
+                if exc is None:
+                    waiter.set_result(None)
+                else:
+                    waiter.set_exception(exc)
+        sub.waiters.clear()
+
+
+def _unset(payload: Any, recv_us: int) -> None:
+    raise AssertionError("handler not set")
+
+
+def _close_reason(exc: ConnectionClosed) -> str:
+    frame = exc.rcvd or exc.sent
+    if frame is None:
+        return "connection lost (no close frame)"
+    return f"connection closed ({frame.code}{': ' + frame.reason if frame.reason else ''})"
+
+
+def _describe_frame(raw: Any) -> str:
+    if isinstance(raw, bytes):
+        return f"binary frame of {len(raw)} bytes"
+    text = str(raw)
+    return f"text frame {text[:80]!r}{'…' if len(text) > 80 else ''}"
+
+
+# ----------------------------------------------------------------------------------------------------
+# building the client
+# ----------------------------------------------------------------------------------------------------
+
+
+class CapturingConnector:
+    """``websockets.connect`` with our settings, remembering why the last attempt failed.
+
+    paradex-py's ``connect()`` logs and swallows connection errors and returns False; passing this as its
+    ``connector`` seam lets the supervisor report the reason in ``status`` events. permessage-deflate is
+    off (reference §14: it slows every consumer and saves nothing on loopback or in Tokyo).
+    """
+
+    def __init__(self, open_timeout: float = 5.0) -> None:
+        self.last_error: str | None = None
+        self._open_timeout = open_timeout
+
+    async def __call__(self, url: str, headers: dict[str, str]) -> Any:
+        self.last_error = None
+        try:
+            return await websockets.connect(
+                url,
+                additional_headers=headers,
+                compression=None,
+                open_timeout=self._open_timeout,
+                max_size=4 * 1024 * 1024,
+                ping_interval=20,
+                ping_timeout=20,
+                close_timeout=1,
+            )
+        except Exception as exc:
+            self.last_error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise
+
+
+def build_client(
+    env: str, ws_url: str | None, sbe: bool, connector: CapturingConnector
+) -> ParadexWebsocketClient:
+    """A ``ParadexWebsocketClient`` configured for our own receive loop and supervisor."""
+    sdk_logger = logging.getLogger("paradex_ws_service.sdk")
+    return ParadexWebsocketClient(
+        env=env if env in ("prod", "testnet", "nightly") else "testnet",  # type: ignore[arg-type]
+        logger=sdk_logger,
+        auto_start_reader=False,
+        connector=connector,
+        ws_url_override=ws_url,
+        disable_reconnect=True,
+        enable_compression=False,
+        sbe_enabled=sbe,
+    )
+
+
+async def close_socket(client: ParadexWebsocketClient, timeout: float = 1.0) -> None:
+    """Close the current socket, bounded: ``close()`` can hang on CPython 3.10 (reference §14.4)."""
+    ws = client.ws
+    if ws is None:
+        return
+    with contextlib.suppress(Exception, asyncio.TimeoutError):
+        await asyncio.wait_for(ws.close(), timeout)

@@ -1,0 +1,241 @@
+"""Moves bytes and lines, nothing else: stdout lines out on a claimed descriptor, stdin lines in.
+
+stdout: at start the protocol takes a private copy of fd 1 and points fd 1 itself at stderr, so a stray
+``print`` from any library lands on stderr instead of tearing a protocol line. For pipes, sockets and
+terminals the private copy is written through an asyncio write-pipe transport (never blocking the event
+loop; ``paused`` tells the writer when the reader is slow); regular files are written directly.
+
+stdin: read by a daemon thread with blocking reads, because making an inherited stdin non-blocking would
+change it for the parent process too. Each line reaches the event loop as ``bytes``; an over-long line as
+a ``BadLine`` value (never an exception that kills the reader); end of input as ``EOF``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import stat
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+log = logging.getLogger(__name__)
+
+MAX_LINE_BYTES: Final = 1 << 20  # a command line longer than this is refused (1 MiB)
+_HIGH_WATER: Final = 256 * 1024  # bytes buffered in the pipe transport before we call the reader slow
+
+
+# ------------------------------------------------------------------------------------------------------
+# stdout
+# ------------------------------------------------------------------------------------------------------
+
+
+class _PipeProtocol(asyncio.BaseProtocol):
+    """Flow-control callbacks of the write-pipe transport, turned into an awaitable 'writable' state."""
+
+    def __init__(self, on_lost: Callable[[Exception | None], None]) -> None:
+        self._writable = asyncio.Event()
+        self._writable.set()
+        self._on_lost = on_lost
+
+    def pause_writing(self) -> None:
+        self._writable.clear()
+
+    def resume_writing(self) -> None:
+        self._writable.set()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._writable.set()  # wake a waiting writer so it can see the sink is gone
+        self._on_lost(exc)
+
+
+class StdoutSink:
+    """The protocol's output descriptor. ``write`` never blocks the loop on a pipe; await ``writable``."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._transport: asyncio.WriteTransport | None = None
+        self._protocol: _PipeProtocol | None = None
+        self.closed = False
+        self.on_lost: Callable[[Exception | None], None] = lambda exc: None
+
+    @classmethod
+    def claim(cls) -> StdoutSink:
+        """Take fd 1 for the protocol and point fd 1 at stderr (see the module docstring)."""
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        fd = os.dup(1)
+        os.dup2(2, 1)
+        os.set_inheritable(fd, False)
+        return cls(_private_description(fd))
+
+    async def start(self) -> None:
+        """Attach to the event loop (a write-pipe transport unless fd is a regular file)."""
+        if stat.S_ISREG(os.fstat(self._fd).st_mode):
+            return
+        loop = asyncio.get_running_loop()
+        protocol = _PipeProtocol(self._lost)
+        pipe = os.fdopen(self._fd, "wb", buffering=0, closefd=True)
+        transport, _ = await loop.connect_write_pipe(lambda: protocol, pipe)
+        transport.set_write_buffer_limits(high=_HIGH_WATER)
+        self._transport, self._protocol = transport, protocol
+
+    def _lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.on_lost(exc)
+
+    @property
+    def paused(self) -> bool:
+        """True while the reader is not keeping up (the transport's buffer is over its high-water mark)."""
+        return self._protocol is not None and not self._protocol._writable.is_set()
+
+    async def writable(self) -> None:
+        if self._protocol is not None:
+            await self._protocol._writable.wait()
+
+    def write(self, data: bytes) -> None:
+        if self.closed:
+            return
+        if self._transport is not None:
+            self._transport.write(data)
+            return
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view) :]
+        except OSError as exc:
+            self._lost(exc)
+
+    def buffered(self) -> int:
+        return self._transport.get_write_buffer_size() if self._transport is not None else 0
+
+    async def drain(self, timeout: float) -> None:
+        """Wait (bounded) until everything written has reached the descriptor."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        # Write transports signal "below low-water", never "empty": poll the buffer size, bounded.
+        while self.buffered() and not self.closed and loop.time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+        elif not self.closed:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+        self.closed = True
+
+
+def _private_description(fd: int) -> int:
+    """Reopen a pipe or terminal so O_NONBLOCK on our copy does not leak into stderr or the parent.
+
+    ``dup`` shares the open file description (and its O_NONBLOCK flag) with the original; when stdout
+    and stderr are one terminal or one pipe (``2>&1``), a non-blocking stdout would make stderr writes
+    fail with EAGAIN. Reopening via /proc gives a description of our own; sockets and files keep the dup.
+    """
+    mode = os.fstat(fd).st_mode
+    if not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
+        return fd
+    try:
+        fresh = os.open(f"/proc/self/fd/{fd}", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    except OSError:
+        return fd
+    os.close(fd)
+    return fresh
+
+
+# ------------------------------------------------------------------------------------------------------
+# stdin
+# ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BadLine:
+    """A stdin line that could not even be framed (too long); answered by ``commands`` like any bad line."""
+
+    code: str
+    message: str
+
+
+class _Eof:
+    def __repr__(self) -> str:
+        return "EOF"
+
+
+EOF: Final = _Eof()
+
+StdinItem = bytes | BadLine | _Eof
+
+
+class LineSplitter:
+    """Bytes chunks → lines, with a length cap. Pure; the stdin thread feeds it."""
+
+    def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
+        self._buf = bytearray()
+        self._max = max_line
+        self._discarding = False  # inside an over-long line: drop until its newline
+
+    def feed(self, chunk: bytes) -> list[bytes | BadLine]:
+        out: list[bytes | BadLine] = []
+        self._buf += chunk
+        while True:
+            nl = self._buf.find(b"\n")
+            if nl < 0:
+                if len(self._buf) > self._max:
+                    if not self._discarding:
+                        out.append(_too_long(self._max))
+                    self._discarding = True
+                    self._buf.clear()
+                return out
+            line = bytes(self._buf[:nl])
+            del self._buf[: nl + 1]
+            if self._discarding:
+                self._discarding = False
+                continue
+            if len(line) > self._max:
+                out.append(_too_long(self._max))
+                continue
+            out.append(line.rstrip(b"\r"))
+
+    def finish(self) -> list[bytes | BadLine]:
+        """At EOF: a last line without a newline still counts."""
+        rest, self._buf = bytes(self._buf), bytearray()
+        if self._discarding or not rest.strip():
+            return []
+        return [rest.rstrip(b"\r")]
+
+
+def _too_long(limit: int) -> BadLine:
+    return BadLine("LINE_TOO_LONG", f"stdin line longer than {limit} bytes; ignored")
+
+
+def start_stdin_reader(
+    loop: asyncio.AbstractEventLoop, deliver: Callable[[StdinItem], None], fd: int = 0
+) -> threading.Thread:
+    """Read ``fd`` on a daemon thread and hand each item to ``deliver`` on the loop's thread."""
+
+    def run() -> None:
+        splitter = LineSplitter()
+        try:
+            while True:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                for item in splitter.feed(chunk):
+                    loop.call_soon_threadsafe(deliver, item)
+            for item in splitter.finish():
+                loop.call_soon_threadsafe(deliver, item)
+        except OSError as exc:
+            log.warning("stdin read failed: %s", exc)
+        except RuntimeError:
+            return  # the loop closed under us during shutdown
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(deliver, EOF)
+
+    thread = threading.Thread(target=run, name="stdin-reader", daemon=True)
+    thread.start()
+    return thread
