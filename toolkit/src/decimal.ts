@@ -61,16 +61,21 @@ export function canonical(text: string): string {
 
 /**
  * Canonical string of a venue number that may arrive as a JSON number (Paradex klines do, per the reference).
- * Integers are exact; other numbers go through their shortest round-trip text, refusing exponent forms and
- * non-finite values rather than guessing.
+ * A number is taken at its shortest round-trip text (what the venue printed, for any value with ≤ 15
+ * significant digits), with exponent forms such as `1e-7` expanded exactly; non-finite values are refused.
  */
 export function fromWire(value: unknown): string {
   if (typeof value === "string") return canonical(value.trim());
-  if (typeof value === "number" && Number.isFinite(value)) {
-    const text = Number.isInteger(value) ? BigInt(value).toString() : String(value);
-    return canonical(text);
-  }
+  if (typeof value === "number" && Number.isFinite(value)) return format(parseExponent(String(value)));
   throw new DecimalError(`not a decimal value: ${JSON.stringify(value)}`);
+}
+
+/** `1.5e-7` → exact fixed point (only JS number text reaches here, so the shape is known). */
+function parseExponent(text: string): Fixed {
+  const [mantissa = "", exp] = text.split("e");
+  const base = parse(mantissa);
+  const e = exp === undefined ? 0 : Number(exp);
+  return e >= 0 ? { int: base.int * pow10(e), scale: base.scale } : { int: base.int, scale: base.scale - e };
 }
 
 export function add(a: string, b: string): string {
