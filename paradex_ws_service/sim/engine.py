@@ -196,10 +196,11 @@ class Simulation:
             proc.drift_open_interest()
             self.sink(proc.summary(ts_us), ("markets_summary", "markets_summary.ALL", f"markets_summary.{m}"))
 
-    def _funding_tick(self) -> None:
+    def _funding_tick(self, first: bool) -> None:
         ts_us = time.time_ns() // 1000
+        elapsed = 0.0 if first else self.settings.funding_interval
         for m, proc in self.markets.items():
-            self.sink(proc.funding(ts_us), (f"funding_data.{m}",))
+            self.sink(proc.funding(ts_us, elapsed), (f"funding_data.{m}",))
 
     def _next_event(self) -> tuple[float, str]:
         """Earliest due timer; ties resolve in the fixed order markets, book, summary, funding."""
@@ -228,7 +229,7 @@ class Simulation:
                 self._summary_tick()
                 self._next_summary += self.settings.summary_interval
             elif which == "funding":
-                self._funding_tick()
+                self._funding_tick(first=self._next_funding == 0.0)
                 self._next_funding += self.settings.funding_interval
             else:
                 dt = 1.0 / self.rates[which]

@@ -110,7 +110,6 @@ class MarketProcess:
         self.funding_index = 0
         self.summary_seq = 0
         self.funding_seq = 0
-        self._last_funding_us: int | None = None
         self.funding_history: deque[FundingEvent] = deque(maxlen=1000)
 
     # ── book geometry ──────────────────────────────────────────────────
@@ -280,15 +279,13 @@ class MarketProcess:
         """Raw 8 h funding rate (e8): premium plus the 0.01 % interest leg, clamped at ±0.05 %."""
         return max(-50_000, min(50_000, self.funding_premium + 1_000))
 
-    def funding(self, ts_us: int) -> FundingEvent:
+    def funding(self, ts_us: int, elapsed_s: float) -> FundingEvent:
+        """Next funding_data payload; the index accrues over `elapsed_s` of simulated time."""
         # The premium mean-reverts with noise; draws come from the funding stream only.
         self.funding_premium = int(self.funding_premium * 0.9 + self.funding_rng.gauss(0, 800))
         rate = self.funding_rate()
-        if self._last_funding_us is not None:
-            mark = sum(self.best_prices()) // 2
-            elapsed = ts_us - self._last_funding_us
-            self.funding_index += mark * rate // E8 * elapsed // _FUNDING_PERIOD_US
-        self._last_funding_us = ts_us
+        mark = sum(self.best_prices()) // 2
+        self.funding_index += mark * rate // E8 * int(elapsed_s * 1_000_000) // _FUNDING_PERIOD_US
         self.funding_seq += 1
         event = FundingEvent(
             market=self.symbol,

@@ -1,0 +1,193 @@
+"""Helpers for tests that talk to the simulator over real sockets: a raw JSON-RPC WebSocket client that
+keeps requests and notifications apart, and a launcher for the standalone `python -m` process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import signal
+import subprocess
+import sys
+from collections import deque
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+import orjson
+from paradex_py.api.sbe import decode_frame
+
+
+def canon(value: str) -> str:
+    """Canonical decimal string: no exponent, no trailing zeros ("95000.10000000" → "95000.1")."""
+    d = Decimal(value)
+    if d == 0:
+        return "0"
+    text = format(d.normalize(), "f")
+    return text
+
+
+class RawClient:
+    """A minimal JSON-RPC client over aiohttp, to see exactly what the simulator sends."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse, session: aiohttp.ClientSession) -> None:
+        self.ws = ws
+        self.session = session
+        self._ids = itertools.count(1)
+        self._responses: dict[Any, dict[str, Any]] = {}
+        self.notifications: deque[tuple[str | None, dict[str, Any], bytes | None]] = deque()
+        self.garbage: list[str | bytes] = []
+        self.closed = False
+        self._arrived = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def connect(
+        cls, url: str, headers: dict[str, str] | None = None, autoping: bool = True
+    ) -> RawClient:
+        session = aiohttp.ClientSession()
+        try:
+            ws = await session.ws_connect(url, headers=headers, autoping=autoping, max_msg_size=0)
+        except BaseException:
+            await session.close()
+            raise
+        return cls(ws, session)
+
+    async def _read(self) -> None:
+        try:
+            async for msg in self.ws:
+                if msg.type == aiohttp.WSMsgType.TEXT:
+                    self._on_text(msg.data)
+                elif msg.type == aiohttp.WSMsgType.BINARY:
+                    self._on_binary(msg.data)
+                self._arrived.set()
+        finally:
+            self.closed = True
+            self._arrived.set()
+
+    def _on_text(self, text: str) -> None:
+        try:
+            msg = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            self.garbage.append(text)
+            return
+        if not isinstance(msg, dict):
+            self.garbage.append(text)
+        elif "id" in msg and ("result" in msg or "error" in msg):
+            self._responses[_id_key(msg["id"])] = msg
+        elif isinstance(msg.get("params"), dict):
+            self.notifications.append((msg["params"].get("channel"), msg["params"].get("data"), None))
+        else:
+            self.garbage.append(text)
+
+    def _on_binary(self, data: bytes) -> None:
+        try:
+            channel, model = decode_frame(data)
+        except Exception:
+            self.garbage.append(data)
+            return
+        if model is not None:
+            self.notifications.append((channel, model.model_dump(), data))
+        else:
+            self.notifications.append(("_control", {}, data))
+
+    async def _wait(self, predicate: Any, timeout: float) -> None:
+        async def loop() -> None:
+            while not predicate():
+                if self.closed:
+                    raise ConnectionError("connection closed")
+                self._arrived.clear()
+                await self._arrived.wait()
+
+        await asyncio.wait_for(loop(), timeout)
+
+    async def request(
+        self, method: str, params: Any = None, req_id: Any = None, timeout: float = 5.0
+    ) -> dict[str, Any]:
+        req_id = next(self._ids) if req_id is None else req_id
+        frame: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "id": req_id}
+        if params is not None:
+            frame["params"] = params
+        await self.ws.send_str(orjson.dumps(frame).decode())
+        key = _id_key(req_id)
+        await self._wait(lambda: key in self._responses, timeout)
+        return self._responses.pop(key)
+
+    async def send_raw(self, text: str) -> None:
+        await self.ws.send_str(text)
+
+    async def response_for(self, req_id: Any, timeout: float = 5.0) -> dict[str, Any]:
+        key = _id_key(req_id)
+        await self._wait(lambda: key in self._responses, timeout)
+        return self._responses.pop(key)
+
+    async def subscribe(self, channel: str) -> dict[str, Any]:
+        return await self.request("subscribe", {"channel": channel})
+
+    async def collect(self, channel: str, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """Wait for `count` notifications on `channel` (taken from the buffer, in order)."""
+        out: list[dict[str, Any]] = []
+
+        def enough() -> bool:
+            kept: deque[tuple[str | None, dict[str, Any], bytes | None]] = deque()
+            while self.notifications and len(out) < count:
+                item = self.notifications.popleft()
+                if item[0] == channel:
+                    out.append(item[1])
+                else:
+                    kept.append(item)
+            self.notifications.extendleft(reversed(kept))
+            return len(out) >= count
+
+        await self._wait(enough, timeout)
+        return out
+
+    async def wait_closed(self, timeout: float = 5.0) -> None:
+        await self._wait(lambda: self.closed, timeout)
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.ws.close(), 2)
+        self._reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._reader
+        await self.session.close()
+
+
+def _id_key(value: Any) -> tuple[str, Any]:
+    """Keep 1 and "1" apart: the SDK matches ids by type as well as value."""
+    return (type(value).__name__, value)
+
+
+class SimProcess:
+    """`python -m paradex_ws_service.sim` as a child process; `ready` is its sim_ready line."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "paradex_ws_service.sim", "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(
+                f"simulator exited early: {self.proc.stderr.read().decode() if self.proc.stderr else ''}"
+            )
+        self.ready: dict[str, Any] = orjson.loads(line)
+
+    def terminate(self, timeout: float = 5.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            for stream in (self.proc.stdout, self.proc.stderr):
+                if stream is not None:
+                    stream.close()
