@@ -357,3 +357,24 @@ ERR_BAD_FRAME = "BAD_FRAME"
 ERR_NOT_CONNECTED = "NOT_CONNECTED"
 ERR_CREDENTIALS = "CREDENTIALS"
 ERR_TIMEOUT = "TIMEOUT"
+
+# Trading refusals (``result ok:false`` of ``place``/``cancel``/…): stable, one per reason.
+ERR_UNKNOWN_MARKET = "UNKNOWN_MARKET"  # market not in GET /markets
+ERR_DECIMAL_NOT_STRING = "DECIMAL_NOT_STRING"  # size/price given as a JSON number
+ERR_BAD_DECIMAL = "BAD_DECIMAL"  # not a positive plain decimal string
+ERR_BAD_SIDE = "BAD_SIDE"
+ERR_BAD_ORDER_TYPE = "BAD_ORDER_TYPE"
+ERR_BAD_TIF = "BAD_TIF"
+ERR_PRICE_NOT_ALLOWED = "PRICE_NOT_ALLOWED"  # price on a MARKET order
+ERR_SIZE_INCREMENT = "SIZE_INCREMENT"  # size not a multiple of order_size_increment
+ERR_PRICE_TICK = "PRICE_TICK"  # price not a multiple of price_tick_size
+ERR_MIN_NOTIONAL = "MIN_NOTIONAL"
+ERR_MAX_ORDER_SIZE = "MAX_ORDER_SIZE"
+ERR_MAX_NOTIONAL = "MAX_NOTIONAL"  # PARADEX_MAX_ORDER_NOTIONAL
+ERR_NO_REFERENCE_PRICE = "NO_REFERENCE_PRICE"  # MARKET order before any price is known
+ERR_BAD_CLIENT_ID = "BAD_CLIENT_ID"
+ERR_CLIENT_ID_REUSED = "CLIENT_ID_REUSED"  # same client_id, different order
+ERR_REJECTED = "REJECTED"  # Paradex refused it; the message starts with Paradex's code
+ERR_OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"  # no acknowledgement and not found by client_id
+ERR_NOT_FOUND = "NOT_FOUND"  # cancel of an order Paradex does not know (or already closed)
+ERR_UNSUPPORTED = "UNSUPPORTED"
