@@ -95,11 +95,10 @@ def routes(server: SimServer) -> dict[tuple[str, str], ControlHandler]:
         return server.state()
 
     async def sendtimes(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-        records = server.sendtimes
-        if request.query.get("clear") in ("1", "true"):
-            server.sendtimes = []
         market = request.query.get("market")
-        out = [list(r) for r in records if market in (None, r[0])]
+        out = [list(r) for r in server.sendtimes if market in (None, r[0])]
+        if request.query.get("clear") in ("1", "true"):
+            server.sendtimes.clear()
         return {"enabled": server.config.record_sendtimes, "sendtimes": out}
 
     async def record(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:

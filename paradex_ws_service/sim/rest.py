@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .markets import MARKETS, e8_str, system_config
-from .server import error_response, json_response
+from .server import RestError, error_response, json_response
 
 if TYPE_CHECKING:
     from .server import SimServer
@@ -35,10 +35,7 @@ def install(server: SimServer) -> None:
 
     def market_or_404(symbol: str) -> Any:
         if symbol not in server.market_names:
-            raise web.HTTPNotFound(
-                body=error_response(404, "MARKET_NOT_FOUND", f"market {symbol} not found").body,
-                content_type="application/json",
-            )
+            raise RestError(404, "MARKET_NOT_FOUND", f"market {symbol} not found")
         return server.market(symbol)
 
     async def config(request: web.Request, _: dict[str, str]) -> web.StreamResponse:

@@ -25,7 +25,7 @@ from . import sbe
 from .auth import PERMISSION_DENIED, AuthedAccount, JsonRpcError, default_verifier
 from .channels import Channel, parse_channel
 from .engine import EngineSettings, Simulation
-from .events import BboEvent, BookEvent, MarketEvent
+from .events import BboEvent, MarketEvent
 from .faults import Faults
 from .market import PricePath
 from .markets import MARKETS, e8_str
@@ -121,7 +121,8 @@ class Connection:
 
     async def run_sender(self) -> None:
         send = self.ws.send_frame
-        record = self.server.sendtimes.append if self.server.config.record_sendtimes else None
+        config = self.server.config
+        record = self.server.sendtimes.append
         queue = self._queue
         try:
             while not self.closed:
@@ -130,7 +131,7 @@ class Connection:
                     await self._wake.wait()
                     continue
                 frame, binary, stamp = queue.popleft()
-                if stamp is not None and record is not None:
+                if stamp is not None and config.record_sendtimes:
                     record((stamp[0], stamp[1], time.time_ns()))
                 await send(frame, WSMsgType.BINARY if binary else WSMsgType.TEXT)
         except (ConnectionError, RuntimeError) as exc:
@@ -164,6 +165,16 @@ class _Subscribers:
             subs.discard(conn)
             if not subs:
                 del self.by_channel[name]
+
+
+class RestError(Exception):
+    """Raised by a REST handler to answer with Paradex's error body."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
 
 
 def json_response(obj: Any, status: int = 200) -> web.Response:
@@ -474,7 +485,10 @@ class SimServer:
             if route.method != request.method and not (route.method == "GET" and request.method == "HEAD"):
                 allowed.append(route.method)
                 continue
-            return await route.handler(request, match.groupdict())
+            try:
+                return await route.handler(request, match.groupdict())
+            except RestError as err:
+                return error_response(err.status, err.code, err.message)
         if allowed:
             return error_response(405, "METHOD_NOT_ALLOWED", f"{request.method} not allowed on {path}")
         return error_response(404, "NOT_FOUND", f"no such endpoint: {request.method} {path}")
@@ -738,4 +752,4 @@ class SimServer:
         }
 
 
-__all__ = ["BookEvent", "Connection", "SimConfig", "SimServer", "error_response", "json_response"]
+__all__ = ["Connection", "RestError", "SimConfig", "SimServer", "error_response", "json_response"]

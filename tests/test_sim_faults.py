@@ -1,0 +1,283 @@
+"""Fault injection and the /_sim control API, in-process and against the standalone simulator process."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+import pytest
+
+from paradex_ws_service.sim import SimConfig, SimServer, mint_unsigned_jwt
+from paradex_ws_service.sim.testing import RawClient, SimProcess
+
+SBE_QUERY = "?sbeSchemaId=1&sbeSchemaVersion=2"
+
+
+def run(test: Callable[[SimServer], Awaitable[None]], timeout: float = 20.0, **config: Any) -> None:
+    async def main() -> None:
+        async with SimServer(SimConfig(seed=4, **config)) as server:
+            await asyncio.wait_for(test(server), timeout)
+
+    asyncio.run(main())
+
+
+async def control(
+    base_url: str, action: str, body: dict[str, Any] | None = None, method: str = "POST"
+) -> Any:
+    async with aiohttp.ClientSession() as session:
+        async with session.request(method, f"{base_url}/_sim/{action}", json=body) as resp:
+            payload = await resp.json()
+            payload["_status"] = resp.status
+            return payload
+
+
+async def until(predicate: Callable[[], Awaitable[bool]], timeout: float, step: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while not await predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(step)
+
+
+def test_drop_cuts_connections_and_the_server_stays_up() -> None:
+    async def body(server: SimServer) -> None:
+        a = await RawClient.connect(server.ws_url)
+        b = await RawClient.connect(server.ws_url + SBE_QUERY)
+        try:
+            reply = await control(server.base_url, "drop")
+            assert reply["ok"] and reply["dropped"] == 2
+            await a.wait_closed()
+            await b.wait_closed()
+            c = await RawClient.connect(server.ws_url)
+            assert "result" in await c.subscribe("bbo.BTC-USD-PERP")
+            await c.close()
+        finally:
+            await a.close()
+            await b.close()
+
+    run(body)
+
+
+def test_silence_one_channel_while_others_flow() -> None:
+    async def body(server: SimServer) -> None:
+        client = await RawClient.connect(server.ws_url)
+        try:
+            await client.subscribe("bbo.BTC-USD-PERP")
+            await client.subscribe("bbo.ETH-USD-PERP")
+            await client.collect("bbo.BTC-USD-PERP", 1)
+            assert (
+                await control(server.base_url, "silence", {"channel": "bbo.BTC-USD-PERP", "seconds": 0.6})
+            )["ok"]
+            client.notifications.clear()
+            await client.collect("bbo.ETH-USD-PERP", 10, timeout=2)
+            assert not [n for n in client.notifications if n[0] == "bbo.BTC-USD-PERP"]
+            silenced_until = time.monotonic() + 0.6
+            await client.collect("bbo.BTC-USD-PERP", 1, timeout=3)
+            assert time.monotonic() >= silenced_until - 0.55
+        finally:
+            await client.close()
+
+    run(body, bbo_rate=40)
+
+
+def test_skip_seq_makes_a_gap_in_the_deltas_feed() -> None:
+    channel = "order_book.SOL-USD-PERP.deltas@15@50ms"
+
+    async def body(server: SimServer) -> None:
+        client = await RawClient.connect(server.ws_url)
+        try:
+            await client.subscribe(channel)
+            first = await client.collect(channel, 3)
+            assert [m["seq_no"] for m in first] == list(range(first[0]["seq_no"], first[0]["seq_no"] + 3))
+            assert (await control(server.base_url, "skip_seq", {"market": "SOL-USD-PERP"}))["feeds"] == 2
+            more = await client.collect(channel, 3)
+            seqs = [first[-1]["seq_no"]] + [m["seq_no"] for m in more]
+            steps = [b - a for a, b in itertools.pairwise(seqs)]
+            assert steps.count(2) == 1 and steps.count(1) == 2
+        finally:
+            await client.close()
+
+    run(body, bbo_rate=40)
+
+
+def test_malformed_frames_arrive_and_the_connection_survives() -> None:
+    async def body(server: SimServer) -> None:
+        js = await RawClient.connect(server.ws_url)
+        sb = await RawClient.connect(server.ws_url + SBE_QUERY)
+        try:
+            assert (await control(server.base_url, "malformed", {"count": 4}))["connections"] == 2
+            await js._wait(lambda: len(js.garbage) >= 4, 5)
+            await sb._wait(lambda: len(sb.garbage) >= 4, 5)
+            assert any(isinstance(g, bytes) for g in sb.garbage)
+            assert "result" in await js.subscribe("bbo.BTC-USD-PERP")
+            assert "result" in await sb.subscribe("bbo.BTC-USD-PERP")
+        finally:
+            await js.close()
+            await sb.close()
+
+    run(body)
+
+
+def test_auth_40111_answers_the_next_attempts() -> None:
+    async def body(server: SimServer) -> None:
+        client = await RawClient.connect(server.ws_url)
+        token = mint_unsigned_jwt("0xabc")
+        try:
+            server.faults.auth_40111(2)
+            assert (await client.request("auth", {"bearer": token}))["error"]["code"] == 40111
+            assert (await client.request("auth", {"bearer": token}))["error"]["code"] == 40111
+            assert "result" in await client.request("auth", {"bearer": token})
+            assert (await control(server.base_url, "auth_40111", {"count": 1}))["ok"]
+            assert (await client.request("auth", {"bearer": token}))["error"]["code"] == 40111
+        finally:
+            await client.close()
+
+    run(body)
+
+
+def test_price_jump_rate_pause_resume_sent_and_state() -> None:
+    async def body(server: SimServer) -> None:
+        client = await RawClient.connect(server.ws_url)
+        try:
+            await client.subscribe("bbo.BTC-USD-PERP")
+            assert (await control(server.base_url, "price", {"market": "BTC-USD-PERP", "mid": "70000"}))["ok"]
+            [bbo] = await client.collect("bbo.BTC-USD-PERP", 1)
+            assert abs(Decimal(bbo["bid"]) - 70000) < 100
+            assert (await control(server.base_url, "rate", {"bbo_per_s": 200}))["rates"][
+                "BTC-USD-PERP"
+            ] == 200
+            frames = await client.collect("bbo.BTC-USD-PERP", 100, timeout=4)  # ~25 s at the default 4/s
+            sent = await control(server.base_url, "sent?channel=bbo.BTC-USD-PERP&n=5", method="GET")
+            assert sent["payloads"][-1]["seq_no"] >= frames[-1]["seq_no"]
+            by_seq = {f["seq_no"]: f for f in frames}
+            for payload in sent["payloads"]:
+                if payload["seq_no"] in by_seq:
+                    assert payload == by_seq[payload["seq_no"]]
+            assert (await control(server.base_url, "pause"))["ok"]
+            state = await control(server.base_url, "state", method="GET")
+            assert state["paused"] is True and set(state["markets"]) == {
+                "BTC-USD-PERP",
+                "ETH-USD-PERP",
+                "SOL-USD-PERP",
+            }
+            assert state["connections"][0]["subscriptions"] == ["bbo.BTC-USD-PERP"]
+            steps = state["markets"]["BTC-USD-PERP"]["steps"]
+            await asyncio.sleep(0.3)
+            assert (await control(server.base_url, "state", method="GET"))["markets"]["BTC-USD-PERP"][
+                "steps"
+            ] == steps
+            assert (await control(server.base_url, "resume"))["ok"]
+            client.notifications.clear()
+            await client.collect("bbo.BTC-USD-PERP", 5, timeout=3)
+        finally:
+            await client.close()
+
+    run(body)
+
+
+def test_burst_emits_exactly_n_bbo_frames_with_send_times() -> None:
+    async def body(server: SimServer) -> None:
+        client = await RawClient.connect(server.ws_url + SBE_QUERY)
+        try:
+            await client.subscribe("bbo.ETH-USD-PERP")
+            assert (await control(server.base_url, "record_sendtimes", {"enabled": True}))["enabled"]
+            await control(server.base_url, "sendtimes?clear=1", method="GET")
+            reply = await control(
+                server.base_url,
+                "burst",
+                {"market": "ETH-USD-PERP", "count": 2000, "rate": 20000, "wait": True},
+            )
+            first, last = reply["first_seq"], reply["last_seq"]
+            assert last - first + 1 == 2000
+            frames = []
+
+            async def have_all() -> bool:
+                frames.extend(d for ch, d, _ in client.notifications if ch == "bbo.ETH-USD-PERP")
+                client.notifications.clear()
+                return any(f["seq_no"] == last for f in frames)
+
+            await until(have_all, 5)
+            burst = [f["seq_no"] for f in frames if first <= f["seq_no"] <= last]
+            assert burst == list(range(first, last + 1))
+            times = (await control(server.base_url, "sendtimes?market=ETH-USD-PERP", method="GET"))[
+                "sendtimes"
+            ]
+            stamped = [seq for _, seq, _ in times if first <= seq <= last]
+            assert stamped == list(range(first, last + 1))
+            assert all(isinstance(ns, int) and ns > 0 for _, _, ns in times)
+        finally:
+            await client.close()
+
+    run(body, bbo_rate=2)
+
+
+def test_control_api_rejects_bad_requests() -> None:
+    async def body(server: SimServer) -> None:
+        assert (await control(server.base_url, "nope"))["_status"] == 404
+        assert (await control(server.base_url, "down", {"seconds": -1}))["_status"] == 400
+        assert (await control(server.base_url, "price", {"market": "DOGE-USD-PERP", "mid": "1"}))[
+            "_status"
+        ] == 400
+        assert (await control(server.base_url, "price", {"market": "BTC-USD-PERP", "mid": "1.123456789"}))[
+            "_status"
+        ] == 400
+        assert (await control(server.base_url, "rate", {"bbo_per_s": "fast"}))["_status"] == 400
+        async with aiohttp.ClientSession() as session:
+            async with session.post(f"{server.base_url}/_sim/drop", data=b"{not json") as resp:
+                assert resp.status == 400
+        assert (await control(server.base_url, "state", method="GET"))["ok"]
+
+    run(body)
+
+
+def test_standalone_process_ready_line_down_and_sigterm(tmp_path: Any) -> None:
+    sendtimes = tmp_path / "sendtimes.jsonl"
+    sim = SimProcess("--seed", "3", "--bbo-rate", "20", "--sendtimes-file", str(sendtimes))
+    try:
+        ready = sim.ready
+        assert ready["type"] == "sim_ready" and ready["pid"] == sim.proc.pid
+        assert ready["ws_url"].startswith("ws://127.0.0.1:") and ready["ws_url"].endswith("/ws/v1")
+        assert ready["rest_url"].endswith("/v1") and ready["control_url"].endswith("/_sim")
+        base = ready["control_url"].removesuffix("/_sim")
+
+        async def scenario() -> None:
+            client = await RawClient.connect(ready["ws_url"])
+            await client.subscribe("bbo.BTC-USD-PERP")
+            await client.collect("bbo.BTC-USD-PERP", 2)
+            reply = await control(base, "down", {"seconds": 1.0})
+            assert reply["ok"]
+            await client.wait_closed()
+            await client.close()
+            with pytest.raises((aiohttp.ClientConnectionError, aiohttp.WSServerHandshakeError)):
+                await RawClient.connect(ready["ws_url"])
+
+            async def back() -> bool:
+                try:
+                    c = await RawClient.connect(ready["ws_url"])
+                except (aiohttp.ClientConnectionError, aiohttp.WSServerHandshakeError):
+                    return False
+                await c.close()
+                return True
+
+            await until(back, 5)
+
+        asyncio.run(asyncio.wait_for(scenario(), 15))
+        started = time.monotonic()
+        assert sim.terminate() == 0
+        assert time.monotonic() - started < 2.0
+        assert sendtimes.exists()
+    finally:
+        sim.terminate()
+
+
+@pytest.mark.parametrize(
+    "argv", [["--host", "10.0.0.1"], ["--markets", "DOGE-USD-PERP"], ["--bbo-rate", "0"]]
+)
+def test_standalone_process_rejects_bad_arguments(argv: list[str]) -> None:
+    with pytest.raises(RuntimeError, match="exited early"):
+        SimProcess(*argv)
