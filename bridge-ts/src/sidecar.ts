@@ -150,6 +150,7 @@ export class ParadexSidecar {
   readonly #counters = { lines: 0, invalidLines: 0, oversizeLines: 0, seqGaps: 0, missingLines: 0, restarts: 0 };
   #state: SidecarState = "idle";
   #gen: Generation | null = null;
+  #lastPid: number | undefined;
   #attempt = 0;
   #everReady = false;
   #restartTimer: NodeJS.Timeout | null = null;
@@ -174,8 +175,9 @@ export class ParadexSidecar {
     return this.#state === "ready" ? (this.#gen?.hello ?? null) : null;
   }
 
+  /** Pid of the current child, or of the last one once it is gone (it is also its process group id). */
   get pid(): number | undefined {
-    return this.#gen?.handle.pid;
+    return this.#gen?.handle.pid ?? this.#lastPid;
   }
 
   get counters(): SidecarCounters {
@@ -334,6 +336,7 @@ export class ParadexSidecar {
         },
       },
     );
+    this.#lastPid = gen.handle.pid;
     const helloMs = this.#opts.helloTimeoutMs ?? 15_000;
     gen.helloTimer = setTimeout(() => this.#fail(gen, `no hello within ${helloMs} ms`), helloMs);
   }
