@@ -248,6 +248,7 @@ export const ContractMeta = z.object({
   minOrderSellPriceRatio: OptDec,
   defaultTakerFeeRate: OptDec,
   defaultMakerFeeRate: OptDec,
+  defaultLeverage: OptDec,
   enableTrade: z.boolean().optional(),
   enableDisplay: z.boolean().optional(),
   resolution: z.string().optional(),

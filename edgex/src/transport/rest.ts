@@ -1,0 +1,145 @@
+/**
+ * REST calls to EdgeX V2: `{code,data}` envelopes checked, private paths signed with the HMAC headers,
+ * timestamps corrected by the server clock, and failures sorted into definite refusals versus unknown
+ * outcomes (the difference decides whether an order may exist).
+ */
+import { canonicalBody, canonicalQuery, authHeaders, type ApiCredentials, type QueryValue } from "../signing/hmac.ts";
+import { RestEnvelope, describeIssues } from "../wire.ts";
+
+/**
+ * - `refused`: the venue answered and did not act (HTTP 4xx, or HTTP 200 with code ≠ SUCCESS).
+ * - `unknown`: no usable answer (network error, timeout, 5xx, unparseable): the request may have acted.
+ */
+export type RestFailureKind = "refused" | "unknown";
+
+export class RestError extends Error {
+  override readonly name = "RestError";
+  constructor(
+    readonly kind: RestFailureKind,
+    readonly code: string,
+    readonly status: number | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RestClientOptions {
+  readonly baseUrl: string;
+  readonly credentials?: ApiCredentials;
+  readonly timeoutMs?: number;
+}
+
+/** Codes that mean "your clock is off": re-sync and retry once (the request was refused, so a retry is safe). */
+const CLOCK_CODES = /TIMESTAMP|EXPIRED/i;
+
+export class RestClient {
+  readonly #base: string;
+  readonly #creds: ApiCredentials | undefined;
+  readonly #timeoutMs: number;
+  /** serverTime − localTime, ms. */
+  #offsetMs = 0;
+
+  constructor(options: RestClientOptions) {
+    this.#base = options.baseUrl.replace(/\/+$/, "");
+    this.#creds = options.credentials;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  get hasCredentials(): boolean {
+    return this.#creds !== undefined;
+  }
+
+  /** Local clock corrected to the server's. */
+  now(): number {
+    return Date.now() + this.#offsetMs;
+  }
+
+  /** Measure the server clock offset (getServerTime), halving the round trip. */
+  async syncClock(): Promise<number> {
+    const t0 = Date.now();
+    const data = await this.get("/api/v2/public/meta/getServerTime", {});
+    const t1 = Date.now();
+    const server = Number((data as { timeMillis?: unknown } | null)?.timeMillis);
+    if (!Number.isFinite(server)) throw new RestError("unknown", "BAD_REPLY", 200, "getServerTime without timeMillis");
+    this.#offsetMs = Math.round(server - (t0 + t1) / 2);
+    return this.#offsetMs;
+  }
+
+  get(path: string, params: Readonly<Record<string, QueryValue>>): Promise<unknown> {
+    return this.#withClockRetry(() => this.#request("GET", path, params, undefined));
+  }
+
+  post(path: string, body: Readonly<Record<string, unknown>>): Promise<unknown> {
+    return this.#withClockRetry(() => this.#request("POST", path, {}, body));
+  }
+
+  async #withClockRetry(call: () => Promise<unknown>): Promise<unknown> {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof RestError) || err.kind !== "refused" || !CLOCK_CODES.test(err.code)) throw err;
+      await this.syncClock();
+      return call();
+    }
+  }
+
+  async #request(
+    method: "GET" | "POST",
+    path: string,
+    params: Readonly<Record<string, QueryValue>>,
+    body: Readonly<Record<string, unknown>> | undefined,
+  ): Promise<unknown> {
+    const query = canonicalQuery(params);
+    const url = `${this.#base}${path}${query === "" ? "" : `?${encodeQuery(params)}`}`;
+    const headers: Record<string, string> = { accept: "application/json" };
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    if (text !== undefined) headers["content-type"] = "application/json";
+    if (path.includes("/private/")) {
+      if (this.#creds === undefined) throw new RestError("refused", "NO_CREDENTIALS", undefined, `${path} needs EDGEX_* credentials`);
+      const signText = method === "GET" ? query : canonicalBody(body);
+      Object.assign(headers, authHeaders(this.#creds, String(this.now()), method, path, signText));
+    }
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, body: text, signal: AbortSignal.timeout(this.#timeoutMs) });
+    } catch (err) {
+      const timeout = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+      throw new RestError("unknown", timeout ? "TIMEOUT" : "NETWORK", undefined, `${method} ${path}: ${timeout ? "timed out" : "network error"}`);
+    }
+    let raw: unknown;
+    try {
+      raw = await res.json();
+    } catch {
+      raw = undefined;
+    }
+    const env = RestEnvelope.safeParse(raw);
+    if (res.status >= 500 || (!env.success && res.status < 400)) {
+      const why = env.success ? `HTTP ${res.status}` : `unparseable reply (${describeIssues(env.error)})`;
+      throw new RestError("unknown", env.success ? env.data.code : "BAD_REPLY", res.status, `${method} ${path}: ${why}`);
+    }
+    if (res.status >= 400 || !env.success || env.data.code !== "SUCCESS") {
+      const code = env.success ? env.data.code : `HTTP_${res.status}`;
+      const msg = env.success ? this.#scrub(env.data.msg ?? "") : "";
+      throw new RestError("refused", code, res.status, `${method} ${path}: ${code}${msg === "" ? "" : `: ${msg}`}`);
+    }
+    return env.data.data;
+  }
+
+  /** Venue messages may echo the request; keep them short and strip our own credentials from them. */
+  #scrub(msg: string): string {
+    let out = msg.slice(0, 200);
+    for (const s of [this.#creds?.apiKey, this.#creds?.passphrase, this.#creds?.apiSecret]) {
+      if (s !== undefined && s.length >= 4) out = out.split(s).join("<redacted>");
+    }
+    return out;
+  }
+}
+
+function encodeQuery(params: Readonly<Record<string, QueryValue>>): string {
+  return Object.keys(params)
+    .filter((k) => params[k] !== undefined && params[k] !== null && params[k] !== "")
+    .sort()
+    .map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(String(params[k]))}`)
+    .join("&");
+}
