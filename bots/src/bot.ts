@@ -1,0 +1,534 @@
+/**
+ * @module bot — wiring: quotes → signal → guards → legs, with the journal, ledger and reconciliation around them.
+ *
+ * `ArbBot` is venue-agnostic (it sees two `Venue`s) and clock-injectable, so unit tests drive it with in-process
+ * fakes and scenario tests drive it against the real simulators. Opportunity checks run synchronously inside the
+ * `bbo`/`book` listener: from the event to both `place()` calls there is no await, only the journal's fsync.
+ */
+import type { StatusEvent } from "../../bridge-ts/src/schema.ts";
+import type { MarketMeta, Venue, VenueName } from "../../bridge-ts/src/venue.ts";
+import type { BotConfig, MarketConfig } from "./config.ts";
+import { D } from "./decimal.ts";
+import { Guards } from "./guards.ts";
+import { Journal, foldJournal, posKey, type ReplayState } from "./journal.ts";
+import { Ledger } from "./ledger.ts";
+import { type ArbResult, type LegEnv, type LegResult, dispatchArb, finishArb, lookup, settleArb, signedSize } from "./legs.ts";
+import { OrderTracker } from "./orders.ts";
+import { VenueQuotes } from "./quotes.ts";
+import { type Evaluation, evaluate, type VenueSide } from "./signal.ts";
+
+export const VENUES: readonly VenueName[] = ["paradex", "edgex"];
+const QUOTES_OK = new Set(["USD", "USDC", "USDT"]);
+
+export type LogFn = (event: string, fields: Record<string, unknown>) => void;
+
+export interface MarketState {
+  cfg: MarketConfig;
+  meta: Record<VenueName, MarketMeta>;
+  inFlight: boolean;
+  cooldownUntil: number;
+  seen: number;
+  taken: number;
+  blocked: Map<string, number>;
+  lastEval: Evaluation | null;
+  lastBlock: string | null;
+  /** Whether the previous evaluation was actionable: `seen` counts openings, not events. */
+  open: boolean;
+}
+
+export interface BotStatus {
+  mode: "paper" | "live";
+  killed: string | null;
+  startedAt: number;
+  markets: {
+    base: string;
+    quotes: Record<VenueName, { bid: string | null; ask: string | null; ageMs: number | null; health: string }>;
+    edgeBps: string | null;
+    direction: string | null;
+    positions: Record<VenueName, string>;
+    net: string;
+    realized: string;
+    unrealized: string;
+    seen: number;
+    taken: number;
+    inFlight: boolean;
+    block: string | null;
+  }[];
+  realized: string;
+  unrealized: string;
+  fees: string;
+  arbs: { total: number; clean: number; corrected: number; failed: number };
+  latencyUs: { p50: number | null; p99: number | null; n: number };
+  mismatches: string[];
+}
+
+export class StartupError extends Error {
+  override readonly name = "StartupError";
+}
+
+/** Percentiles of a bounded sample (the newest 10,000 values). */
+export class Samples {
+  private readonly xs: number[] = [];
+  push(x: number): void {
+    this.xs.push(x);
+    if (this.xs.length > 10_000) this.xs.shift();
+  }
+  pct(p: number): number | null {
+    if (this.xs.length === 0) return null;
+    const s = [...this.xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? null;
+  }
+  get n(): number {
+    return this.xs.length;
+  }
+  values(): number[] {
+    return [...this.xs];
+  }
+}
+
+export interface BotOptions {
+  cfg: BotConfig;
+  venues: Record<VenueName, Venue>;
+  log: LogFn;
+  /** Monotonic ms clock (quote ages, deadlines). */
+  clock?: () => number;
+  /** Wall clock ms (journal timestamps, UTC day). */
+  wall?: () => number;
+  /** Journal fsync; tests on tmpfs may turn it off. Default on. */
+  durableJournal?: boolean;
+}
+
+export class ArbBot {
+  readonly cfg: BotConfig;
+  readonly venues: Record<VenueName, Venue>;
+  readonly quotes: Record<VenueName, VenueQuotes> = { paradex: new VenueQuotes("paradex"), edgex: new VenueQuotes("edgex") };
+  readonly ledger = new Ledger();
+  readonly tracker = new OrderTracker();
+  readonly journal: Journal;
+  readonly guards: Guards;
+  readonly markets = new Map<string, MarketState>();
+  readonly latencyMs = new Samples();
+  readonly results: ArbResult[] = [];
+  private readonly byMarket = new Map<string, string>(); // `${venue}|${market}` → base
+  private readonly venuePositions = new Map<string, D>();
+  private readonly log: LogFn;
+  private readonly clock: () => number;
+  private readonly wall: () => number;
+  private readonly env: LegEnv;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private timers: NodeJS.Timeout[] = [];
+  private detach: (() => void)[] = [];
+  private arbSeq = 0;
+  private runTag = "";
+  private ready = false;
+  private stopping = false;
+  private priorRealizedToday = D.ZERO;
+  startedAt = 0;
+
+  constructor(o: BotOptions) {
+    this.cfg = o.cfg;
+    this.venues = o.venues;
+    this.log = o.log;
+    this.clock = o.clock ?? (() => performance.now());
+    this.wall = o.wall ?? (() => Date.now());
+    this.journal = new Journal(o.cfg.journalPath, o.durableJournal ?? true);
+    this.guards = new Guards(o.cfg, (reason) => this.onKill(reason));
+    this.env = {
+      venues: this.venues,
+      tracker: this.tracker,
+      journal: this.journal,
+      ledger: this.ledger,
+      quotes: this.quotes,
+      meta: (venue, base) => this.metaOf(venue, base),
+      cfg: o.cfg,
+      now: this.clock,
+      log: (e, f) => this.log(e, f),
+    };
+  }
+
+  private metaOf(venue: VenueName, base: string): MarketMeta {
+    const m = this.markets.get(base);
+    if (m === undefined) throw new Error(`no market for ${base}`);
+    return m.meta[venue];
+  }
+
+  // ---------------------------------------------------------------- start-up
+
+  async start(): Promise<void> {
+    this.startedAt = this.wall();
+    const replay = Journal.replay(this.cfg.journalPath);
+    if (replay.bad.length > 0) this.log("journal_bad_lines", { count: replay.bad.length, torn_tail: replay.tornTail, first: replay.bad[0] });
+    const folded = foldJournal(replay.records, this.wall());
+    this.journal.open();
+    this.arbSeq = folded.lastArbSeq;
+    this.runTag = `a${this.wall().toString(36)}`;
+    this.journal.append({ k: "start", ts: this.wall(), runId: this.runTag, live: this.cfg.live, pid: process.pid });
+    if (folded.killReason !== null) {
+      if (this.cfg.resetKill) {
+        this.journal.append({ k: "kill_reset", ts: this.wall() });
+        this.log("kill_reset", { previous: folded.killReason });
+      } else {
+        this.guards.restoreKill(folded.killReason);
+        this.log("kill_restored", { reason: folded.killReason, hint: "entries stay stopped; start with --reset-kill to clear" });
+      }
+    }
+
+    this.attach();
+    await Promise.all(VENUES.map((v) => this.venues[v].connect()));
+    for (const v of VENUES) this.quotes[v].setConnected();
+    await this.loadMarkets();
+    for (const [k, size] of folded.positions) {
+      const [venue, base] = k.split(":") as [VenueName, string];
+      if (this.markets.has(base)) this.ledger.setSize(venue, base, D.from(size), null);
+    }
+    this.priorRealizedToday = this.realizedOf(folded);
+    await this.recover(folded);
+    await this.reconcile("start");
+    for (const m of this.markets.values()) {
+      for (const v of VENUES) {
+        await this.venues[v].subscribe("book", m.meta[v].market);
+        await this.venues[v].subscribe("bbo", m.meta[v].market);
+      }
+    }
+    this.ready = true;
+    this.timers.push(setInterval(() => void this.reconcile("periodic").catch((e) => this.log("reconcile_failed", { error: String(e) })), this.cfg.reconcileIntervalMs));
+    this.timers.push(setInterval(() => this.riskCheck(), 500));
+    this.log("started", { mode: this.cfg.live ? "live" : "paper", markets: [...this.markets.keys()], journal: this.cfg.journalPath, run: this.runTag });
+  }
+
+  private attach(): void {
+    for (const v of VENUES) {
+      const venue = this.venues[v];
+      const q = this.quotes[v];
+      this.detach.push(
+        venue.on("book", (e) => {
+          const t0 = this.clock();
+          q.onBook(e, t0);
+          this.onQuote(v, e.market, t0);
+        }),
+        venue.on("bbo", (e) => {
+          const t0 = this.clock();
+          q.onBbo(e, t0);
+          this.onQuote(v, e.market, t0);
+        }),
+        venue.on("status", (e) => this.onStatus(v, e)),
+        venue.on("order", (e) => this.tracker.onOrder(v, e)),
+        venue.on("fill", (e) => this.tracker.onFill(v, e)),
+        venue.on("position", (e) => {
+          const base = this.byMarket.get(`${v}|${e.market}`);
+          if (base !== undefined) this.venuePositions.set(posKey(v, base), signedSize(e));
+        }),
+      );
+    }
+  }
+
+  /** Map configured base coins to each venue's market by metadata (never by hard-coded names). */
+  private async loadMarkets(): Promise<void> {
+    const metas: Record<VenueName, MarketMeta[]> = { paradex: await this.venues.paradex.markets(), edgex: await this.venues.edgex.markets() };
+    for (const mc of this.cfg.markets) {
+      const pick = (v: VenueName): MarketMeta | undefined =>
+        metas[v].find((m) => m.base.toUpperCase() === mc.base && QUOTES_OK.has(m.quote.toUpperCase()) && (v !== "paradex" || m.market.endsWith("-PERP"))) ??
+        metas[v].find((m) => m.base.toUpperCase() === mc.base);
+      const p = pick("paradex");
+      const e = pick("edgex");
+      if (p === undefined || e === undefined) {
+        this.log("market_skipped", { base: mc.base, paradex: p?.market ?? null, edgex: e?.market ?? null });
+        continue;
+      }
+      this.markets.set(mc.base, { cfg: mc, meta: { paradex: p, edgex: e }, inFlight: false, cooldownUntil: 0, seen: 0, taken: 0, blocked: new Map(), lastEval: null, lastBlock: null, open: false });
+      this.byMarket.set(`paradex|${p.market}`, mc.base);
+      this.byMarket.set(`edgex|${e.market}`, mc.base);
+    }
+    if (this.markets.size === 0) throw new StartupError("none of the configured markets exists on both venues");
+  }
+
+  private realizedOf(folded: ReplayState): D {
+    const l = new Ledger();
+    const plans = new Map<string, { venue: VenueName; base: string; side: "BUY" | "SELL" }>();
+    for (const a of folded.arbs.values()) for (const leg of a.legs) plans.set(leg.plan.clientId, leg.plan);
+    for (const r of folded.todaysLegs) {
+      const p = plans.get(r.clientId);
+      if (p === undefined || r.avgPrice === null) continue;
+      const q = D.from(r.filled);
+      l.apply(p.venue, p.base, p.side === "BUY" ? q : q.neg(), D.from(r.avgPrice), D.from(r.fee));
+    }
+    return l.realizedTotal();
+  }
+
+  /**
+   * Finish what a crash interrupted: legs journaled as sent without an outcome are looked up at the venue
+   * (open orders cancelled, fills inferred from the position change), then the residual is flattened.
+   */
+  private async recover(folded: ReplayState): Promise<void> {
+    for (const arb of folded.open) {
+      if (!this.markets.has(arb.base)) {
+        this.log("recovery_skipped", { arbId: arb.arbId, base: arb.base, reason: "market not configured" });
+        continue;
+      }
+      const m = this.markets.get(arb.base) as MarketState;
+      m.inFlight = true;
+      this.log("recovery", { arbId: arb.arbId, base: arb.base, state: arb.state, legs: arb.legs.length });
+      const results: LegResult[] = [];
+      for (const leg of arb.legs) {
+        if (leg.done !== null) {
+          results.push({
+            plan: leg.plan,
+            state: leg.done.state,
+            filled: D.from(leg.done.filled),
+            avgPrice: leg.done.avgPrice === null ? null : D.from(leg.done.avgPrice),
+            fee: D.from(leg.done.fee),
+            orderId: leg.done.orderId,
+            via: leg.done.via,
+          });
+          continue;
+        }
+        const r = await lookup(this.env, leg.plan, "interrupted by restart", "recovery");
+        this.journal.append({
+          k: "leg_done", ts: this.wall(), arbId: arb.arbId, clientId: leg.plan.clientId, venue: leg.plan.venue, state: r.state,
+          orderId: r.orderId, filled: r.filled.toString(), avgPrice: r.avgPrice?.toString() ?? null, fee: r.fee.toString(), via: "recovery",
+        });
+        if (r.filled.isPos()) {
+          const sgn = leg.plan.side === "BUY" ? r.filled : r.filled.neg();
+          this.ledger.setSize(leg.plan.venue, arb.base, D.from(leg.plan.positionBefore).add(sgn), null);
+          this.journal.append({ k: "position", ts: this.wall(), venue: leg.plan.venue, base: arb.base, size: this.ledger.position(leg.plan.venue, arb.base).toString(), source: "leg" });
+        }
+        results.push(r);
+      }
+      const res = await finishArb(this.env, arb.arbId, arb.base, results);
+      this.results.push(res);
+      m.inFlight = false;
+      this.log("recovered", { arbId: arb.arbId, state: res.state, residual: res.residual.toString() });
+      if (res.state === "failed") this.guards.trip(`recovery could not flatten ${arb.arbId} (residual ${res.residual.toString()} ${arb.base})`);
+    }
+  }
+
+  // ---------------------------------------------------------------- reconciliation and risk
+
+  /** Compare our positions with both venues' snapshots; adopt the venue's size, flag cross-venue mismatches. */
+  async reconcile(why: string): Promise<void> {
+    const snaps = await Promise.all(VENUES.map((v) => this.venues[v].snapshot()));
+    for (const m of this.markets.values()) {
+      if (m.inFlight) continue; // a trade in progress owns these positions until it settles
+      const base = m.cfg.base;
+      VENUES.forEach((v, i) => {
+        const pos = snaps[i]?.positions.find((p) => p.market === m.meta[v].market);
+        const venueSize = pos === undefined ? D.ZERO : signedSize(pos);
+        this.venuePositions.set(posKey(v, base), venueSize);
+        const ours = this.ledger.position(v, base);
+        if (!venueSize.eq(ours)) {
+          this.log("position_drift", { why, venue: v, base, ours: ours.toString(), venue_size: venueSize.toString() });
+          this.ledger.setSize(v, base, venueSize, pos?.average_entry_price ? D.from(pos.average_entry_price) : null);
+          this.journal.append({ k: "position", ts: this.wall(), venue: v, base, size: venueSize.toString(), source: "snapshot" });
+        }
+      });
+      this.checkNet(m);
+    }
+  }
+
+  /** The cross-venue net position must stay within tolerance; otherwise entries stop and it is reported. */
+  private checkNet(m: MarketState): boolean {
+    const base = m.cfg.base;
+    const net = this.ledger.position("paradex", base).add(this.ledger.position("edgex", base));
+    const mid = this.quotes.paradex.mid(m.meta.paradex.market) ?? this.quotes.edgex.mid(m.meta.edgex.market);
+    const notional = mid === null ? null : net.abs().mul(mid);
+    const bad = net.isZero() ? false : notional === null ? true : notional.gt(this.cfg.netToleranceUsd);
+    const had = this.guards.mismatches.has(base);
+    if (bad && !had) {
+      const note = `net ${net.toString()} ${base} (~${notional?.round(2).toString() ?? "?"} USD) across venues`;
+      this.guards.mismatches.set(base, note);
+      this.journal.append({ k: "mismatch", ts: this.wall(), base, net: net.toString(), note });
+      this.log("net_mismatch", { base, net: net.toString(), usd: notional?.round(2).toString() ?? null, action: "entries stopped" });
+    } else if (!bad && had) {
+      this.guards.mismatches.delete(base);
+      this.log("net_ok", { base });
+    }
+    return !bad;
+  }
+
+  private pnl(): { realized: D; unrealized: D; exposure: D } {
+    let unrealized = D.ZERO;
+    let exposure = D.ZERO;
+    for (const m of this.markets.values()) {
+      let net = D.ZERO;
+      for (const v of VENUES) {
+        const mid = this.quotes[v].mid(m.meta[v].market);
+        unrealized = unrealized.add(this.ledger.unrealized(v, m.cfg.base, mid));
+        net = net.add(this.ledger.position(v, m.cfg.base));
+      }
+      const mid = this.quotes.paradex.mid(m.meta.paradex.market) ?? this.quotes.edgex.mid(m.meta.edgex.market);
+      if (mid !== null) exposure = exposure.add(net.abs().mul(mid));
+    }
+    return { realized: this.ledger.realizedTotal(), unrealized, exposure };
+  }
+
+  private riskCheck(): void {
+    const { realized, unrealized, exposure } = this.pnl();
+    this.guards.risk(realized.add(unrealized).add(this.priorRealizedToday), exposure);
+  }
+
+  private onKill(reason: string): void {
+    this.journal.append({ k: "kill", ts: this.wall(), reason });
+    this.log("KILL_SWITCH", { reason, action: "cancelling open orders; no new entries; exits still allowed" });
+    for (const v of VENUES) {
+      this.venues[v].cancelAll().catch((e) => this.log("cancel_all_failed", { venue: v, error: String(e) }));
+    }
+  }
+
+  private onStatus(v: VenueName, e: StatusEvent): void {
+    this.quotes[v].onStatus(e, this.clock());
+    if (e.state === "reconnecting" && e.market === undefined) this.guards.reconnect(this.clock());
+    if (e.state !== "subscribed") this.log("venue_status", { venue: v, state: e.state, market: e.market ?? null, reason: e.reason ?? null });
+  }
+
+  // ---------------------------------------------------------------- the hot path
+
+  private onQuote(v: VenueName, market: string, t0: number): void {
+    const base = this.byMarket.get(`${v}|${market}`);
+    if (base === undefined || !this.ready || this.stopping) return;
+    const m = this.markets.get(base) as MarketState;
+    const a = this.side("paradex", m);
+    const b = this.side("edgex", m);
+    if (a === null || b === null) return;
+    const ev = evaluate(a, b, { size: m.cfg.size, maxPosition: m.cfg.maxPosition, minEdgeBps: this.cfg.minEdgeBps, exitEdgeBps: this.cfg.exitEdgeBps, slippageBps: this.cfg.slippageBps }).best;
+    m.lastEval = ev;
+    const opening = ev.ok && !m.open;
+    m.open = ev.ok;
+    if (!ev.ok) return;
+    if (opening) m.seen++;
+    const block = this.entryBlock(m, a.book.at, b.book.at, t0);
+    if (block !== null) {
+      if (m.lastBlock !== block) this.log("entry_blocked", { base, reason: block, edge_bps: ev.opp.edgeBps.round(2).toString() });
+      m.lastBlock = block;
+      const key = block.split(" ")[0] ?? block;
+      m.blocked.set(key, (m.blocked.get(key) ?? 0) + 1);
+      return;
+    }
+    m.lastBlock = null;
+    m.taken++;
+    m.inFlight = true;
+    const arbId = `${this.runTag}-${++this.arbSeq}`;
+    const d = dispatchArb(this.env, arbId, base, ev.opp);
+    this.latencyMs.push(this.clock() - t0);
+    this.log("arb_sent", {
+      arbId, base, edge_bps: ev.opp.edgeBps.round(2).toString(), size: ev.opp.size.toString(),
+      buy: `${ev.opp.buy.venue}@${ev.opp.buy.limit.toString()}`, sell: `${ev.opp.sell.venue}@${ev.opp.sell.limit.toString()}`, reducing: ev.opp.reducing,
+    });
+    const p = settleArb(this.env, d)
+      .then((res) => this.onArbDone(m, res))
+      .catch((err) => {
+        // settleArb never throws by design; if it does, treat the market as unsafe rather than guess.
+        this.log("arb_crashed", { arbId, error: String(err) });
+        this.guards.trip(`internal error in ${arbId}: ${String(err)}`);
+        m.inFlight = false;
+      });
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  private side(v: VenueName, m: MarketState): VenueSide | null {
+    const book = this.quotes[v].view(m.meta[v].market);
+    if (book === null) return null;
+    return { venue: v, meta: m.meta[v], book, position: this.ledger.position(v, m.cfg.base) };
+  }
+
+  /** First reason an entry must not happen now, or null. Exits never pass through here. */
+  private entryBlock(m: MarketState, atA: number, atB: number, now: number): string | null {
+    if (this.guards.killed !== null) return `kill switch: ${this.guards.killed}`;
+    if (m.inFlight) return "in-flight arbitrage";
+    if (now < m.cooldownUntil) return "cooldown";
+    for (const v of VENUES) {
+      const p = this.quotes[v].feedProblem(m.meta[v].market);
+      if (p !== null) return `feed: ${p}`;
+    }
+    const age = this.guards.quoteAgeProblem(now - atA, now - atB);
+    if (age !== null) return `stale quote: ${age}`;
+    if (!this.checkNet(m)) return `net mismatch: ${this.guards.mismatches.get(m.cfg.base) ?? ""}`;
+    return null;
+  }
+
+  private onArbDone(m: MarketState, res: ArbResult): void {
+    this.results.push(res);
+    m.inFlight = false;
+    m.open = false; // a spread still open after the trade counts as a new opportunity
+    m.cooldownUntil = this.clock() + this.cfg.cooldownMs;
+    this.log("arb_done", { arbId: res.arbId, base: res.base, state: res.state, clean: res.clean, residual: res.residual.toString(), legs: res.legs.map((l) => `${l.plan.venue}:${l.plan.side}:${l.filled.toString()}/${l.plan.size}:${l.state}`) });
+    if (res.state === "failed") {
+      this.guards.trip(`could not flatten ${res.arbId}: residual ${res.residual.toString()} ${res.base}`);
+    }
+    this.guards.arbOutcome(res.clean);
+    this.checkNet(m);
+    this.riskCheck();
+  }
+
+  // ---------------------------------------------------------------- status and shutdown
+
+  status(): BotStatus {
+    const now = this.clock();
+    const { realized, unrealized } = this.pnl();
+    const arbs = { total: this.results.length, clean: 0, corrected: 0, failed: 0 };
+    for (const r of this.results) {
+      if (r.state === "failed") arbs.failed++;
+      else if (r.clean) arbs.clean++;
+      else if (r.state === "unwound" || r.state === "hedged") arbs.corrected++;
+    }
+    return {
+      mode: this.cfg.live ? "live" : "paper",
+      killed: this.guards.killed,
+      startedAt: this.startedAt,
+      markets: [...this.markets.values()].map((m) => {
+        const base = m.cfg.base;
+        const q = (v: VenueName): BotStatus["markets"][number]["quotes"][VenueName] => {
+          const view = this.quotes[v].view(m.meta[v].market);
+          return { bid: view?.bids[0]?.price.toString() ?? null, ask: view?.asks[0]?.price.toString() ?? null, ageMs: view ? Math.round(now - view.at) : null, health: this.quotes[v].health() };
+        };
+        const ev = m.lastEval;
+        const edge = ev === null ? null : ev.ok ? ev.opp.edgeBps : ev.edgeBps;
+        let un = D.ZERO;
+        let re = D.ZERO;
+        for (const v of VENUES) {
+          un = un.add(this.ledger.unrealized(v, base, this.quotes[v].mid(m.meta[v].market)));
+          re = re.add(this.ledger.get(v, base).realized);
+        }
+        return {
+          base,
+          quotes: { paradex: q("paradex"), edgex: q("edgex") },
+          edgeBps: edge?.round(2).toString() ?? null,
+          direction: ev === null ? null : ev.ok ? `buy ${ev.opp.buy.venue} / sell ${ev.opp.sell.venue}` : ev.direction,
+          positions: { paradex: this.ledger.position("paradex", base).toString(), edgex: this.ledger.position("edgex", base).toString() },
+          net: this.ledger.position("paradex", base).add(this.ledger.position("edgex", base)).toString(),
+          realized: re.round(4).toString(),
+          unrealized: un.round(4).toString(),
+          seen: m.seen,
+          taken: m.taken,
+          inFlight: m.inFlight,
+          block: m.lastBlock,
+        };
+      }),
+      realized: realized.round(4).toString(),
+      unrealized: unrealized.round(4).toString(),
+      fees: this.ledger.feesTotal().round(4).toString(),
+      arbs,
+      latencyUs: { p50: toUs(this.latencyMs.pct(50)), p99: toUs(this.latencyMs.pct(99)), n: this.latencyMs.n },
+      mismatches: [...this.guards.mismatches.values()],
+    };
+  }
+
+  /** Stop entering, let in-flight arbitrages finish (bounded), close venues and the journal. */
+  async stop(): Promise<BotStatus> {
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    const bound = this.cfg.legTimeoutMs * 2 + this.cfg.residualTimeoutMs + 1000;
+    await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, bound).unref())]);
+    const summary = this.status();
+    for (const f of this.detach) f();
+    this.detach = [];
+    await Promise.allSettled(VENUES.map((v) => this.venues[v].close()));
+    this.journal.close();
+    return summary;
+  }
+}
+
+function toUs(ms: number | null): number | null {
+  return ms === null ? null : Math.round(ms * 1000);
+}
