@@ -186,8 +186,7 @@ def _build(
         snapshot: dict[str, Any] = dict(stats.snapshot(config.stats_interval, writer.depth, reset=False))
         snapshot.pop("type")
         snapshot.pop("seq")
-        snapshot["total_events"] = stats.total_events
-        snapshot["total_coalesced"] = stats.total_coalesced
+        snapshot.update(stats.totals())
         return snapshot
 
     dispatcher = Dispatcher(Context(emit, supervisor, stats_now, request_shutdown))

@@ -66,6 +66,25 @@ class Stats:
     lag: LagHistogram = field(default_factory=LagHistogram)
     total_events: int = 0
     total_coalesced: int = 0
+    total_reconnects: int = 0
+    total_bad_frames: int = 0
+
+    def count_reconnect(self) -> None:
+        self.reconnects += 1
+        self.total_reconnects += 1
+
+    def count_bad_frame(self) -> None:
+        self.bad_frames += 1
+        self.total_bad_frames += 1
+
+    def totals(self) -> dict[str, int]:
+        """Counters since the process started (the ``stats`` command adds them to the interval's)."""
+        return {
+            "total_events": self.total_events,
+            "total_coalesced": self.total_coalesced,
+            "total_reconnects": self.total_reconnects,
+            "total_bad_frames": self.total_bad_frames,
+        }
 
     def snapshot(self, interval_s: float, queue_depth: int, reset: bool) -> StatsEvent:
         """A ``stats`` event of the counters since the last reset."""

@@ -142,7 +142,7 @@ class Supervisor:
             self.feed.fail_waiters(ConnectionError("connection lost"))
             if self._closing:
                 return
-            self._stats.reconnects += 1
+            self._stats.count_reconnect()
             log.warning("disconnected: %s", reason)
             self.status("disconnected", reason=reason)
             if healthy:
@@ -319,7 +319,7 @@ class Supervisor:
             self._resubscribing.discard(sub.spec.key)
 
     def on_bad_frame(self, where: str, error: Exception) -> None:
-        self._stats.bad_frames += 1
+        self._stats.count_bad_frame()
         now = time.monotonic()
         window_start, count = self._bad_frame_window
         if now - window_start >= 1.0:
