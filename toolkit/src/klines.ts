@@ -69,6 +69,26 @@ export function toArray(c: Candle): KlineArray {
   return [c.openTime, c.open, c.high, c.low, c.close, c.volume, c.closeTime];
 }
 
+/**
+ * Candles (oldest first) with every missing bucket between two of them added flat at the previous close with
+ * zero volume, the way the builder produces them live: venues omit empty buckets, indicators expect none missing.
+ */
+export function fillGaps(candles: readonly Candle[], interval: Interval): Candle[] {
+  const ms = INTERVAL_MS[interval];
+  const out: Candle[] = [];
+  for (const c of candles) {
+    const prev = out.at(-1);
+    if (prev !== undefined) {
+      for (let t = prev.openTime + ms; t < c.openTime; t += ms) {
+        const px = prev.close;
+        out.push({ openTime: t, open: px, high: px, low: px, close: px, volume: "0", closeTime: t + ms - 1, trades: 0 });
+      }
+    }
+    out.push(c);
+  }
+  return out;
+}
+
 /** The trade fields the builder reads (a `TradeEvent` qualifies). */
 export interface TradeInput {
   trade_id: string;
@@ -99,7 +119,7 @@ export interface KlineBuilderOptions {
   market: string;
   intervals?: readonly Interval[];
   /** Closed candles kept per interval (older ones are forgotten). Default 1500. */
-  history?: number;
+  maxCandles?: number;
   /** How long after its close time a candle waits for delayed trades when closed by `advanceTo`. Default 2 s. */
   graceMs?: number;
   /** How many trade ids are remembered for de-duplication. Default 100 000. */
@@ -136,7 +156,7 @@ class Series {
 export class KlineBuilder {
   readonly market: string;
   private readonly series = new Map<Interval, Series>();
-  private readonly history: number;
+  private readonly maxCandles: number;
   private readonly graceMs: number;
   private readonly dedupeWindow: number;
   private readonly seenIds = new Set<string>();
@@ -149,7 +169,7 @@ export class KlineBuilder {
 
   constructor(options: KlineBuilderOptions) {
     this.market = options.market;
-    this.history = options.history ?? 1500;
+    this.maxCandles = options.maxCandles ?? 1500;
     this.graceMs = options.graceMs ?? 2000;
     this.dedupeWindow = options.dedupeWindow ?? 100_000;
     for (const iv of options.intervals ?? INTERVALS) this.series.set(iv, new Series(iv, intervalMs(iv)));
@@ -311,8 +331,8 @@ export class KlineBuilder {
   private fillFlatUntil(s: Series, until: number, emit: boolean): void {
     const prev = s.lastClose();
     if (prev === null) return;
-    // Only the newest `history` candles are kept, so older flat buckets need not be materialized.
-    const from = Math.max(s.closedThrough, until - this.history * s.ms);
+    // Only the newest `maxCandles` candles are kept, so older flat buckets need not be materialized.
+    const from = Math.max(s.closedThrough, until - this.maxCandles * s.ms);
     for (let t = from; t < until; t += s.ms) {
       this.pushClosed(
         s,
@@ -324,7 +344,7 @@ export class KlineBuilder {
 
   private pushClosed(s: Series, candle: Candle, emit: boolean): void {
     s.closed.push(candle);
-    if (s.closed.length > this.history) s.closed.splice(0, s.closed.length - this.history);
+    if (s.closed.length > this.maxCandles) s.closed.splice(0, s.closed.length - this.maxCandles);
     s.closedThrough = candle.openTime + s.ms;
     if (!emit) return;
     const event: ClosedCandleEvent = { market: this.market, interval: s.interval, candle: { ...candle } };

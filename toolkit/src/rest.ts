@@ -1,17 +1,12 @@
 /**
- * @module rest — the public (unauthenticated) REST reads the toolkit makes itself: top of book for the REST
- * fallback and EdgeX klines. Nothing here signs or carries a secret; private calls go through the venues.
+ * @module rest — the public (unauthenticated) Paradex REST reads the toolkit makes itself: top of book for the
+ * REST fallback, and klines. Nothing here signs or carries a secret; private calls go through the sidecar.
+ * (EdgeX public reads use the native client's REST transport, which already checks its envelopes.)
  *
  * Replies are converted by convert.ts; this module only does transport, deadlines and envelope checks.
  */
-import type { Interval } from "./klines.ts";
-import {
-  candlesFromEdgex,
-  edgexKlineType,
-  topOfBookFromEdgex,
-  topOfBookFromParadex,
-  type RestTopOfBook,
-} from "./convert.ts";
+import { bucketStart, intervalMs, type Interval } from "./klines.ts";
+import { candlesFromParadex, topOfBookFromParadex, type RestTopOfBook } from "./convert.ts";
 import type { Candle } from "./klines.ts";
 
 export class RestError extends Error {
@@ -62,8 +57,8 @@ async function getJson(url: URL, venue: string, timeoutMs: number): Promise<unkn
 function errorCode(body: unknown): string | null {
   if (typeof body !== "object" || body === null) return null;
   const b = body as Record<string, unknown>;
-  // Paradex: {"error": "MARKET_NOT_FOUND", ...}; EdgeX: {"code": "INVALID_CONTRACT_ID", ...}
-  const code = b["error"] ?? b["code"];
+  // Paradex error body: {"error": "MARKET_NOT_FOUND", "message": ...}
+  const code = b["error"];
   return typeof code === "string" ? code : null;
 }
 
@@ -82,45 +77,18 @@ export class ParadexPublicRest {
     const url = new URL(`${this.base}/v1/bbo/${encodeURIComponent(market)}`);
     return topOfBookFromParadex(await getJson(url, "paradex", this.timeoutMs));
   }
-}
 
-/** EdgeX public REST (`GET /api/v2/public/...`, `{code, data}` envelopes). */
-export class EdgexPublicRest {
-  private readonly base: string;
-  private readonly timeoutMs: number;
-
-  constructor(baseUrl: string, options: RestOptions = {}) {
-    this.base = baseUrl.replace(/\/+$/, "");
-    this.timeoutMs = options.timeoutMs ?? 3000;
-  }
-
-  private async data(path: string, query: Record<string, string>): Promise<unknown> {
-    const url = new URL(`${this.base}${path}`);
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    const body = await getJson(url, "edgex", this.timeoutMs);
-    const env = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
-    // Refusals may come as HTTP 200 with another code (reference §3.1).
-    if (env["code"] !== "SUCCESS") {
-      const code = typeof env["code"] === "string" ? env["code"] : null;
-      throw new RestError(`edgex GET ${path}: ${code ?? "reply without a code"}`, 200, code);
-    }
-    return env["data"];
-  }
-
-  /** Top of book of a contract from `getDepth` (level 15); `market` is the contract name events use. */
-  async topOfBook(contractId: string, market: string): Promise<RestTopOfBook> {
-    const data = await this.data("/api/v2/public/quote/getDepth", { contractId, level: "15" });
-    return topOfBookFromEdgex(data, market, Date.now());
-  }
-
-  /** The newest `limit` LAST_PRICE candles of a contract, oldest first. */
-  async klines(contractId: string, interval: Interval, limit: number): Promise<Candle[]> {
-    const data = await this.data("/api/v2/public/quote/getKline", {
-      contractId,
-      klineType: edgexKlineType(interval),
-      priceType: "LAST_PRICE",
-      size: String(limit),
-    });
-    return candlesFromEdgex(data, interval);
+  /**
+   * Candles of the `limit` buckets ending with the one containing `now`, oldest first (`GET /v1/markets/klines`
+   * wants an explicit range in ms and the resolution in minutes; buckets without trades are absent).
+   */
+  async klines(market: string, interval: Interval, limit: number, now = Date.now()): Promise<Candle[]> {
+    const ms = intervalMs(interval);
+    const url = new URL(`${this.base}/v1/markets/klines`);
+    url.searchParams.set("symbol", market);
+    url.searchParams.set("resolution", String(ms / 60_000));
+    url.searchParams.set("start_at", String(bucketStart(now, interval) - (limit - 1) * ms));
+    url.searchParams.set("end_at", String(now));
+    return candlesFromParadex(await getJson(url, "paradex", this.timeoutMs), interval);
   }
 }

@@ -149,6 +149,11 @@ export class SymbolMapper {
     );
   }
 
+  /** Like `fromVenue`, but null for a market this mapper does not serve. */
+  fromVenueOrNull(marketOrId: string): string | null {
+    return (this.byMarket.get(marketOrId) ?? this.byId.get(marketOrId))?.symbol ?? null;
+  }
+
   meta(symbol: string): MarketMeta {
     return this.entry(symbol).meta;
   }
