@@ -95,14 +95,18 @@ export class Faults {
   }
 }
 
-/** Malformed frames, one of each kind a client must survive (cycled by the `malformed` control). */
+/**
+ * Malformed frames, one of each kind a client must survive (cycled by the `malformed` control): broken JSON,
+ * non-objects, unknown types, schema-invalid depth and trade records (aimed at BTC's depth.15 and trades
+ * channels so a subscribed client sees them), a ping without a time.
+ */
 export const MALFORMED_FRAMES: readonly string[] = [
   '{"type":"quote-event","channel":"depth.',
   "not json at all",
   "42",
   '{"type":"mystery-frame","content":{}}',
   '{"type":"quote-event","channel":"depth.30000001.15","content":{"dataType":"changed","data":[{"startVersion":"x","asks":"nope"}]}}',
-  '{"type":"quote-event","channel":"ticker.30000001","content":{"dataType":"changed","data":[{"contractId":"30000001","lastPrice":1e5}]}}',
+  '{"type":"quote-event","channel":"depth.30000001.15","content":{"dataType":"changed","data":[{"startVersion":"1","endVersion":"2","level":15,"contractId":"30000001","asks":[{"price":1e5,"size":"1"}],"bids":[],"depthType":"CHANGED"}]}}',
   '{"type":"quote-event","channel":"trades.30000001","content":{"dataType":"changed","data":[{"ticketId":"1","price":"abc"}]}}',
   "[]",
   '{"type":"ping"}',
