@@ -19,6 +19,9 @@ SBE_QUERY = "?sbeSchemaId=1&sbeSchemaVersion=2"
 
 
 def run(test: Callable[[SimServer], Awaitable[None]], timeout: float = 20.0, **config: Any) -> None:
+    """Run `test` against the market-data half alone (extensions=(): the default JWT verifier)."""
+    config.setdefault("extensions", ())
+
     async def main() -> None:
         async with SimServer(SimConfig(seed=4, **config)) as server:
             await asyncio.wait_for(test(server), timeout)

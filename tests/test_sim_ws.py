@@ -18,6 +18,9 @@ ACCOUNT = "0x1234abcd"
 
 
 def run(test: Callable[[SimServer], Awaitable[None]], timeout: float = 20.0, **config: Any) -> None:
+    """Run `test` against the market-data half alone (extensions=(): the default JWT verifier)."""
+    config.setdefault("extensions", ())
+
     async def main() -> None:
         server = SimServer(SimConfig(seed=7, **config))
         await server.start()

@@ -7,11 +7,12 @@ SDK's generated decoder (`paradex_py.api.sbe.decode_frame`) was generated from.
 
 from __future__ import annotations
 
+import importlib.util
 import struct
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 SCHEMA_ID = 1
@@ -206,8 +207,13 @@ class SbeSchema:
 
 
 def _load_schema() -> SbeSchema:
-    xml_text = resources.files("paradex_py.api.sbe").joinpath("paradex_1_0.xml").read_text(encoding="utf-8")
-    return SbeSchema(xml_text)
+    # find_spec locates the installed paradex-py without running its __init__, which pulls in
+    # starknet-py and costs over a second: the standalone sim must start fast.
+    spec = importlib.util.find_spec("paradex_py")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("paradex-py is not installed: the SBE schema ships inside it")
+    xml_path = Path(next(iter(spec.submodule_search_locations))) / "api" / "sbe" / "paradex_1_0.xml"
+    return SbeSchema(xml_path.read_text(encoding="utf-8"))
 
 
 SCHEMA = _load_schema()

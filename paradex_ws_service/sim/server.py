@@ -35,6 +35,7 @@ log = logging.getLogger("paradex_ws_service.sim")
 RestHandler = Callable[[web.Request, dict[str, str]], Awaitable[web.StreamResponse]]
 WsMethodHandler = Callable[["Connection", Any], Awaitable[dict[str, Any]]]
 DisconnectHook = Callable[["Connection"], Awaitable[None] | None]
+ControlHandler = Callable[[web.Request, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 DEFAULT_EXTENSIONS = ("paradex_ws_service.sim.trading",)
 
@@ -330,6 +331,17 @@ class SimServer:
     def register_private_channel(self, regex: str) -> None:
         """Accept subscriptions to extra private channel names (full-match regex); auth required."""
         self._private_patterns.append(re.compile(regex))
+
+    def register_control(self, method: str, action: str, handler: ControlHandler) -> None:
+        """Serve `method /_sim/<action>`: `handler(request, body)` returns the fields added to `{"ok": true}`.
+
+        Raising ValueError/KeyError/TypeError answers 400 with the message.
+        """
+        self._control_routes[(method.upper(), action)] = handler
+
+    def spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
+        """Run a background task owned by the server: cancelled and awaited by `stop()`."""
+        return self._spawn(coro, name)
 
     def on_disconnect(self, hook: DisconnectHook) -> None:
         """Called with the Connection after it closed (e.g. cancel-on-disconnect)."""
