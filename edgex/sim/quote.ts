@@ -12,7 +12,7 @@ import { MALFORMED_FRAMES, type Faults } from "./faults.ts";
 import { Heartbeat, type HeartbeatOptions } from "./heartbeat.ts";
 import { DEPTH_LEVELS, type BookView, type ContractMarket, type DepthLevel, type LevelChange, type PublicTrade } from "./market.ts";
 import type { Rng } from "./rng.ts";
-import type { SentLog } from "./sentlog.ts";
+import { wallMicros, type SentLog } from "./sentlog.ts";
 
 export interface QuoteHubOptions {
   readonly heartbeat: HeartbeatOptions;
@@ -133,12 +133,16 @@ export class QuoteHub {
   broadcast(channel: string, build: () => string): void {
     if (this.faults.isSilenced(channel)) return;
     let text: string | undefined;
+    let sentUs = 0;
     for (const s of this.sessions) {
       if (!s.subs.has(channel) || s.ws.readyState !== s.ws.OPEN) continue;
-      text ??= build();
+      if (text === undefined) {
+        text = build();
+        sentUs = wallMicros(); // stamped before the first send: the bench measures from here
+      }
       s.ws.send(text);
     }
-    if (text !== undefined) this.log.record(channel, text);
+    if (text !== undefined) this.log.record(channel, text, sentUs);
   }
 
   #subscribed(channel: string): boolean {
