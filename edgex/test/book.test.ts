@@ -82,7 +82,7 @@ describe("normalization to the sidecar's event shapes", () => {
     assert.equal(ev.remaining_size, "1.5");
     assert.equal(ev.avg_fill_price, "100.5");
     check(ev);
-    const p = positionEvent("BTCUSDC", { contractId: "1", openSize: "-0.5", openValue: "-50" }, "90", 0);
+    const p = positionEvent("BTCUSDC", { contractId: "1", openSize: "-0.5", openValue: "-50", openFee: undefined, fundingFee: undefined }, "90", 0);
     assert.equal(p.side, "SHORT");
     assert.equal(p.average_entry_price, "100");
     assert.equal(p.unrealized_pnl, "5");
