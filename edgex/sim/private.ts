@@ -92,8 +92,10 @@ export class PrivateHub {
     if (text !== undefined) this.log.record(PRIVATE_CHANNEL, text);
   }
 
-  dropAll(): void {
+  /** Abrupt TCP reset of every socket (no close frame); returns how many. */
+  dropAll(): number {
     for (const s of this.sessions) s.ws.terminate();
+    return this.sessions.size;
   }
 
   injectMalformed(count: number): number {

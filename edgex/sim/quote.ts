@@ -376,9 +376,10 @@ export class QuoteHub {
     }
   }
 
-  /** Abrupt TCP reset of every quote socket (no close frame). */
-  dropAll(): void {
+  /** Abrupt TCP reset of every socket (no close frame); returns how many. */
+  dropAll(): number {
     for (const s of this.sessions) s.ws.terminate();
+    return this.sessions.size;
   }
 
   /** Send `count` malformed frames to every connected client, cycling through the kinds. */

@@ -160,13 +160,21 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
     const key = String(b["contractId"] ?? b["coin"] ?? b["market"] ?? "").toUpperCase();
     return markets.get(key) ?? [...markets.values()].find((m) => m.contract.coin === key || m.contract.contractName === key || key.startsWith(`${m.contract.coin}-`));
   };
+  /** EdgeX channel names pass through; the normalized names the Paradex simulator uses are translated. */
+  const wireChannel = (channel: string, b: Record<string, unknown>): string | undefined => {
+    const m = /^(bbo|book|trades)(?:\.(.+))?$/.exec(channel);
+    if (m === null) return channel === "" ? undefined : channel;
+    const market = m[2] ?? (typeof b["market"] === "string" ? b["market"] : undefined);
+    const prefix = m[1] === "trades" ? "trades" : "depth";
+    if (market === undefined) return prefix;
+    const target = findMarket({ market });
+    return target === undefined ? undefined : `${prefix}.${target.contract.contractId}`;
+  };
   const control = (action: string, b: Record<string, unknown>): [number, Record<string, unknown>] => {
     switch (action) {
       case "drop":
       case "reset":
-        quote.dropAll();
-        priv.dropAll();
-        return [200, { ok: true }];
+        return [200, { ok: true, dropped: quote.dropAll() + priv.dropAll() }];
       case "down": {
         faults.down(num(b["seconds"], 5));
         quote.dropAll();
@@ -174,11 +182,12 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
         return [200, { ok: true }];
       }
       case "silence": {
-        const channel = typeof b["channel"] === "string" ? b["channel"] : "";
-        if (channel === "") return [400, { ok: false, error: "silence needs a channel (name, prefix or 'private')" }];
+        const channel = wireChannel(typeof b["channel"] === "string" ? b["channel"] : "", b);
+        if (channel === undefined) return [400, { ok: false, error: "silence needs a channel: EdgeX name or prefix, bbo|book|trades[.MARKET], or 'private'" }];
         faults.silence(channel, num(b["seconds"], 5));
-        return [200, { ok: true }];
+        return [200, { ok: true, channel }];
       }
+      case "skip_seq": // the Paradex simulator's name for the same fault
       case "gap": {
         const m = findMarket(b);
         if (m === undefined) return [400, { ok: false, error: "gap needs a known contractId" }];

@@ -138,3 +138,18 @@ describe("decimal helper", () => {
     assert.equal(D.parseResolution("0x186a0"), 100000n);
   });
 });
+
+describe("configuration from EDGEX_* variables", () => {
+  it("requires explicit endpoints (or EDGEX_ENV=prod) and complete credentials, never echoing secrets", async () => {
+    const { endpointsFromEnv, credentialsFromEnv } = await import("../src/config.ts");
+    assert.throws(() => endpointsFromEnv({}), /EDGEX_REST_URL/);
+    const e = endpointsFromEnv({ EDGEX_REST_URL: "http://127.0.0.1:1", EDGEX_QUOTE_WS_URL: "ws://127.0.0.1:1/api/v1/public/ws" });
+    assert.equal(e.privateWsUrl, "ws://127.0.0.1:1/api/v1/private/ws");
+    assert.equal(credentialsFromEnv({}), undefined);
+    assert.throws(() => credentialsFromEnv({ EDGEX_API_SECRET: "topsecret" }), (err: Error) => /EDGEX_API_KEY/.test(err.message) && !err.message.includes("topsecret"));
+    const c = credentialsFromEnv({ EDGEX_ACCOUNT_ID: "1", EDGEX_API_KEY: "k", EDGEX_API_SECRET: "topsecret", EDGEX_API_PASSPHRASE: "p", EDGEX_SIGNER_KEY: "0x01" });
+    assert.ok(!JSON.stringify(c).includes("topsecret"));
+    const { inspect } = await import("node:util");
+    assert.ok(!inspect(c).includes("topsecret"));
+  });
+});

@@ -110,7 +110,7 @@ describe("EdgeX market data against the simulator", T, () => {
 
   it("a silent channel is reported stale, then live when data flows again", async () => {
     const from = rec.mark;
-    await control(sim, "silence", { channel: `depth.${btcId}`, seconds: 1 });
+    await control(sim, "silence", { channel: "book", market: "BTC-USD-PERP", seconds: 1 });
     await rec.waitFor("status", (s) => s.state === "stale" && s.channel === "book", { from });
     await rec.waitFor("status", (s) => s.state === "live" && s.channel === "book", { from, timeoutMs: 8_000 });
     await rec.waitFor("book", () => true, { from: rec.mark });
