@@ -474,6 +474,12 @@ def verify_signature(public_key_: int, msg_hash: int, signature: str) -> bool:
     return bool(_rs_verify(public_key_, msg_hash, r, s))
 
 
+def warm_up_tables() -> None:
+    """Build the Python backend's tables now (idempotent, thread-safe)."""
+    if _native_pedersen is None:
+        _Tables.get()
+
+
 def backend() -> str:
     """Which Pedersen implementation is in use (reported by the benchmark)."""
     return "fast_stark_crypto" if _native_pedersen is not None else "python-windowed"

@@ -1,0 +1,533 @@
+"""Order commands through paradex-py: place / cancel / cancel_all / snapshot / balance / klines /
+set_leverage, idempotent by command id and client id, never sending an order twice.
+
+``place``: validate against market metadata (validate.py) → sign with the fast signer (signing.py, passed
+to paradex-py as its ``Signer``) → ``order.create`` over the WebSocket when connected, else ``POST /orders``
+(paradex-py's REST client is built with ``retry_strategy=None``). When the acknowledgement does not come
+(the connection drops, or ``--order-timeout``), the order is *not* resent: it is looked up by its client id
+in ``GET /orders-history`` (a few tries, as a just-received order may still be in flight) and the command
+is answered from what Paradex has, or ``OUTCOME_UNKNOWN``. A repeated command id or client id waits for
+and returns the first outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from paradex_py.api.ws_client import ParadexWebsocketClient, WsRpcError
+from paradex_py.common.order import Order, OrderSide, OrderType
+
+from paradex_ws_service import protocol as p
+from paradex_ws_service.commands import Command, CommandError
+from paradex_ws_service.paradex.auth import Auth
+from paradex_ws_service.paradex.private import PrivateNormalizers, account_event
+from paradex_ws_service.paradex.signing import FastOrderSigner
+from paradex_ws_service.paradex.validate import PlaceRequest, Refusal, validate_place
+
+log = logging.getLogger(__name__)
+
+LOOKUP_TRIES = 4
+LOOKUP_SPACING_S = 0.25
+REMEMBERED = 10_000  # command ids and client ids kept for deduplication
+KLINE_RESOLUTIONS = {"1m": 1, "3m": 3, "5m": 5, "15m": 15, "30m": 30, "1h": 60}
+_NOT_FOUND_CODES = ("ORDER_ID_NOT_FOUND", "CLIENT_ORDER_ID_NOT_FOUND", "ORDER_IS_CLOSED", "NOT_FOUND")
+
+
+@dataclass(frozen=True)
+class TradingOptions:
+    dry_run: bool = False
+    max_notional: Decimal | None = None
+    cancel_on_disconnect: bool = False
+    order_timeout_s: float = 5.0
+
+
+class _Unknown(Exception):
+    """No acknowledgement: the order may or may not be on the book."""
+
+
+class OrderManager:
+    """The trading command handlers of one run (one account)."""
+
+    def __init__(
+        self,
+        auth: Auth | None,
+        client: Callable[[], ParadexWebsocketClient],
+        connected: asyncio.Event,
+        markets: Callable[[], dict[str, dict[str, Any]]],
+        options: TradingOptions,
+    ) -> None:
+        self._auth = auth
+        self._client = client
+        self._connected = connected
+        self._markets = markets
+        self.options = options
+        self._signer: FastOrderSigner | None = None
+        self._signer_task: asyncio.Future[FastOrderSigner] | None = None
+        self._by_command: OrderedDict[Any, asyncio.Future[dict[str, Any]]] = OrderedDict()
+        self._by_client_id: OrderedDict[str, tuple[tuple[Any, ...], asyncio.Future[dict[str, Any]]]] = (
+            OrderedDict()
+        )
+        self._last_ts = 0
+        self.mids: dict[str, Decimal] = {}
+        self.sent = {"ws": 0, "rest": 0, "recovered": 0, "unknown": 0}
+
+    # ------------------------------------------------------------------ plumbing
+
+    def handler(
+        self, fn: Callable[[Command], Awaitable[dict[str, Any]]]
+    ) -> Callable[..., Awaitable[dict[str, Any]]]:
+        """Wrap a handler so a repeated command ``id`` gets the first outcome instead of a second run."""
+
+        async def run(command: Command, ctx: Any) -> dict[str, Any]:
+            key = (command.op, command.id)
+            first = self._by_command.get(key)
+            if first is not None:
+                return await asyncio.shield(first)
+            future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+            self._remember(self._by_command, key, future)
+            try:
+                result = await fn(command)
+            except BaseException as exc:
+                if not future.done():
+                    future.set_exception(exc if isinstance(exc, CommandError) else _internal(exc))
+                    future.exception()  # mark retrieved: a lone command must not log "never retrieved"
+                raise
+            future.set_result(result)
+            return result
+
+        return run
+
+    @staticmethod
+    def _remember(table: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+        table[key] = value
+        while len(table) > REMEMBERED:
+            table.popitem(last=False)
+
+    def _require_auth(self) -> Auth:
+        if self._auth is None:
+            raise CommandError(
+                p.ERR_CREDENTIALS,
+                "trading needs credentials: set PARADEX_L2_ADDRESS + PARADEX_L2_PRIVATE_KEY (or "
+                "PARADEX_L1_ADDRESS + PARADEX_L2_PRIVATE_KEY / PARADEX_L1_PRIVATE_KEY) in the environment "
+                "or .env.paradex",
+            )
+        return self._auth
+
+    def start_warm_up(self) -> None:
+        """Build the signer (≈1-2 s of table precomputation) in a thread, off the event loop."""
+        if self._auth is not None and self._signer_task is None:
+            auth = self._auth
+
+            def build() -> FastOrderSigner:
+                signer = auth.signer()
+                signer.warm_up()
+                return signer
+
+            self._signer_task = asyncio.ensure_future(asyncio.to_thread(build))
+
+    async def signer(self) -> FastOrderSigner:
+        if self._signer is None:
+            self.start_warm_up()
+            assert self._signer_task is not None
+            self._signer = await asyncio.shield(self._signer_task)
+        return self._signer
+
+    async def _rest(self, fn: Callable[..., Any], *args: Any) -> Any:
+        auth = self._require_auth()
+        assert auth.api is not None
+        return await asyncio.to_thread(fn, *args)
+
+    def _ws_ready(self) -> ParadexWebsocketClient | None:
+        client = self._client()
+        if (
+            self._connected.is_set()
+            and getattr(client, "ws", None) is not None
+            and client.account is not None
+        ):
+            return client
+        return None
+
+    async def _ws_call(
+        self, make: Callable[[ParadexWebsocketClient], Awaitable[dict[str, Any]]]
+    ) -> dict[str, Any]:
+        """An order RPC over the WebSocket; raises :class:`_Unknown` if the link drops or times out."""
+        client = self._ws_ready()
+        if client is None:
+            raise _Unknown("not connected")
+        task = asyncio.ensure_future(make(client))
+        deadline = time.monotonic() + self.options.order_timeout_s
+        try:
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=0.02)
+                if done:
+                    return task.result()
+                if not self._connected.is_set():
+                    raise _Unknown("the connection dropped before the acknowledgement")
+                if time.monotonic() > deadline:
+                    raise _Unknown(f"no acknowledgement within {self.options.order_timeout_s:g} s")
+        finally:
+            if not task.done():
+                task.cancel()
+
+    # ------------------------------------------------------------------ place
+
+    async def place(self, command: Command) -> dict[str, Any]:
+        self._require_auth()
+        request = await self._validate(command)
+        fingerprint = request.fingerprint()
+        previous = self._by_client_id.get(request.client_id)
+        if previous is not None:
+            if previous[0] != fingerprint:
+                raise CommandError(
+                    p.ERR_CLIENT_ID_REUSED,
+                    f"place: client_id {request.client_id!r} was already used for a different order",
+                )
+            return await asyncio.shield(previous[1])
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._remember(self._by_client_id, request.client_id, (fingerprint, future))
+        try:
+            result = await self._place(request)
+        except BaseException as exc:
+            future.set_exception(exc if isinstance(exc, CommandError) else _internal(exc))
+            future.exception()
+            raise
+        future.set_result(result)
+        return result
+
+    async def _validate(self, command: Command) -> PlaceRequest:
+        markets = self._markets()
+        reference = None
+        market = command.params.get("market")
+        if (
+            command.params.get("type") in ("MARKET", "market")
+            and isinstance(market, str)
+            and market in markets
+        ):
+            reference = await self._reference_price(market)
+        try:
+            return validate_place(command.params, markets, reference, self.options.max_notional)
+        except Refusal as exc:
+            raise CommandError(exc.code, exc.message) from None
+
+    async def _reference_price(self, market: str) -> Decimal | None:
+        mid = self.mids.get(market)
+        if mid is not None:
+            return mid
+        try:
+            bbo = await self._rest(self._api().fetch_bbo, market)
+            return (Decimal(bbo["bid"]) + Decimal(bbo["ask"])) / 2
+        except Exception as exc:
+            log.warning("no reference price for %s: %s", market, exc)
+            return None
+
+    def note_bbo(self, event: dict[str, Any] | None) -> None:
+        """Remember the mid of each market from the bbo stream (prices MARKET orders' notional)."""
+        if event and event.get("bid") and event.get("ask"):
+            self.mids[event["market"]] = (Decimal(event["bid"]) + Decimal(event["ask"])) / 2
+
+    def _api(self) -> Any:
+        auth = self._require_auth()
+        assert auth.api is not None
+        return auth.api
+
+    def _timestamp(self) -> int:
+        """Signature timestamps are nonces: strictly increasing milliseconds."""
+        self._last_ts = max(time.time_ns() // 1_000_000, self._last_ts + 1)
+        return self._last_ts
+
+    def _order(self, request: PlaceRequest) -> Order:
+        return Order(
+            market=request.market,
+            order_type=OrderType.Market if request.order_type == "MARKET" else OrderType.Limit,
+            order_side=OrderSide.Buy if request.side == "BUY" else OrderSide.Sell,
+            size=request.size,
+            limit_price=request.price if request.price is not None else Decimal(0),
+            client_id=request.client_id,
+            signature_timestamp=self._timestamp(),
+            instruction=request.tif,
+            reduce_only=request.reduce_only,
+        )
+
+    async def _place(self, request: PlaceRequest) -> dict[str, Any]:
+        base = {"client_id": request.client_id, "market": request.market, "side": request.side}
+        if self.options.dry_run:
+            return {
+                **base,
+                "dry_run": True,
+                "type": request.order_type,
+                "size": str(request.size),
+                "price": None if request.price is None else str(request.price),
+                "status": "NOT_SENT",
+            }
+        signer = await self.signer()
+        order = self._order(request)
+        try:
+            if self._ws_ready() is not None:
+                self.sent["ws"] += 1
+                reply = await self._ws_call(lambda c: c.submit_order(order, signer=signer))
+                resp, via = reply.get("order", reply), "ws"
+            else:
+                self.sent["rest"] += 1
+                resp, via = await self._rest_submit(order, signer), "rest"
+        except WsRpcError as exc:
+            raise CommandError(p.ERR_REJECTED, _rpc_message(exc)) from None
+        except _Unknown as exc:
+            return await self._recover(request, str(exc))
+        return {**base, **_order_summary(resp), "via": via}
+
+    async def _rest_submit(self, order: Order, signer: FastOrderSigner) -> dict[str, Any]:
+        try:
+            resp = await self._rest(self._api().submit_order, order, signer)
+        except ValueError as exc:  # paradex-py's ApiError text: the server answered, so it is definite
+            raise CommandError(p.ERR_REJECTED, _rest_message(exc)) from None
+        except Exception as exc:  # transport error or timeout: the outcome is unknown
+            raise _Unknown(f"{type(exc).__name__}: {exc}") from None
+        if not isinstance(resp, dict):
+            raise _Unknown("empty answer to POST /orders")
+        return resp
+
+    async def _recover(self, request: PlaceRequest, why: str) -> dict[str, Any]:
+        """Find out from Paradex whether an unacknowledged order exists; never send it again."""
+        log.warning("order %s: %s; looking it up by client_id", request.client_id, why)
+        for attempt in range(LOOKUP_TRIES):
+            if attempt:
+                await asyncio.sleep(LOOKUP_SPACING_S)
+            try:
+                found = await self._rest(
+                    self._api().fetch_orders_history,
+                    {"client_id": request.client_id, "market": request.market},
+                )
+            except Exception as exc:
+                log.warning("lookup of %s failed: %s", request.client_id, exc)
+                continue
+            for resp in found.get("results", []) if isinstance(found, dict) else []:
+                if resp.get("client_id") == request.client_id:
+                    self.sent["recovered"] += 1
+                    return {
+                        "client_id": request.client_id,
+                        "market": request.market,
+                        "side": request.side,
+                        **_order_summary(resp),
+                        "via": "lookup",
+                        "recovered": True,
+                    }
+        self.sent["unknown"] += 1
+        raise CommandError(
+            p.ERR_OUTCOME_UNKNOWN,
+            f"place: {why}, and no order with client_id {request.client_id!r} was found afterwards; "
+            "it was not resent (placing it again with the same client_id is safe)",
+        )
+
+    # ------------------------------------------------------------------ cancels
+
+    async def cancel(self, command: Command) -> dict[str, Any]:
+        self._require_auth()
+        order_id = command.str_param("order_id", required=False)
+        client_id = command.str_param("client_id", required=False)
+        market = command.str_param("market", required=False)
+        if order_id is None and (client_id is None or market is None):
+            raise CommandError(p.ERR_BAD_PARAMS, "cancel: give 'order_id', or 'client_id' and 'market'")
+        try:
+            if self._ws_ready() is not None:
+                if order_id:
+                    reply = await self._ws_call(lambda c: c.cancel_order(order_id))
+                else:
+                    reply = await self._ws_call(lambda c: c.cancel_order_by_client_id(client_id, market))
+                return {
+                    "order_id": reply.get("order_id", order_id),
+                    "client_id": client_id,
+                    "status": reply.get("status", "QUEUED_FOR_CANCELLATION"),
+                    "via": "ws",
+                }
+            if order_id:
+                await self._rest(self._api().cancel_order, order_id)
+            else:
+                await self._rest(self._api().cancel_order_by_client_id, client_id)
+            return {
+                "order_id": order_id,
+                "client_id": client_id,
+                "status": "QUEUED_FOR_CANCELLATION",
+                "via": "rest",
+            }
+        except WsRpcError as exc:
+            code = p.ERR_NOT_FOUND if exc.message in _NOT_FOUND_CODES else p.ERR_REJECTED
+            raise CommandError(code, "cancel: " + _rpc_message(exc)) from None
+        except ValueError as exc:
+            text = _rest_message(exc)
+            code = p.ERR_NOT_FOUND if text.startswith(_NOT_FOUND_CODES) else p.ERR_REJECTED
+            raise CommandError(code, "cancel: " + text) from None
+        except _Unknown as exc:
+            raise CommandError(p.ERR_TIMEOUT, f"cancel: {exc}; check with snapshot") from None
+
+    async def cancel_all(self, command: Command) -> dict[str, Any]:
+        self._require_auth()
+        market = command.str_param("market", required=False)
+        try:
+            if self._ws_ready() is not None:
+                reply = await self._ws_call(lambda c: c.cancel_all_orders(market))
+                return {"status": reply.get("status", "ok"), "market": market, "via": "ws"}
+            await self._rest(self._api().cancel_all_orders, {"market": market} if market else None)
+            return {"status": "ok", "market": market, "via": "rest"}
+        except WsRpcError as exc:
+            raise CommandError(p.ERR_REJECTED, "cancel_all: " + _rpc_message(exc)) from None
+        except _Unknown as exc:
+            raise CommandError(p.ERR_TIMEOUT, f"cancel_all: {exc}; check with snapshot") from None
+
+    async def on_connected(self, client: ParadexWebsocketClient) -> None:
+        """Re-arm cancel-on-disconnect on every new connection (it is per connection on Paradex)."""
+        if self.options.cancel_on_disconnect and self._auth is not None:
+            reply = await asyncio.wait_for(client.cancel_on_disconnect(True), self.options.order_timeout_s)
+            log.info("cancel-on-disconnect armed: %s", reply)
+
+    # ------------------------------------------------------------------ account views
+
+    async def snapshot(self, command: Command) -> dict[str, Any]:
+        api = self._api()
+        orders, positions, account, balances = await asyncio.gather(
+            self._rest(api.fetch_orders, None),
+            self._rest(api.fetch_positions),
+            self._rest(api.fetch_account_summary),
+            self._rest(api.fetch_balances),
+        )
+        view = PrivateNormalizers()
+        return {
+            "orders": [_strip(view.order(o, 0)) for o in orders.get("results", [])],
+            "positions": [_strip(view.position(x, 0)) for x in positions.get("results", [])],
+            "account": _strip(account_event(dataclasses.asdict(account))),
+            "balances": _balances(balances),
+        }
+
+    async def balance(self, command: Command) -> dict[str, Any]:
+        api = self._api()
+        account, balances = await asyncio.gather(
+            self._rest(api.fetch_account_summary), self._rest(api.fetch_balances)
+        )
+        return {
+            "balances": _balances(balances),
+            "account": _strip(account_event(dataclasses.asdict(account))),
+        }
+
+    async def klines(self, command: Command) -> dict[str, Any]:
+        market = command.str_param("market")
+        assert market is not None
+        resolution = command.params.get("resolution", "1m")
+        minutes = KLINE_RESOLUTIONS.get(str(resolution))
+        if minutes is None:
+            raise CommandError(
+                p.ERR_BAD_PARAMS, f"klines: resolution must be one of {', '.join(KLINE_RESOLUTIONS)}"
+            )
+        end = command.params.get("end_at")
+        start = command.params.get("start_at")
+        now = time.time_ns() // 1_000_000
+        if start is None:
+            limit = command.params.get("limit", 100)
+            if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 1000:
+                raise CommandError(p.ERR_BAD_PARAMS, "klines: 'limit' must be an integer 1..1000")
+            end = end if isinstance(end, int) else now
+            start = end - limit * minutes * 60_000
+        if not isinstance(start, int) or not isinstance(end, int) or end < start:
+            raise CommandError(
+                p.ERR_BAD_PARAMS, "klines: 'start_at' and 'end_at' must be ms integers, start ≤ end"
+            )
+        api = self._api() if self._auth is not None else None
+        fetch = api.fetch_klines if api is not None else self._public_api().fetch_klines
+        try:
+            raw = await asyncio.to_thread(fetch, market, str(minutes), start, end)
+        except ValueError as exc:
+            raise CommandError(p.ERR_REJECTED, "klines: " + _rest_message(exc)) from None
+        width = minutes * 60_000
+        rows = raw.get("results", []) if isinstance(raw, dict) else []
+        return {"klines": [_kline(row, width) for row in rows]}
+
+    def _public_api(self) -> Any:
+        raise CommandError(p.ERR_CREDENTIALS, "klines needs the REST client (no credentials configured)")
+
+    async def set_leverage(self, command: Command) -> dict[str, Any]:
+        market = command.str_param("market")
+        raw = command.params.get("leverage")
+        try:
+            leverage = int(Decimal(str(raw))) if isinstance(raw, str) else None
+        except InvalidOperation:
+            leverage = None
+        if leverage is None or leverage < 1 or Decimal(str(raw)) != leverage:
+            raise CommandError(
+                p.ERR_BAD_PARAMS, "set_leverage: 'leverage' must be a whole number as a string, e.g. \"5\""
+            )
+        if market not in self._markets():
+            raise CommandError(p.ERR_UNKNOWN_MARKET, f"set_leverage: unknown market {market!r}")
+        api = self._api()
+        if self.options.dry_run:
+            return {"market": market, "leverage": str(leverage), "dry_run": True}
+        try:
+            reply = await self._rest(
+                api._post_authorized,
+                f"account/margin/{market}",
+                {"leverage": leverage, "margin_type": "CROSS"},
+            )
+        except ValueError as exc:
+            raise CommandError(p.ERR_REJECTED, "set_leverage: " + _rest_message(exc)) from None
+        return {"market": market, "leverage": str(reply.get("leverage", leverage)), "margin_type": "CROSS"}
+
+
+# ------------------------------------------------------------------------------------------------------
+# helpers
+# ------------------------------------------------------------------------------------------------------
+
+
+def _internal(exc: BaseException) -> CommandError:
+    return CommandError(p.ERR_INTERNAL, f"{type(exc).__name__}: {exc}")
+
+
+def _rpc_message(exc: WsRpcError) -> str:
+    """``INVALID_ORDER_SIGNATURE: order signature verification failed`` from a JSON-RPC error."""
+    data = f": {exc.data}" if getattr(exc, "data", None) else ""
+    return f"{exc.message}{data}"
+
+
+def _rest_message(exc: Exception) -> str:
+    """paradex-py raises ``ValueError(str(ApiError))``; keep Paradex's code first in the message."""
+    text = str(exc)
+    for marker in ("error='", 'error="', "'error': '"):
+        if marker in text:
+            code = text.split(marker, 1)[1].split(marker[-1], 1)[0]
+            message = text.split("message=", 1)[1].strip("'\") ") if "message=" in text else text
+            return f"{code}: {message}"
+    return text
+
+
+def _order_summary(resp: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "order_id": str(resp.get("id", "")),
+        "status": resp.get("status", "NEW"),
+        "type": resp.get("type"),
+        "size": resp.get("size"),
+        "price": None if resp.get("type") == "MARKET" else resp.get("price"),
+        "remaining_size": resp.get("remaining_size"),
+        "cancel_reason": resp.get("cancel_reason") or None,
+    }
+
+
+def _strip(event: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (event or {}).items() if k not in ("type", "seq")}
+
+
+def _balances(raw: Any) -> list[dict[str, str]]:
+    results = raw.get("results", []) if isinstance(raw, dict) else []
+    return [
+        {"token": str(b.get("token")), "size": p.canonical_decimal(str(b.get("size", "0")))} for b in results
+    ]
+
+
+def _kline(row: Any, width_ms: int) -> list[Any]:
+    """``[ts, o, h, l, c, v]`` (numbers on the wire) → ``[openTime, o, h, l, c, v, closeTime]`` (strings)."""
+    ts = int(row[0])
+    values = [p.canonical_decimal(str(Decimal(str(v)))) for v in row[1:6]]
+    return [ts, *values, ts + width_ms - 1]

@@ -1,0 +1,165 @@
+"""Private channel payloads (orders, fills, positions, account) → protocol events, each emitted once.
+
+Paradex stamps every order/position/account update with a ``seq_no`` ("unique increasing, non-sequential;
+use to dedupe", reference §2.8) and duplicates have been seen on the WebSocket, so a payload whose
+``(channel, seq_no)`` was already emitted is dropped. Fills are deduplicated by fill id. Private payloads
+are JSON even when public channels are SBE (reference §0.1); these normalizers take the JSON ``data``.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from paradex_ws_service.protocol import canonical_decimal, optional_decimal
+
+DEDUPE_WINDOW = 10_000  # remembered keys per channel kind: far more than any replay burst
+
+
+class _Seen:
+    """A bounded set: remembers the last ``size`` keys, forgets the oldest first."""
+
+    def __init__(self, size: int = DEDUPE_WINDOW) -> None:
+        self._keys: OrderedDict[Any, None] = OrderedDict()
+        self._size = size
+
+    def first_time(self, key: Any) -> bool:
+        if key is None:
+            return True  # nothing to dedupe on: emit
+        if key in self._keys:
+            return False
+        self._keys[key] = None
+        if len(self._keys) > self._size:
+            self._keys.popitem(last=False)
+        return True
+
+
+def _ts(payload: dict[str, Any], *keys: str) -> int:
+    for key in keys:
+        value = payload.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return 0
+
+
+def _none_if_empty(value: Any) -> Any:
+    return None if value in (None, "") else value
+
+
+class PrivateNormalizers:
+    """The four normalizers with their dedupe state; ``on_order`` sees every new order update."""
+
+    def __init__(self, on_order: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self._seen = {kind: _Seen() for kind in ("order", "fill", "position", "account")}
+        self._on_order = on_order
+        self.duplicates = 0
+
+    def _first(self, kind: str, key: Any) -> bool:
+        if self._seen[kind].first_time(key):
+            return True
+        self.duplicates += 1
+        return False
+
+    def order(self, payload: dict[str, Any], recv_us: int) -> dict[str, Any] | None:
+        """``orders.*`` — ``{"id": "1681…", "market": "BTC-USD-PERP", "side": "BUY", "type": "LIMIT",
+        "size": "0.05", "remaining_size": "0.05", "price": "26000", "status": "OPEN", "cancel_reason": "",
+        "client_id": "x1234", "avg_fill_price": "", "seq_no": 1681471234972000000, "last_updated_at": …}``
+        """
+        if not self._first("order", (payload.get("id"), payload.get("seq_no"))):
+            return None
+        order_type = str(payload.get("type", ""))
+        price = optional_decimal(payload.get("price"))
+        event = {
+            "type": "order",
+            "seq": 0,
+            "order_id": str(payload["id"]),
+            "client_id": _none_if_empty(payload.get("client_id")),
+            "market": payload["market"],
+            "side": payload["side"],
+            "order_type": order_type,
+            "status": payload["status"],
+            "price": None if order_type == "MARKET" or price == "0" else price,
+            "size": canonical_decimal(str(payload["size"])),
+            "remaining_size": canonical_decimal(str(payload.get("remaining_size", payload["size"]))),
+            "avg_fill_price": optional_decimal(payload.get("avg_fill_price")),
+            "cancel_reason": _none_if_empty(payload.get("cancel_reason")),
+            "exchange_ts": _ts(payload, "last_updated_at", "created_at", "timestamp"),
+        }
+        if self._on_order is not None:
+            self._on_order(event)
+        return event
+
+    def fill(self, payload: dict[str, Any], recv_us: int) -> dict[str, Any] | None:
+        """``fills.*`` — ``{"id": "8833", "order_id": "1681…", "client_id": "", "market": "BTC-USD-PERP",
+        "side": "SELL", "liquidity": "TAKER", "price": "64999.9", "size": "0.01", "fee": "0.194999",
+        "fee_currency": "USDC", "created_at": 1795312934721, …}``
+        """
+        if not self._first("fill", payload.get("id")):
+            return None
+        return {
+            "type": "fill",
+            "seq": 0,
+            "fill_id": str(payload["id"]),
+            "order_id": str(payload["order_id"]),
+            "client_id": _none_if_empty(payload.get("client_id")),
+            "market": payload["market"],
+            "side": payload["side"],
+            "liquidity": payload.get("liquidity", "TAKER"),
+            "price": canonical_decimal(str(payload["price"])),
+            "size": canonical_decimal(str(payload["size"])),
+            "fee": canonical_decimal(str(payload.get("fee") or "0")),
+            "fee_currency": payload.get("fee_currency") or "USDC",
+            "exchange_ts": _ts(payload, "created_at"),
+        }
+
+    def position(self, payload: dict[str, Any], recv_us: int) -> dict[str, Any] | None:
+        """``positions`` — ``{"market": "BTC-USD-PERP", "side": "SHORT", "size": "-0.01",
+        "average_entry_price": "64999.9", "unrealized_pnl": "-0.05", "liquidation_price": "",
+        "seq_no": …, "last_updated_at": …}`` (size is signed; a positive SHORT size is re-signed)."""
+        if not self._first("position", (payload.get("market"), payload.get("seq_no"))):
+            return None
+        size = canonical_decimal(str(payload.get("size") or "0"))
+        if payload.get("side") == "SHORT" and not size.startswith("-") and size != "0":
+            size = "-" + size
+        side = "FLAT" if size == "0" else ("SHORT" if size.startswith("-") else "LONG")
+        return {
+            "type": "position",
+            "seq": 0,
+            "market": payload["market"],
+            "side": side,
+            "size": size,
+            "average_entry_price": None
+            if side == "FLAT"
+            else optional_decimal(payload.get("average_entry_price")),
+            "unrealized_pnl": optional_decimal(payload.get("unrealized_pnl")),
+            "liquidation_price": _zero_is_none(optional_decimal(payload.get("liquidation_price"))),
+            "exchange_ts": _ts(payload, "last_updated_at", "created_at"),
+        }
+
+    def account(self, payload: dict[str, Any], recv_us: int) -> dict[str, Any] | None:
+        """``account`` — ``{"account_value": "136285.06918911", "free_collateral": "73276.47229774",
+        "total_collateral": …, "initial_margin_requirement": …, "maintenance_margin_requirement": …,
+        "status": "ACTIVE", "seq_no": …, "updated_at": 1681471234972}``"""
+        if not self._first("account", payload.get("seq_no")):
+            return None
+        return account_event(payload)
+
+
+def _zero_is_none(value: str | None) -> str | None:
+    return None if value in (None, "0") else value
+
+
+def account_event(payload: dict[str, Any]) -> dict[str, Any]:
+    """An ``account`` event from an AccountSummary (WS payload or ``GET /account``)."""
+    return {
+        "type": "account",
+        "seq": 0,
+        "account_value": canonical_decimal(str(payload["account_value"])),
+        "free_collateral": canonical_decimal(str(payload["free_collateral"])),
+        "total_collateral": canonical_decimal(str(payload["total_collateral"])),
+        "initial_margin_requirement": canonical_decimal(str(payload["initial_margin_requirement"])),
+        "maintenance_margin_requirement": canonical_decimal(str(payload["maintenance_margin_requirement"])),
+        "status": str(payload.get("status", "")),
+        "exchange_ts": _ts(payload, "updated_at"),
+    }

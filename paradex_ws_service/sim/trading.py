@@ -1,0 +1,431 @@
+"""The simulator's trading half, plugged in through the server's extension seam (``install(server)``).
+
+REST: ``/v1/onboarding``, ``/v1/auth[/{public_key}]``, ``/v1/orders`` (POST, GET, DELETE by id, by client
+id, all), ``/v1/orders-history``, ``/v1/positions``, ``/v1/account``, ``/v1/balance``, ``/v1/fills``,
+``/v1/account/margin``. WebSocket: ``order.create``, ``order.cancel``, ``order.cancel_all``,
+``order.cancel_on_disconnect`` and the private channels ``orders.*``, ``fills.*``, ``positions``,
+``account``. Bearer tokens are the simulator's own JWTs (accounts.py); the WS ``auth`` and handshake
+use them through ``server.auth_verifier``.
+
+Controls (``POST /_sim/<action>``): ``drop_after_order_received`` (``{"count": n}``: accept the next n
+WebSocket orders, then cut the connection instead of acknowledging), ``jwt_lifetime`` (``{"seconds"}``),
+``account`` (``{"public_key", "address"?, "collateral"?}``: an onboarded account), ``subkey``
+(``{"address", "public_key"}``), ``collateral`` (``{"address", "amount"}``); ``GET /_sim/trading``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from aiohttp import web
+
+from paradex_ws_service.paradex.signing import warm_up_tables
+
+from .accounts import DEFAULT_JWT_LIFETIME_S, Accounts, ApiError, SimAccount, TokenError
+from .auth import MALFORMED_TOKEN, PERMISSION_DENIED, AuthedAccount, JsonRpcError
+from .markets import e8_str, to_e8
+from .matching import Exchange, SimOrder
+from .server import error_response, json_response
+
+if TYPE_CHECKING:
+    from .server import Connection, SimServer
+
+log = logging.getLogger("paradex_ws_service.sim.trading")
+
+SWEEP_INTERVAL_S = 0.05  # how often resting orders are checked against the moving touch
+ORDER_RPC_ERROR = 100  # JSON-RPC "method error": Paradex's code for a refused order RPC
+COD_STATE = "cancel_on_disconnect"
+# Paradex acknowledges an order as NEW and runs risk checks and matching right after: the updates follow the
+# acknowledgement by a moment, not in the same write.
+PROCESS_DELAY_S = 0.001
+
+
+class Trading:
+    """State of the trading extension of one SimServer."""
+
+    def __init__(self, server: SimServer) -> None:
+        self.server = server
+        lifetime = float(os.environ.get("PARADEX_SIM_JWT_LIFETIME", DEFAULT_JWT_LIFETIME_S))
+        self.accounts = Accounts(server.config.chain_id, lifetime)
+        self.exchange = Exchange(self.accounts.chain_id, server.market, self._publish, server.emit_trade)
+        self.drop_after_order_received = 0
+        self.counters: dict[str, int] = {"orders_received": 0, "orders_rejected": 0, "drops_after_order": 0}
+
+    def _publish(self, channel: str, payload: dict[str, Any], account: str) -> None:
+        self.server.publish(channel, payload, account=account)
+
+    # ------------------------------------------------------------------ auth seam
+
+    def verify_bearer(self, token: str) -> AuthedAccount:
+        try:
+            claims = self.accounts.verify_token(token)
+        except TokenError as exc:
+            if exc.expired:
+                raise JsonRpcError(40111, "invalid bearer token", str(exc)) from None
+            raise JsonRpcError(MALFORMED_TOKEN, "malformed bearer token") from None
+        return AuthedAccount(str(claims["sub"]), claims)
+
+    def _ws_account(self, conn: Connection) -> tuple[SimAccount, int]:
+        authed = conn.account
+        if authed is None:
+            raise JsonRpcError(PERMISSION_DENIED, "permission denied", "authentication required")
+        account = self.accounts.account_of(authed.address)
+        if account is None:
+            raise JsonRpcError(PERMISSION_DENIED, "permission denied", "unknown account")
+        return account, int(str(authed.claims.get("pubkey", hex(account.main_key))), 16)
+
+    # ------------------------------------------------------------------ WebSocket order RPCs
+
+    async def ws_create(self, conn: Connection, params: Any) -> dict[str, Any]:
+        account, key = self._ws_account(conn)
+        received_ns = time.time_ns()
+        self.counters["orders_received"] += 1
+        try:
+            order = self.exchange.submit(account, key, params, conn.id)
+        except ApiError as exc:
+            self.counters["orders_rejected"] += 1
+            raise JsonRpcError(ORDER_RPC_ERROR, exc.code, exc.message) from None
+        self._process_soon(account, order)
+        if self.drop_after_order_received > 0:
+            # The order is in; the acknowledgement never leaves: what a cut between the two looks like.
+            self.drop_after_order_received -= 1
+            self.counters["drops_after_order"] += 1
+            conn.abort()
+        return {"order": order.resp(), "created_at": order.created_at, "received_at": received_ns}
+
+    def _process_soon(self, account: SimAccount, order: SimOrder) -> None:
+        # After the reply is sent: a client sees the acknowledgement before the order's updates.
+        asyncio.get_running_loop().call_later(PROCESS_DELAY_S, self.exchange.process, account, order)
+
+    async def ws_cancel(self, conn: Connection, params: Any) -> dict[str, Any]:
+        account, _ = self._ws_account(conn)
+        params = params if isinstance(params, dict) else {}
+        try:
+            order = self._lookup_for_cancel(
+                account, params.get("id"), params.get("client_id"), params.get("market")
+            )
+        except ApiError as exc:
+            raise JsonRpcError(ORDER_RPC_ERROR, exc.code, exc.message) from None
+        asyncio.get_running_loop().call_soon(self.exchange.cancel, account, order)
+        return {"order_id": order.id, "status": "QUEUED_FOR_CANCELLATION"}
+
+    def _lookup_for_cancel(self, account: SimAccount, order_id: Any, client_id: Any, market: Any) -> SimOrder:
+        if isinstance(order_id, str) and order_id:
+            order = self.exchange.find(account, order_id=order_id)
+        elif isinstance(client_id, str) and client_id:
+            if not isinstance(market, str) or not market:
+                raise ApiError(400, "VALIDATION_ERROR", "market is required with client_id")
+            order = self.exchange.find(account, client_id=client_id)
+        else:
+            raise ApiError(400, "VALIDATION_ERROR", "id or client_id is required")
+        self.exchange.check_cancellable(order)
+        return order
+
+    async def ws_cancel_all(self, conn: Connection, params: Any) -> dict[str, Any]:
+        account, _ = self._ws_account(conn)
+        market = params.get("market") if isinstance(params, dict) else None
+        orders = self.exchange.open_orders(account, market)
+        asyncio.get_running_loop().call_soon(self.exchange.cancel_many, account, orders)
+        return {"status": "ok"}
+
+    async def ws_cancel_on_disconnect(self, conn: Connection, params: Any) -> dict[str, Any]:
+        self._ws_account(conn)
+        enabled = params.get("enabled") if isinstance(params, dict) else None
+        if not isinstance(enabled, bool):
+            raise JsonRpcError(-32602, "invalid params", "enabled must be a boolean")
+        conn.state[COD_STATE] = enabled
+        return {"enabled": enabled}
+
+    def on_disconnect(self, conn: Connection) -> None:
+        """Cancel-on-disconnect: close the orders this connection placed, if it armed the flag."""
+        if not conn.state.get(COD_STATE) or conn.account is None:
+            return
+        account = self.accounts.account_of(conn.account.address)
+        if account is None:
+            return
+        orders = [o for o in self.exchange.open_orders(account) if o.conn_id == conn.id]
+        count = self.exchange.cancel_many(account, orders)
+        log.info("cancel-on-disconnect: connection %d closed, %d order(s) cancelled", conn.id, count)
+
+    # ------------------------------------------------------------------ REST
+
+    async def _body(self, request: web.Request) -> Any:
+        raw = await request.read()
+        if not raw.strip():
+            return {}
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise ApiError(400, "BINDING_ERROR", "body is not JSON") from None
+
+    async def rest_onboarding(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
+        self.accounts.onboard(request.headers, await self._body(request))
+        return json_response({})
+
+    async def rest_onboarding_get(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
+        key = request.query.get("public_key", "")
+        try:
+            public_key = int(key, 16)
+        except ValueError:
+            raise ApiError(400, "INVALID_REQUEST_PARAMETER", "public_key must be hex") from None
+        from paradex_py.account.utils import derive_l2_address_starknet
+
+        address = derive_l2_address_starknet(self.accounts.config, public_key)
+        exists = self.accounts.account_of(address) is not None
+        return json_response(
+            {
+                "address": hex(address),
+                "exists": exists,
+                "account_signer_type": "starknet",
+                "derivation_info": {},
+            }
+        )
+
+    async def rest_auth(self, request: web.Request, match: dict[str, str]) -> web.StreamResponse:
+        token = self.accounts.authenticate(request.headers, match.get("public_key"))
+        return json_response({"jwt_token": token})
+
+    async def rest_create(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
+        account, key = self.accounts.bearer(request.headers)
+        self.counters["orders_received"] += 1
+        try:
+            order = self.exchange.submit(account, key, await self._body(request))
+        except ApiError:
+            self.counters["orders_rejected"] += 1
+            raise
+        self._process_soon(account, order)
+        return json_response(order.resp(), 201)
+
+    async def rest_orders(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
+        account, _ = self.accounts.bearer(request.headers)
+        orders = self.exchange.open_orders(account, request.query.get("market"))
+        return json_response({"results": [o.resp() for o in orders]})
+
+    async def rest_order(self, request: web.Request, match: dict[str, str]) -> web.StreamResponse:
+        account, _ = self.accounts.bearer(request.headers)
+        order = self.exchange.find(account, order_id=match["order_id"])
+        if order.status == "CLOSED":
+            raise ApiError(404, "ORDER_ID_NOT_FOUND", f"order {order.id} is not open")
+        return json_response(order.resp())
+
+    async def rest_order_by_cid(self, request: web.Request, match: dict[str, str]) -> web.StreamResponse:
+        account, _ = self.accounts.bearer(request.headers)
+        order = self.exchange.find(account, client_id=match["client_id"])
+        if order.status != "OPEN":
+            raise ApiError(
+                404, "CLIENT_ORDER_ID_NOT_FOUND", f"no open order with client_id {order.client_id}"
+            )
+        return json_response(order.resp())
+
+    async def rest_history(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
+        account, _ = self.accounts.bearer(request.headers)
+        q = request.query
+        results = [
+            o.resp()
+            for o in reversed(self.exchange.ledger(account).history)
+            if q.get("client_id") in (None, "", o.client_id) and q.get("market") in (None, "", o.market)
+        ]
+        return json_response({"next": None, "prev": None, "results": results[: int(q.get("page_size", 100))]})
+
+    async def rest_cancel(self, request: web.Request, match: dict[str, str]) -> web.StreamResponse:
+        account, _ = self.accounts.bearer(request.headers)
+        order = self._lookup_for_cancel(account, match["order_id"], None, None)
+        self.exchange.cancel(account, order)
+        return web.Response(status=204)
+
+    async def rest_cancel_by_cid(self, request: web.Request, match: dict[str, str]) -> web.StreamResponse:
+        account, _ = self.accounts.bearer(request.headers)
+        order = self.exchange.find(account, client_id=match["client_id"])
+        self.exchange.check_cancellable(order)
+        self.exchange.cancel(account, order)
+        return web.Response(status=204)
+
+    async def rest_cancel_all(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
+        account, _ = self.accounts.bearer(request.headers)
+        self.exchange.cancel_many(account, self.exchange.open_orders(account, request.query.get("market")))
+        return json_response({})
+
+    async def rest_positions(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
+        account, _ = self.accounts.bearer(request.headers)
+        ledger = self.exchange.ledger(account)
+        results = [self.exchange.position_resp(ledger, p) for p in ledger.positions.values() if p.size]
+        return json_response({"results": results})
+
+    async def rest_account(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
+        account, _ = self.accounts.bearer(request.headers)
+        return json_response(self.exchange.account_resp(self.exchange.ledger(account)))
+
+    async def rest_balance(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
+        account, _ = self.accounts.bearer(request.headers)
+        now = time.time_ns() // 1_000_000
+        return json_response(
+            {"results": [{"token": "USDC", "size": e8_str(account.collateral_e8), "last_updated_at": now}]}
+        )
+
+    async def rest_fills(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
+        account, _ = self.accounts.bearer(request.headers)
+        market = request.query.get("market")
+        fills = [
+            f for f in reversed(self.exchange.ledger(account).fills) if market in (None, "", f["market"])
+        ]
+        return json_response({"next": None, "prev": None, "results": fills})
+
+    async def rest_set_margin(self, request: web.Request, match: dict[str, str]) -> web.StreamResponse:
+        account, _ = self.accounts.bearer(request.headers)
+        market = match["market"]
+        spec = self.exchange._spec(market)
+        body = await self._body(request)
+        leverage, margin_type = body.get("leverage"), body.get("margin_type")
+        max_leverage = int(1 / to_e8(spec.imf_base) * 10**8)
+        if not isinstance(leverage, int) or isinstance(leverage, bool) or not 1 <= leverage <= max_leverage:
+            raise ApiError(400, "INVALID_REQUEST_PARAMETER", f"leverage must be an integer 1..{max_leverage}")
+        if margin_type != "CROSS":
+            raise ApiError(400, "INVALID_REQUEST_PARAMETER", "the simulator supports margin_type CROSS only")
+        account.leverage[market] = leverage
+        return json_response(
+            {"account": account.address_hex, "market": market, "leverage": leverage, "margin_type": "CROSS"}
+        )
+
+    async def rest_get_margin(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
+        account, _ = self.accounts.bearer(request.headers)
+        market = request.query.get("market")
+        configs = [
+            {"market": m, "leverage": lev, "margin_type": "CROSS"}
+            for m, lev in account.leverage.items()
+            if market in (None, "", m)
+        ]
+        return json_response(
+            {"account": account.address_hex, "margin_methodology": "cross_margin", "configs": configs}
+        )
+
+    # ------------------------------------------------------------------ controls
+
+    async def ctl_drop_after_order(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        self.drop_after_order_received = int(body.get("count", 1))
+        return {"armed": self.drop_after_order_received}
+
+    async def ctl_jwt_lifetime(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        seconds = float(body["seconds"])
+        if not 0 < seconds <= 86400:
+            raise ValueError("seconds must be in (0, 86400]")
+        self.accounts.jwt_lifetime = seconds
+        return {"seconds": seconds}
+
+    async def ctl_account(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        key = int(str(body["public_key"]), 16)
+        address = int(str(body["address"]), 16) if body.get("address") else None
+        account = self.accounts.create(key, address)
+        if "collateral" in body:
+            account.collateral_e8 = to_e8(str(body["collateral"]))
+        return {"address": account.address_hex}
+
+    async def ctl_subkey(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        account = self.accounts.add_subkey(int(str(body["address"]), 16), int(str(body["public_key"]), 16))
+        return {"address": account.address_hex}
+
+    async def ctl_collateral(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        account = self.accounts.account_of(str(body["address"]))
+        if account is None:
+            raise ValueError("no such account")
+        account.collateral_e8 = to_e8(str(body["amount"]))
+        return {"collateral": e8_str(account.collateral_e8)}
+
+    async def ctl_state(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "counters": dict(self.counters),
+            "tokens_issued": self.accounts.tokens_issued,
+            "jwt_lifetime": self.accounts.jwt_lifetime,
+            "accounts": [
+                {
+                    "address": ledger.account.address_hex,
+                    "collateral": e8_str(ledger.account.collateral_e8),
+                    "open_orders": [o.resp() for o in ledger.open.values()],
+                    "orders": len(ledger.history),
+                    "positions": {m: e8_str(p.size) for m, p in ledger.positions.items()},
+                }
+                for ledger in self.exchange.ledgers.values()
+            ],
+        }
+
+    async def sweep_loop(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_INTERVAL_S)
+            try:
+                self.exchange.sweep_resting()
+            except Exception:  # a bug here must not stop every later maker fill
+                log.exception("resting-order sweep failed")
+
+
+def _rest(handler: Any) -> Any:
+    """Turn :class:`ApiError` into Paradex's JSON error body."""
+
+    async def wrapped(request: web.Request, match: dict[str, str]) -> web.StreamResponse:
+        try:
+            return await handler(request, match)
+        except ApiError as exc:
+            return error_response(exc.status, exc.code, exc.message)
+
+    return wrapped
+
+
+def install(server: SimServer) -> Trading:
+    """Plug trading into ``server`` (called by the server's extension loader at start)."""
+    t = Trading(server)
+    server.auth_verifier = t.verify_bearer
+    for pattern in (r"orders\.[A-Za-z0-9-]+", r"fills\.[A-Za-z0-9-]+", r"positions", r"account"):
+        server.register_private_channel(pattern)
+    server.register_ws_method("order.create", t.ws_create)
+    server.register_ws_method("order.cancel", t.ws_cancel)
+    server.register_ws_method("order.cancel_all", t.ws_cancel_all)
+    server.register_ws_method("order.cancel_on_disconnect", t.ws_cancel_on_disconnect)
+    server.on_disconnect(t.on_disconnect)
+    routes = [
+        ("POST", "/v1/onboarding", t.rest_onboarding),
+        ("GET", "/v1/onboarding", t.rest_onboarding_get),
+        ("POST", "/v1/auth", t.rest_auth),
+        ("POST", "/v1/auth/{public_key}", t.rest_auth),
+        ("POST", "/v1/orders", t.rest_create),
+        ("GET", "/v1/orders", t.rest_orders),
+        ("DELETE", "/v1/orders", t.rest_cancel_all),
+        ("GET", "/v1/orders/{order_id}", t.rest_order),
+        ("DELETE", "/v1/orders/{order_id}", t.rest_cancel),
+        ("GET", "/v1/orders/by_client_id/{client_id}", t.rest_order_by_cid),
+        ("DELETE", "/v1/orders/by_client_id/{client_id}", t.rest_cancel_by_cid),
+        ("GET", "/v1/orders-history", t.rest_history),
+        ("GET", "/v1/positions", t.rest_positions),
+        ("GET", "/v1/account", t.rest_account),
+        ("GET", "/v1/balance", t.rest_balance),
+        ("GET", "/v1/fills", t.rest_fills),
+        ("GET", "/v1/account/margin", t.rest_get_margin),
+        ("POST", "/v1/account/margin/{market}", t.rest_set_margin),
+    ]
+    for method, path, handler in routes:  # later registrations win: by_client_id after {order_id}
+        server.register_rest(method, path, _rest(handler))
+    controls = {
+        ("POST", "drop_after_order_received"): t.ctl_drop_after_order,
+        ("POST", "jwt_lifetime"): t.ctl_jwt_lifetime,
+        ("POST", "account"): t.ctl_account,
+        ("POST", "subkey"): t.ctl_subkey,
+        ("POST", "collateral"): t.ctl_collateral,
+        ("GET", "trading"): t.ctl_state,
+    }
+    register_control = getattr(server, "register_control", None)
+    for (method, action), handler in controls.items():
+        if register_control is not None:
+            register_control(method, action, handler)
+        else:  # until the server grows a public seam for controls (see /tmp/requests-for-sim.md)
+            server._control_routes[(method, action)] = handler
+    spawn = getattr(server, "spawn", None) or server._spawn
+    with contextlib.suppress(RuntimeError):  # no running loop: a synchronous unit test of install()
+        spawn(t.sweep_loop(), "paradex-sim-trading-sweep")
+    # The first signature check builds the signing tables (≈1-2 s): do it now, beside the event loop.
+    threading.Thread(target=warm_up_tables, name="sim-signing-warm-up", daemon=True).start()
+    server.trading = t  # type: ignore[attr-defined]
+    return t
