@@ -31,4 +31,17 @@ export { LineFramer, type FramedItem } from "./framing.ts";
 export { DEFAULT_RESTART_POLICY, type RestartPolicy, type SeqGap } from "./supervisor.ts";
 export type { CommandParams, ResultData } from "./rpc.ts";
 export * from "./schema.ts";
-export type * from "./venue.ts";
+export type {
+  CancelRequest,
+  MarketChannel as VenueMarketChannel,
+  MarketMeta,
+  PlaceOrderRequest,
+  PlaceOrderResult,
+  Unsubscribe,
+  Venue,
+  VenueEvent,
+  VenueEventOf,
+  VenueEventType,
+  VenueName,
+  VenueSnapshot,
+} from "./venue.ts";
