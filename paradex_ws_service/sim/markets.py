@@ -23,13 +23,22 @@ def to_e8(value: str | Decimal) -> int:
     return int(scaled)
 
 
+_E8_CACHE: dict[int, str] = {}
+_E8_CACHE_MAX = 65_536  # prices and sizes repeat constantly; the cache is reset when it fills
+
+
 def e8_str(value: int) -> str:
     """Canonical decimal string of an e8 integer: no exponent, no trailing zeros ("65000.5", "0.001")."""
+    text = _E8_CACHE.get(value)
+    if text is not None:
+        return text
     sign = "-" if value < 0 else ""
     whole, frac = divmod(abs(value), E8)
-    if frac == 0:
-        return f"{sign}{whole}"
-    return f"{sign}{whole}.{frac:08d}".rstrip("0")
+    text = f"{sign}{whole}" if frac == 0 else f"{sign}{whole}.{frac:08d}".rstrip("0")
+    if len(_E8_CACHE) >= _E8_CACHE_MAX:
+        _E8_CACHE.clear()
+    _E8_CACHE[value] = text
+    return text
 
 
 def e12_str(value: int) -> str:

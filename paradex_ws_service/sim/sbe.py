@@ -206,6 +206,29 @@ class SbeSchema:
         return b"".join(parts)
 
 
+class FixedPacker:
+    """Hot-path encoder of one message at one version: raw block values in schema order, then the
+    var-data strings in schema order; no enum names, no nulls, no groups (for BBO at 50k frames/s)."""
+
+    def __init__(self, schema: SbeSchema, message: str, version: int) -> None:
+        msg = schema.messages[message]
+        if msg.groups:
+            raise SbeEncodeError(f"{message} has repeating groups: use SbeSchema.encode")
+        block, present = schema._block(msg, version)
+        self._header = _HEADER.pack(block.size, msg.template_id, schema.schema_id, version)
+        self._pack = block.pack
+        self.fields = tuple(f.name for f in present)
+        self.var_names = tuple(name for name, since in msg.var_data if since <= version)
+
+    def __call__(self, *values: Any) -> bytes:
+        n = len(self.fields)
+        parts = [self._header, self._pack(*values[:n])]
+        for text in values[n:]:
+            raw = text.encode()
+            parts.append(bytes((len(raw),)) + raw)
+        return b"".join(parts)
+
+
 def _load_schema() -> SbeSchema:
     # find_spec locates the installed paradex-py without running its __init__, which pulls in
     # starknet-py and costs over a second: the standalone sim must start fast.
@@ -225,6 +248,9 @@ def _signed64(value: int) -> int:
     return low - (1 << 64) if low >= 1 << 63 else low
 
 
+_BBO_PACKERS = {v: FixedPacker(SCHEMA, "BboEvent", v) for v in SUPPORTED_VERSIONS}
+
+
 def encode_bbo(
     market: str,
     seq_no: int,
@@ -236,19 +262,12 @@ def encode_bbo(
     version: int = 2,
 ) -> bytes:
     """BboEvent (template 2); prices and sizes are e8 integers, None for an empty side."""
-    return SCHEMA.encode(
-        "BboEvent",
-        {
-            "ts": ts_us,
-            "seq": seq_no,
-            "bidPrice": bid,
-            "bidSize": bid_size,
-            "askPrice": ask,
-            "askSize": ask_size,
-        },
-        version=version,
-        var={"market": market},
-    )
+    if bid is None or bid_size is None or ask is None or ask_size is None:
+        values = {"ts": ts_us, "seq": seq_no, "bidPrice": bid, "bidSize": bid_size, "askPrice": ask}
+        return SCHEMA.encode(
+            "BboEvent", {**values, "askSize": ask_size}, version=version, var={"market": market}
+        )
+    return _BBO_PACKERS[version](ts_us, seq_no, bid, bid_size, ask, ask_size, market)
 
 
 def encode_trade(
