@@ -3,7 +3,7 @@
  *
  * `ArbBot` is venue-agnostic (it sees two `Venue`s) and clock-injectable, so unit tests drive it with in-process
  * fakes and scenario tests drive it against the real simulators. Opportunity checks run synchronously inside the
- * `bbo`/`book` listener: from the event to both `place()` calls there is no await, only the journal's fsync.
+ * `bbo`/`book` listener: from the event to both `place()` calls there is no await, only the journal write.
  */
 import type { StatusEvent } from "../../bridge-ts/src/schema.ts";
 import type { MarketMeta, Venue, VenueName } from "../../bridge-ts/src/venue.ts";
@@ -14,6 +14,7 @@ import { Journal, foldJournal, posKey, type ReplayState } from "./journal.ts";
 import { Ledger } from "./ledger.ts";
 import { type ArbResult, type LegEnv, type LegResult, dispatchArb, finishArb, lookup, settleArb, signedSize } from "./legs.ts";
 import { OrderTracker } from "./orders.ts";
+import { PaperVenue } from "./paper.ts";
 import { VenueQuotes } from "./quotes.ts";
 import { type Evaluation, evaluate, type VenueSide } from "./signal.ts";
 
@@ -58,7 +59,7 @@ export interface BotStatus {
   unrealized: string;
   fees: string;
   arbs: { total: number; clean: number; corrected: number; failed: number };
-  latencyUs: { p50: number | null; p99: number | null; n: number };
+  latencyUs: { p50: number | null; p99: number | null; n: number; fromRecvP50: number | null; fromRecvP99: number | null };
   mismatches: string[];
 }
 
@@ -107,7 +108,10 @@ export class ArbBot {
   readonly journal: Journal;
   readonly guards: Guards;
   readonly markets = new Map<string, MarketState>();
+  /** Listener entry → both `place()` calls issued (ms). */
   readonly latencyMs = new Samples();
+  /** Frame receipt by the venue client (`recv_us`, wall clock) → both `place()` calls issued (ms). */
+  readonly latencyFromRecvMs = new Samples();
   readonly results: ArbResult[] = [];
   private readonly byMarket = new Map<string, string>(); // `${venue}|${market}` → base
   private readonly venuePositions = new Map<string, D>();
@@ -141,7 +145,8 @@ export class ArbBot {
       quotes: this.quotes,
       meta: (venue, base) => this.metaOf(venue, base),
       cfg: o.cfg,
-      now: this.clock,
+      now: () => this.clock(),
+      wall: () => this.wall(),
       log: (e, f) => this.log(e, f),
     };
   }
@@ -181,6 +186,12 @@ export class ArbBot {
       const [venue, base] = k.split(":") as [VenueName, string];
       if (this.markets.has(base)) this.ledger.setSize(venue, base, D.from(size), null);
     }
+    // Paper venues keep no state of their own across restarts: their positions live in our journal.
+    for (const v of VENUES) {
+      const venue = this.venues[v];
+      if (!(venue instanceof PaperVenue)) continue;
+      for (const m of this.markets.values()) venue.restorePosition(m.meta[v].market, this.ledger.position(v, m.cfg.base).toString(), null);
+    }
     this.priorRealizedToday = this.realizedOf(folded);
     await this.recover(folded);
     await this.reconcile("start");
@@ -204,12 +215,12 @@ export class ArbBot {
         venue.on("book", (e) => {
           const t0 = this.clock();
           q.onBook(e, t0);
-          this.onQuote(v, e.market, t0);
+          this.onQuote(v, e.market, t0, e.recv_us);
         }),
         venue.on("bbo", (e) => {
           const t0 = this.clock();
           q.onBbo(e, t0);
-          this.onQuote(v, e.market, t0);
+          this.onQuote(v, e.market, t0, e.recv_us);
         }),
         venue.on("status", (e) => this.onStatus(v, e)),
         venue.on("order", (e) => this.tracker.onOrder(v, e)),
@@ -382,7 +393,7 @@ export class ArbBot {
 
   // ---------------------------------------------------------------- the hot path
 
-  private onQuote(v: VenueName, market: string, t0: number): void {
+  private onQuote(v: VenueName, market: string, t0: number, recvUs: number): void {
     const base = this.byMarket.get(`${v}|${market}`);
     if (base === undefined || !this.ready || this.stopping) return;
     const m = this.markets.get(base) as MarketState;
@@ -408,7 +419,8 @@ export class ArbBot {
     m.inFlight = true;
     const arbId = `${this.runTag}-${++this.arbSeq}`;
     const d = dispatchArb(this.env, arbId, base, ev.opp);
-    this.latencyMs.push(this.clock() - t0);
+    this.latencyMs.push(d.sentAt - t0);
+    this.latencyFromRecvMs.push(performance.timeOrigin + d.sentAt - recvUs / 1000);
     this.log("arb_sent", {
       arbId, base, edge_bps: ev.opp.edgeBps.round(2).toString(), size: ev.opp.size.toString(),
       buy: `${ev.opp.buy.venue}@${ev.opp.buy.limit.toString()}`, sell: `${ev.opp.sell.venue}@${ev.opp.sell.limit.toString()}`, reducing: ev.opp.reducing,
@@ -508,7 +520,13 @@ export class ArbBot {
       unrealized: unrealized.round(4).toString(),
       fees: this.ledger.feesTotal().round(4).toString(),
       arbs,
-      latencyUs: { p50: toUs(this.latencyMs.pct(50)), p99: toUs(this.latencyMs.pct(99)), n: this.latencyMs.n },
+      latencyUs: {
+        p50: toUs(this.latencyMs.pct(50)),
+        p99: toUs(this.latencyMs.pct(99)),
+        n: this.latencyMs.n,
+        fromRecvP50: toUs(this.latencyFromRecvMs.pct(50)),
+        fromRecvP99: toUs(this.latencyFromRecvMs.pct(99)),
+      },
       mismatches: [...this.guards.mismatches.values()],
     };
   }

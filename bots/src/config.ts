@@ -13,7 +13,6 @@ export class ConfigError extends Error {
 }
 
 export type ResidualPolicy = "unwind" | "hedge";
-export type VenueMode = "sim" | "custom";
 
 export interface MarketConfig {
   /** Base coin, e.g. BTC; mapped to each venue's market by `MarketMeta.base`. */
@@ -46,13 +45,16 @@ export interface BotConfig {
   stormWindowMs: number;
   reconcileIntervalMs: number;
   journalPath: string;
+  journalSync: "strict" | "after";
   resetKill: boolean;
   json: boolean;
   statusIntervalMs: number;
-  /** How to reach the venues; "sim" = local simulators whose URLs are given below. */
-  paradexSidecarArgs: string[];
+  /** Paradex network of the sidecar (`--env`); URLs override its endpoints (a standalone simulator). */
+  paradexEnv: "prod" | "testnet" | "nightly" | "sim";
+  paradexWsUrl: string | null;
+  paradexRestUrl: string | null;
   edgexRestUrl: string | null;
-  edgexWsUrl: string | null;
+  edgexQuoteWsUrl: string | null;
   edgexPrivateWsUrl: string | null;
   runSeconds: number | null;
 }
@@ -89,12 +91,15 @@ export const OPTIONS: readonly Option[] = [
   { flag: "storm-window-ms", env: "BOT_STORM_WINDOW_MS", type: "string", def: "60000", help: "reconnect storm window" },
   { flag: "reconcile-interval-ms", env: "BOT_RECONCILE_INTERVAL_MS", type: "string", def: "5000", help: "compare positions with both venues' snapshots" },
   { flag: "journal", env: "BOT_JOURNAL", type: "string", def: "bots/state/journal.jsonl", help: "append-only fsynced journal" },
+  { flag: "journal-sync", env: "BOT_JOURNAL_SYNC", type: "string", def: "after", help: "after: intent written before the orders, fdatasync right after they leave; strict: fdatasync before" },
   { flag: "reset-kill", env: "BOT_RESET_KILL", type: "boolean", def: "false", help: "clear a kill switch tripped in a previous run" },
   { flag: "json", env: "BOT_JSON", type: "boolean", def: "false", help: "JSON log lines even on a TTY" },
   { flag: "status-interval-ms", env: "BOT_STATUS_INTERVAL_MS", type: "string", def: "1000", help: "status view / status line period" },
-  { flag: "paradex-args", env: "BOT_PARADEX_ARGS", type: "string", def: "--env sim", help: "sidecar arguments (space separated)" },
-  { flag: "edgex-rest", env: "EDGEX_BASE_URL", type: "string", def: "", help: "EdgeX REST base URL" },
-  { flag: "edgex-ws", env: "EDGEX_WS_URL", type: "string", def: "", help: "EdgeX public quote WebSocket URL" },
+  { flag: "paradex-env", env: "PARADEX_ENV", type: "string", def: "testnet", help: "Paradex network for the sidecar: prod, testnet, nightly, sim" },
+  { flag: "paradex-ws", env: "PARADEX_WS_URL", type: "string", def: "", help: "Paradex WebSocket URL override (e.g. a local simulator)" },
+  { flag: "paradex-rest", env: "PARADEX_REST_URL", type: "string", def: "", help: "Paradex REST base URL override (…/v1)" },
+  { flag: "edgex-rest", env: "EDGEX_REST_URL", type: "string", def: "", help: "EdgeX REST base URL" },
+  { flag: "edgex-ws", env: "EDGEX_QUOTE_WS_URL", type: "string", def: "", help: "EdgeX public quote WebSocket URL" },
   { flag: "edgex-private-ws", env: "EDGEX_PRIVATE_WS_URL", type: "string", def: "", help: "EdgeX private WebSocket URL" },
   { flag: "run-seconds", env: "BOT_RUN_SECONDS", type: "string", def: "", help: "stop after this many seconds (demo, tests)" },
 ];
@@ -111,6 +116,16 @@ function dec(flag: string, raw: string): D {
   } catch {
     throw new ConfigError(`--${flag}: expected a decimal, got ${JSON.stringify(raw)}`);
   }
+}
+
+function journalSync(raw: string): BotConfig["journalSync"] {
+  if (raw === "strict" || raw === "after") return raw;
+  throw new ConfigError(`--journal-sync: strict or after, got ${JSON.stringify(raw)}`);
+}
+
+function paradexEnv(raw: string): BotConfig["paradexEnv"] {
+  if (raw === "prod" || raw === "testnet" || raw === "nightly" || raw === "sim") return raw;
+  throw new ConfigError(`--paradex-env: prod, testnet, nightly or sim, got ${JSON.stringify(raw)}`);
 }
 
 /** "BTC=0.01,ETH=0.2" → Map; a bare "0.01" applies to every base. */
@@ -176,17 +191,20 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     stormWindowMs: num("storm-window-ms", get("storm-window-ms"), 1),
     reconcileIntervalMs: num("reconcile-interval-ms", get("reconcile-interval-ms"), 100),
     journalPath: get("journal"),
+    journalSync: journalSync(get("journal-sync")),
     resetKill: bool("reset-kill"),
     json: bool("json"),
     statusIntervalMs: num("status-interval-ms", get("status-interval-ms"), 50),
-    paradexSidecarArgs: get("paradex-args").split(/\s+/).filter(Boolean),
+    paradexEnv: paradexEnv(get("paradex-env")),
+    paradexWsUrl: orNull(get("paradex-ws")),
+    paradexRestUrl: orNull(get("paradex-rest")),
     edgexRestUrl: orNull(get("edgex-rest")),
-    edgexWsUrl: orNull(get("edgex-ws")),
+    edgexQuoteWsUrl: orNull(get("edgex-ws")),
     edgexPrivateWsUrl: orNull(get("edgex-private-ws")),
     runSeconds: runSeconds === "" ? null : num("run-seconds", runSeconds, 0),
   };
-  for (const [flag, v] of [["min-edge-bps", cfg.minEdgeBps], ["slippage-bps", cfg.slippageBps], ["unwind-slippage-bps", cfg.unwindSlippageBps]] as const) {
-    if (v.isNeg() && flag !== "min-edge-bps") throw new ConfigError(`--${flag} must not be negative`);
+  for (const [flag, v] of [["slippage-bps", cfg.slippageBps], ["unwind-slippage-bps", cfg.unwindSlippageBps], ["net-tolerance-usd", cfg.netToleranceUsd]] as const) {
+    if (v.isNeg()) throw new ConfigError(`--${flag} must not be negative`);
   }
   return Object.freeze(cfg);
 }

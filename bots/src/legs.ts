@@ -32,8 +32,13 @@ export interface LegEnv {
     residualRetries: number;
     residualPolicy: "unwind" | "hedge";
     unwindSlippageBps: D;
+    /** "strict": fdatasync before the orders leave; "after": write() before, fdatasync right after dispatch. */
+    journalSync: "strict" | "after";
   };
+  /** Monotonic ms, for deadlines. */
   now(): number;
+  /** Wall-clock ms, for journal timestamps. */
+  wall(): number;
   log(event: string, fields: Record<string, unknown>): void;
 }
 
@@ -59,7 +64,7 @@ export interface ArbResult {
 }
 
 /** Errors that prove the order was not accepted (nothing can have filled). Anything else is "unknown". */
-const UNKNOWN_OUTCOME = /timeout|timed out|deadline|closed|disconnect|not connected|econn|socket|network|abort|restart|5\d\d|internal/i;
+const UNKNOWN_OUTCOME = /unknown|timeout|timed out|deadline|sidecar_gone|went away|closed|disconnect|not connected|not_ready|econn|socket|network|abort|restart|\b5\d\d\b|internal/i;
 
 export function signedSize(p: PositionEvent): D {
   const size = D.from(p.size).abs();
@@ -71,7 +76,7 @@ const signed = (side: "BUY" | "SELL", q: D): D => (side === "BUY" ? q : q.neg())
 /** Journal a leg's plan (write-ahead) and start following its client id. Synchronous. */
 export function journalLeg(env: LegEnv, arbId: string, plan: LegPlanRecord): void {
   env.tracker.expect(plan.venue, plan.clientId);
-  env.journal.append({ k: "leg_sent", ts: env.now(), arbId, leg: plan });
+  env.journal.append({ k: "leg_sent", ts: env.wall(), arbId, leg: plan });
 }
 
 /** Send a journaled leg and settle it (events, else snapshot lookup). Never throws. */
@@ -93,7 +98,9 @@ export async function sendLeg(env: LegEnv, arbId: string, plan: LegPlanRecord): 
     accepted = true;
     env.tracker.accepted(plan.venue, plan.clientId, res.orderId);
   } catch (err) {
-    error = err instanceof Error ? err.message : String(err);
+    const code = typeof (err as { code?: unknown }).code === "string" ? (err as { code: string }).code : null;
+    const message = err instanceof Error ? err.message : String(err);
+    error = code !== null && !message.includes(code) ? `${code}: ${message}` : message;
   }
   let result: LegResult;
   if (accepted) {
@@ -162,7 +169,7 @@ export function recordLeg(env: LegEnv, arbId: string, r: LegResult): void {
   const p = r.plan;
   env.journal.append({
     k: "leg_done",
-    ts: env.now(),
+    ts: env.wall(),
     arbId,
     clientId: p.clientId,
     venue: p.venue,
@@ -183,7 +190,7 @@ export function recordLeg(env: LegEnv, arbId: string, r: LegResult): void {
       env.ledger.apply(p.venue, p.base, signed(p.side, r.filled), r.avgPrice ?? D.from(p.price), r.fee);
       env.ledger.setSize(p.venue, p.base, before.add(signed(p.side, r.filled)), null);
     }
-    env.journal.append({ k: "position", ts: env.now(), venue: p.venue, base: p.base, size: env.ledger.position(p.venue, p.base).toString(), source: "leg" });
+    env.journal.append({ k: "position", ts: env.wall(), venue: p.venue, base: p.base, size: env.ledger.position(p.venue, p.base).toString(), source: "leg" });
   }
   env.tracker.forget(p.venue, p.clientId);
   env.log("leg", { arbId, clientId: p.clientId, venue: p.venue, role: p.role, side: p.side, state: r.state, filled: r.filled.toString(), size: p.size, via: r.via, ...(r.error ? { error: r.error } : {}) });
@@ -210,23 +217,38 @@ export interface Dispatch {
   legs: [LegPlanRecord, LegPlanRecord];
   /** Both `place()` calls have been issued (resolves after journaling and dispatch, before any reply). */
   pending: [Promise<LegResult>, Promise<LegResult>];
+  /** Monotonic time when both `place()` calls had been issued. */
+  sentAt: number;
 }
 
 /** Journal the intent and both legs, then issue both orders concurrently. Synchronous up to the sends. */
 export function dispatchArb(env: LegEnv, arbId: string, base: string, opp: Opportunity): Dispatch {
-  env.journal.append({ k: "arb", ts: env.now(), arbId, base, edgeBps: opp.edgeBps.round(2).toString(), size: opp.size.toString(), reducing: opp.reducing });
   const buy = plan(env, "buy", opp.buy.venue, base, "BUY", opp.size, opp.buy.limit, `${arbId}-b`, false);
   const sell = plan(env, "sell", opp.sell.venue, base, "SELL", opp.size, opp.sell.limit, `${arbId}-s`, false);
-  journalLeg(env, arbId, buy);
-  journalLeg(env, arbId, sell);
-  env.journal.append({ k: "arb_state", ts: env.now(), arbId, state: "sent" });
-  return { arbId, base, legs: [buy, sell], pending: [sendLeg(env, arbId, buy), sendLeg(env, arbId, sell)] };
+  const ts = env.wall();
+  const after = env.cfg.journalSync === "after";
+  // One write for the intent and both legs, in the kernel before either order leaves (a crash of this
+  // process cannot lose it); with "after" the fdatasync follows the dispatch instead of delaying it.
+  env.journal.appendMany(
+    [
+      { k: "arb", ts, arbId, base, edgeBps: opp.edgeBps.round(2).toString(), size: opp.size.toString(), reducing: opp.reducing },
+      { k: "leg_sent", ts, arbId, leg: buy },
+      { k: "leg_sent", ts, arbId, leg: sell },
+    ],
+    after,
+  );
+  env.tracker.expect(buy.venue, buy.clientId);
+  env.tracker.expect(sell.venue, sell.clientId);
+  const pending: [Promise<LegResult>, Promise<LegResult>] = [sendLeg(env, arbId, buy), sendLeg(env, arbId, sell)];
+  const sentAt = env.now();
+  // Next turn of the loop: clients that write asynchronously (fetch) get their requests out first.
+  if (after) setImmediate(() => env.journal.sync());
+  return { arbId, base, legs: [buy, sell], pending, sentAt };
 }
 
 /** Await both legs, then flatten whatever residual they left. */
 export async function settleArb(env: LegEnv, d: Dispatch): Promise<ArbResult> {
   const legs = await Promise.all(d.pending);
-  env.journal.append({ k: "arb_state", ts: env.now(), arbId: d.arbId, state: "settled" });
   return finishArb(env, d.arbId, d.base, [...legs]);
 }
 
@@ -241,7 +263,7 @@ function deltas(legs: LegResult[]): Map<VenueName, D> {
 export async function finishArb(env: LegEnv, arbId: string, base: string, legs: LegResult[]): Promise<ArbResult> {
   const unknown = legs.filter((l) => l.state === "unknown");
   if (unknown.length > 0) {
-    env.journal.append({ k: "arb_state", ts: env.now(), arbId, state: "failed", note: `unknown leg outcome: ${unknown.map((l) => l.plan.clientId).join(",")}` });
+    env.journal.append({ k: "arb_state", ts: env.wall(), arbId, state: "failed", note: `unknown leg outcome: ${unknown.map((l) => l.plan.clientId).join(",")}` });
     return { arbId, base, state: "failed", clean: false, residual: D.ZERO, legs };
   }
   const firstTwo = legs.filter((l) => l.plan.role !== "correction");
@@ -250,10 +272,10 @@ export async function finishArb(env: LegEnv, arbId: string, base: string, legs: 
   const lot = env.meta("paradex", base).stepSize;
   if (residual.isZero()) {
     const state: ArbState = clean ? "done" : firstTwo.every((l) => l.filled.isZero()) ? "done" : "hedged";
-    env.journal.append({ k: "arb_state", ts: env.now(), arbId, state, note: clean ? "both legs filled" : "flat" });
+    env.journal.append({ k: "arb_state", ts: env.wall(), arbId, state, note: clean ? "both legs filled" : "flat" });
     return { arbId, base, state, clean: clean && legs.every((l) => l.filled.isPos()), residual, legs };
   }
-  env.journal.append({ k: "arb_state", ts: env.now(), arbId, state: "correcting", residual: residual.toString() });
+  env.journal.append({ k: "arb_state", ts: env.wall(), arbId, state: "correcting", residual: residual.toString() });
   env.log("residual", { arbId, base, residual: residual.toString(), policy: env.cfg.residualPolicy, lot });
   const deadline = env.now() + env.cfg.residualTimeoutMs;
   let finalState: ArbState = "failed";
@@ -273,7 +295,7 @@ export async function finishArb(env: LegEnv, arbId: string, base: string, legs: 
     }
     if (r.filled.isZero()) await sleep(Math.min(100 * attempt, Math.max(0, deadline - env.now())));
   }
-  env.journal.append({ k: "arb_state", ts: env.now(), arbId, state: finalState, residual: residual.toString() });
+  env.journal.append({ k: "arb_state", ts: env.wall(), arbId, state: finalState, residual: residual.toString() });
   if (finalState === "failed") env.log("residual_failed", { arbId, base, residual: residual.toString() });
   return { arbId, base, state: finalState, clean: false, residual, legs };
 }

@@ -90,7 +90,7 @@ export function summaryLines(s: BotStatus): string[] {
     `summary: mode ${s.mode}, ran ${Math.round((Date.now() - s.startedAt) / 1000)} s${s.killed ? `, kill switch: ${s.killed}` : ""}`,
     `  arbitrages ${s.arbs.total}: clean ${s.arbs.clean}, corrected (hedged/unwound) ${s.arbs.corrected}, failed ${s.arbs.failed}`,
     `  PnL realized ${s.realized}, unrealized ${s.unrealized}, fees ${s.fees} (quote currency)`,
-    `  event→orders latency p50 ${s.latencyUs.p50 ?? "—"} µs, p99 ${s.latencyUs.p99 ?? "—"} µs over ${s.latencyUs.n} arbitrages`,
+    `  event→orders latency p50 ${s.latencyUs.p50 ?? "—"} µs, p99 ${s.latencyUs.p99 ?? "—"} µs over ${s.latencyUs.n} arbitrages (from frame receipt: p50 ${s.latencyUs.fromRecvP50 ?? "—"} µs, p99 ${s.latencyUs.fromRecvP99 ?? "—"} µs)`,
   ];
   for (const m of s.markets) lines.push(`  ${m.base}: seen ${m.seen}, taken ${m.taken}, positions paradex ${m.positions.paradex} edgex ${m.positions.edgex} (net ${m.net})`);
   if (s.mismatches.length > 0) lines.push(`  MISMATCH: ${s.mismatches.join("; ")}`);
