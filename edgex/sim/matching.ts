@@ -1,107 +1,29 @@
 /**
- * The simulator's exchange: paper accounts, order validation (HMAC is checked by the REST layer; this checks
- * the EIP-712 signature and every figure it covers), matching against the simulated book, and the order, fill,
- * position and collateral updates a real account feed would push.
- *
- * Accounting follows the StarkEx perpetual model EdgeX inherits: a buy pays its value out of collateral and
- * adds it to the position's openValue; equity = collateral + Σ openSize × oracle.
+ * The simulator's exchange: paper accounts, createOrder (HMAC is checked by the REST layer, the signature and
+ * figures by validation.ts), matching against the simulated book, cancels and queries, and the order, fill,
+ * position and collateral updates a real account feed would push (shapes and accounting in ledger.ts).
  */
-import { z } from "zod";
 import * as D from "../src/decimal.ts";
-import { recoverOrderSigner } from "../src/signing/eip712.ts";
-import { nonceFromClientOrderId, L2_EXPIRY_MARGIN_MS, signingFeeRate } from "../src/signing/order.ts";
-import { CONTRACTS, GLOBAL, QUOTE_COIN, type SimAccountConfig, type SimContract } from "./fixtures.ts";
+import { CONTRACTS, QUOTE_COIN, type SimAccountConfig, type SimContract } from "./fixtures.ts";
 import type { Faults } from "./faults.ts";
+import {
+  accountWire,
+  applyToPosition,
+  collateralWire,
+  orderWire,
+  positionWire,
+  type SimAccount,
+  type SimOrder,
+} from "./ledger.ts";
 import type { ContractMarket, PublicTrade } from "./market.ts";
+import { fail, ok, type RestReply } from "./reply.ts";
+import { CreateOrderBody, checkFigures, checkSignature } from "./validation.ts";
 
-export interface RestReply {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-  /** Process the request but never answer it (the `no_reply_next` fault). */
-  readonly noReply?: boolean;
-}
-
+export { fail, ok, type RestReply } from "./reply.ts";
 export type TradeEventData = Record<string, unknown[]>;
 export type AccountEventSink = (accountId: string, event: string, data: TradeEventData) => void;
 export type BookChangedSink = (contractId: string) => void;
 export type TradeSink = (contractId: string, trade: PublicTrade) => void;
-
-type Side = "BUY" | "SELL";
-type Status = "PENDING" | "OPEN" | "FILLED" | "CANCELING" | "CANCELED";
-
-interface SimOrder {
-  readonly id: string;
-  readonly accountId: string;
-  readonly contractId: string;
-  readonly side: Side;
-  readonly type: "LIMIT" | "MARKET";
-  readonly timeInForce: string;
-  readonly price: string;
-  readonly size: string;
-  readonly clientOrderId: string;
-  readonly reduceOnly: boolean;
-  readonly expireTime: string;
-  readonly l2: { nonce: string; value: string; size: string; limitFee: string; expireTime: string; signature: string };
-  readonly createdTime: number;
-  /** Tick of the limit (LIMIT) or of the signed worst price (MARKET BUY); undefined = any price. */
-  readonly limitTick: number | undefined;
-  status: Status;
-  cancelReason: string | undefined;
-  remainingSteps: number;
-  cumFillSize: string;
-  cumFillValue: string;
-  cumFillFee: string;
-  updatedTime: number;
-}
-
-interface SimPosition {
-  openSize: string;
-  openValue: string;
-  openFee: string;
-  updatedTime: number;
-}
-
-interface SimAccount {
-  readonly cfg: SimAccountConfig;
-  amount: string;
-  cumFillFee: string;
-  readonly positions: Map<string, SimPosition>;
-  readonly orders: Map<string, SimOrder>;
-  readonly byClientId: Map<string, string>;
-  readonly fills: Record<string, unknown>[];
-  version: number;
-}
-
-/** The createOrder body fields the simulator checks (reference §4.10). */
-const CreateOrderBody = z.object({
-  accountId: z.string().regex(/^\d+$/),
-  contractId: z.string().regex(/^\d+$/),
-  price: z.string().refine(D.isDecimal),
-  size: z.string().refine(D.isDecimal),
-  type: z.enum(["LIMIT", "MARKET"]),
-  side: z.enum(["BUY", "SELL"]),
-  timeInForce: z.enum(["GOOD_TIL_CANCEL", "FILL_OR_KILL", "IMMEDIATE_OR_CANCEL", "POST_ONLY"]),
-  clientOrderId: z.string().min(1).max(64),
-  expireTime: z.string().regex(/^\d+$/),
-  l2Nonce: z.string().regex(/^\d+$/),
-  l2Signature: z.string(),
-  l2ExpireTime: z.string().regex(/^\d+$/),
-  l2Value: z.string().refine(D.isDecimal),
-  l2Size: z.string().refine(D.isDecimal),
-  l2LimitFee: z.string().refine(D.isDecimal),
-  reduceOnly: z.boolean().optional(),
-});
-type CreateOrderBody = z.output<typeof CreateOrderBody>;
-
-export function ok(data: unknown): RestReply {
-  const now = String(Date.now());
-  return { status: 200, body: { code: "SUCCESS", data, msg: null, errorParam: null, requestTime: now, responseTime: now } };
-}
-
-export function fail(code: string, msg: string, status = 200): RestReply {
-  const now = String(Date.now());
-  return { status, body: { code, data: null, msg, errorParam: null, requestTime: now, responseTime: now } };
-}
 
 export class Exchange {
   readonly #markets: Map<string, ContractMarket>;
@@ -168,7 +90,7 @@ export class Exchange {
     const contract = this.#contract(body.contractId);
     const market = this.#markets.get(body.contractId);
     if (contract === undefined || market === undefined) return fail("INVALID_CONTRACT_ID", `invalid contractId:${body.contractId}`);
-    const problem = this.#checkFigures(contract, market, body) ?? (await this.#checkSignature(acct, contract, body));
+    const problem = checkFigures(contract, market, body) ?? (await checkSignature(acct.cfg, contract, body));
     if (problem !== undefined) return problem;
     if (acct.byClientId.has(body.clientOrderId)) return fail("DUPLICATE_CLIENT_ORDER_ID", "clientOrderId already used");
     const injected = this.#faults.takeReject();
@@ -179,62 +101,6 @@ export class Exchange {
     const order = this.#accept(acct, contract, market, body);
     this.#execute(acct, market, order);
     return { ...ok({ orderId: order.id }), noReply };
-  }
-
-  /** Tick/step/size/price-band/fee/expiry checks: everything the signature covers must be consistent. */
-  #checkFigures(c: SimContract, m: ContractMarket, b: CreateOrderBody): RestReply | undefined {
-    const steps = m.stepsOf(b.size);
-    if (steps === undefined || steps <= 0) return fail("ORDER_SIZE_INVALID", `size must be a positive multiple of ${c.stepSize}`);
-    if (D.cmp(b.size, c.minOrderSize) < 0) return fail("ORDER_SIZE_TOO_SMALL", `size below ${c.minOrderSize}`);
-    if (D.cmp(b.size, c.maxOrderSize) > 0) return fail("ORDER_SIZE_TOO_LARGE", `size above ${c.maxOrderSize}`);
-    if (b.l2Size !== b.size) return fail("L2_SIZE_MISMATCH", "l2Size must equal size");
-    const oracle = m.oracleText();
-    if (b.type === "LIMIT") {
-      if (m.tickOf(b.price) === undefined || D.cmp(b.price, "0") <= 0) return fail("ORDER_PRICE_INVALID", `price must be a positive multiple of ${c.tickSize}`);
-      if (D.cmp(b.l2Value, D.mul(b.price, b.size)) !== 0) return fail("L2_VALUE_MISMATCH", "l2Value must be price × size");
-      if (b.side === "BUY" && D.cmp(b.price, D.mul(oracle, D.add("1", c.maxOrderBuyPriceRatio))) > 0)
-        return fail("ORDER_PRICE_OUT_OF_RANGE", "buy price too far above the oracle price");
-      if (b.side === "SELL" && D.cmp(b.price, D.mul(oracle, D.sub("1", c.minOrderSellPriceRatio))) < 0)
-        return fail("ORDER_PRICE_OUT_OF_RANGE", "sell price too far below the oracle price");
-    } else {
-      if (!D.isZero(b.price)) return fail("ORDER_PRICE_INVALID", "a MARKET order's price must be 0");
-      if (b.timeInForce !== "IMMEDIATE_OR_CANCEL" && b.timeInForce !== "FILL_OR_KILL")
-        return fail("ORDER_TIME_IN_FORCE_INVALID", "a MARKET order must be IOC or FOK");
-    }
-    const fee = D.ceilToBigInt(D.mul(b.l2Value, signingFeeRate(c.defaultTakerFeeRate, c.defaultMakerFeeRate)));
-    if (D.cmp(b.l2LimitFee, fee.toString()) < 0) return fail("L2_LIMIT_FEE_TOO_LOW", `l2LimitFee below ${fee}`);
-    if (BigInt(b.l2Nonce) !== nonceFromClientOrderId(b.clientOrderId)) return fail("L2_NONCE_INVALID", "l2Nonce does not derive from clientOrderId");
-    const now = BigInt(Date.now());
-    if (BigInt(b.expireTime) <= now) return fail("ORDER_EXPIRE_TIME_INVALID", "expireTime is in the past");
-    if (BigInt(b.l2ExpireTime) < BigInt(b.expireTime) + L2_EXPIRY_MARGIN_MS)
-      return fail("L2_EXPIRE_TIME_INVALID", "l2ExpireTime must be ≥ expireTime + 8 days");
-    return undefined;
-  }
-
-  async #checkSignature(a: SimAccount, c: SimContract, b: CreateOrderBody): Promise<RestReply | undefined> {
-    const amounts = {
-      l2Price: "",
-      l2Value: b.l2Value,
-      l2Size: b.l2Size,
-      l2LimitFee: b.l2LimitFee,
-      nonce: BigInt(b.l2Nonce),
-      expireTimeMs: BigInt(b.expireTime),
-      l2ExpireTimeMs: BigInt(b.l2ExpireTime),
-      amountSynthetic: D.scaleTrunc(b.l2Size, D.parseResolution(c.resolution)),
-      amountCollateral: D.scaleTrunc(b.l2Value, D.parseResolution(QUOTE_COIN.resolution)),
-      amountFee: D.scaleTrunc(b.l2LimitFee, D.parseResolution(QUOTE_COIN.resolution)),
-      assetIdSynthetic: c.contractId,
-      assetIdCollateral: QUOTE_COIN.coinId,
-      isBuy: b.side === "BUY",
-    };
-    const domain = { chainId: GLOBAL.nativeChainId, verifyingContract: GLOBAL.contractAddress };
-    try {
-      const who = await recoverOrderSigner(domain, a.cfg.signerAddress, { accountId: a.cfg.accountId, amounts }, b.l2Signature);
-      if (who.toLowerCase() === a.cfg.signerAddress.toLowerCase()) return undefined;
-    } catch {
-      // fall through: a malformed signature is an invalid signature
-    }
-    return fail("L2_SIGNATURE_INVALID", "l2Signature does not recover to the account's signer");
   }
 
   #checkMargin(a: SimAccount, c: SimContract, m: ContractMarket, b: CreateOrderBody): RestReply | undefined {
@@ -275,7 +141,7 @@ export class Exchange {
     };
     a.orders.set(order.id, order);
     a.byClientId.set(order.clientOrderId, order.id);
-    this.#emit(a, { order: [this.#orderWire(order)] });
+    this.#emit(a, { order: [orderWire(order)] });
     return order;
   }
 
@@ -303,7 +169,7 @@ export class Exchange {
       this.#rest(m, o, +1);
       o.status = "OPEN";
       o.updatedTime = Date.now();
-      this.#emit(a, { order: [this.#orderWire(o)] });
+      this.#emit(a, { order: [orderWire(o)] });
       this.#onBook(o.contractId);
       return;
     }
@@ -332,7 +198,7 @@ export class Exchange {
     o.status = "CANCELED";
     o.cancelReason = reason;
     o.updatedTime = Date.now();
-    this.#emit(a, { order: [this.#orderWire(o)] });
+    this.#emit(a, { order: [orderWire(o)] });
   }
 
   /** Book a fill of `steps` at `tick`: order, fill record, position, collateral; one ORDER_UPDATE. */
@@ -349,7 +215,7 @@ export class Exchange {
     o.cumFillFee = D.add(o.cumFillFee, fee);
     o.status = o.remainingSteps === 0 ? "FILLED" : "OPEN";
     o.updatedTime = now;
-    const realized = this.#applyToPosition(a, c.contractId, o.side === "BUY" ? size : D.neg(size), value, fee, now);
+    const realized = applyToPosition(a, c.contractId, o.side === "BUY" ? size : D.neg(size), value, fee, now);
     a.amount = D.sub(D.sub(a.amount, o.side === "BUY" ? value : D.neg(value)), fee);
     a.cumFillFee = D.add(a.cumFillFee, fee);
     this.#fillSeq += 1n;
@@ -382,44 +248,13 @@ export class Exchange {
     a.fills.unshift(fillWire);
     if (a.fills.length > 1000) a.fills.pop();
     this.#emit(a, {
-      order: [this.#orderWire(o)],
+      order: [orderWire(o)],
       orderFillTransaction: [fillWire],
-      position: [this.#positionWire(a, c.contractId)],
-      collateral: [this.#collateralWire(a)],
+      position: [positionWire(a, c.contractId)],
+      collateral: [collateralWire(a)],
     });
   }
 
-  /** Signed fill into the position; returns the realized PnL of the part that reduced it. */
-  #applyToPosition(a: SimAccount, contractId: string, qty: string, value: string, fee: string, now: number): string {
-    const pos = a.positions.get(contractId) ?? { openSize: "0", openValue: "0", openFee: "0", updatedTime: now };
-    a.positions.set(contractId, pos);
-    pos.updatedTime = now;
-    pos.openFee = D.add(pos.openFee, fee);
-    const price = D.div(value, D.abs(qty), 18);
-    const sameWay = D.isZero(pos.openSize) || (D.cmp(pos.openSize, "0") > 0) === (D.cmp(qty, "0") > 0);
-    if (sameWay) {
-      pos.openSize = D.add(pos.openSize, qty);
-      pos.openValue = D.add(pos.openValue, D.cmp(qty, "0") > 0 ? value : D.neg(value));
-      return "0";
-    }
-    const closing = D.min(D.abs(qty), D.abs(pos.openSize));
-    const closedValue = D.div(D.mul(pos.openValue, closing), D.abs(pos.openSize), 18);
-    const buying = D.cmp(qty, "0") > 0;
-    const proceeds = D.mul(closing, price);
-    const realized = buying ? D.sub(D.neg(proceeds), closedValue) : D.sub(proceeds, closedValue);
-    pos.openSize = D.add(pos.openSize, buying ? closing : D.neg(closing));
-    pos.openValue = D.sub(pos.openValue, closedValue);
-    const rest = D.sub(D.abs(qty), closing);
-    if (!D.isZero(rest)) {
-      pos.openSize = D.add(pos.openSize, buying ? rest : D.neg(rest));
-      const restValue = D.mul(rest, price);
-      pos.openValue = D.add(pos.openValue, buying ? restValue : D.neg(restValue));
-    }
-    if (D.isZero(pos.openSize)) pos.openValue = "0";
-    return realized;
-  }
-
-  /** After the market moved: resting orders the synthetic book now crosses fill as makers at their price. */
   sweepResting(contractId: string): void {
     const m = this.#markets.get(contractId);
     if (m === undefined) return;
@@ -493,7 +328,7 @@ export class Exchange {
     if (a === undefined) return [];
     return [...a.orders.values()]
       .filter((o) => (o.status === "OPEN" || o.status === "PENDING") && (contractIds.length === 0 || contractIds.includes(o.contractId)))
-      .map((o) => this.#orderWire(o));
+      .map((o) => orderWire(o));
   }
 
   ordersById(accountId: string, ids: readonly string[]): Record<string, unknown>[] {
@@ -501,7 +336,7 @@ export class Exchange {
     if (a === undefined) return [];
     return ids.flatMap((id) => {
       const o = a.orders.get(id);
-      return o === undefined ? [] : [this.#orderWire(o)];
+      return o === undefined ? [] : [orderWire(o)];
     });
   }
 
@@ -522,9 +357,9 @@ export class Exchange {
     return {
       version: a.version,
       data: {
-        account: [this.#accountWire(a)],
-        collateral: [this.#collateralWire(a)],
-        position: [...a.positions.keys()].map((id) => this.#positionWire(a, id)),
+        account: [accountWire(a)],
+        collateral: [collateralWire(a)],
+        position: [...a.positions.keys()].map((id) => positionWire(a, id)),
         order: this.activeOrders(accountId, []),
       },
     };
@@ -536,9 +371,9 @@ export class Exchange {
     const equity = this.#equity(a);
     const imr = this.#initialMargin(a);
     return {
-      account: this.#accountWire(a),
-      collateralList: [this.#collateralWire(a)],
-      positionList: [...a.positions.keys()].map((id) => this.#positionWire(a, id)),
+      account: accountWire(a),
+      collateralList: [collateralWire(a)],
+      positionList: [...a.positions.keys()].map((id) => positionWire(a, id)),
       version: String(a.version),
       positionAssetList: [...a.positions.entries()].map(([id, p]) => {
         const oracle = this.#markets.get(id)?.oracleText() ?? "0";
@@ -598,10 +433,6 @@ export class Exchange {
     );
   }
 
-  // ----------------------------------------------------------------------------------------------
-  // wire shapes (reference §2.5; all decimals and ids are strings)
-  // ----------------------------------------------------------------------------------------------
-
   #emit(a: SimAccount, data: TradeEventData): void {
     a.version += 1;
     this.#onAccount(a.cfg.accountId, "ORDER_UPDATE", data);
@@ -609,83 +440,5 @@ export class Exchange {
 
   accountVersion(accountId: string): number {
     return this.#accounts.get(accountId)?.version ?? 0;
-  }
-
-  #orderWire(o: SimOrder): Record<string, unknown> {
-    const wire: Record<string, unknown> = {
-      id: o.id,
-      userId: o.accountId,
-      accountId: o.accountId,
-      coinId: QUOTE_COIN.coinId,
-      contractId: o.contractId,
-      side: o.side,
-      price: o.price,
-      size: o.size,
-      clientOrderId: o.clientOrderId,
-      type: o.type,
-      timeInForce: o.timeInForce,
-      reduceOnly: o.reduceOnly,
-      triggerPrice: "0",
-      expireTime: o.expireTime,
-      status: o.status,
-      cumFillSize: o.cumFillSize,
-      cumFillValue: o.cumFillValue,
-      cumFillFee: o.cumFillFee,
-      l2Nonce: o.l2.nonce,
-      l2Value: o.l2.value,
-      l2Size: o.l2.size,
-      l2LimitFee: o.l2.limitFee,
-      l2ExpireTime: o.l2.expireTime,
-      l2Signature: o.l2.signature,
-      createdTime: String(o.createdTime),
-      updatedTime: String(o.updatedTime),
-    };
-    if (o.cancelReason !== undefined) wire["cancelReason"] = o.cancelReason;
-    return wire;
-  }
-
-  #positionWire(a: SimAccount, contractId: string): Record<string, unknown> {
-    const p = a.positions.get(contractId) ?? { openSize: "0", openValue: "0", openFee: "0", updatedTime: Date.now() };
-    const c = this.#contract(contractId);
-    return {
-      userId: a.cfg.accountId,
-      accountId: a.cfg.accountId,
-      coinId: c?.baseCoinId ?? "",
-      contractId,
-      openSize: p.openSize,
-      openValue: p.openValue,
-      openFee: p.openFee,
-      fundingFee: "0",
-      createdTime: String(p.updatedTime),
-      updatedTime: String(p.updatedTime),
-    };
-  }
-
-  #collateralWire(a: SimAccount): Record<string, unknown> {
-    return {
-      userId: a.cfg.accountId,
-      accountId: a.cfg.accountId,
-      coinId: QUOTE_COIN.coinId,
-      amount: a.amount,
-      legacyAmount: a.amount,
-      cumDepositAmount: a.cfg.initialCollateral,
-      cumWithdrawAmount: "0",
-      cumFillFeeAmount: a.cumFillFee,
-      cumFundingFeeAmount: "0",
-      updatedTime: String(Date.now()),
-    };
-  }
-
-  #accountWire(a: SimAccount): Record<string, unknown> {
-    return {
-      id: a.cfg.accountId,
-      userId: a.cfg.accountId,
-      ethAddress: a.cfg.signerAddress,
-      clientAccountId: "main",
-      status: "NORMAL",
-      isLiquidating: false,
-      createOrderPerMinuteLimit: 0,
-      createOrderDelayMillis: 0,
-    };
   }
 }

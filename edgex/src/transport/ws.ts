@@ -65,6 +65,8 @@ export class ManagedSocket {
   #lastFrameAt = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
+  /** Why the current connection ended, when we know better than the close code. */
+  #reason: string | undefined;
   #pingTimer: NodeJS.Timeout | undefined;
   /** Counters for tests and stats. */
   readonly counters = { connects: 0, pongsSent: 0, badFrames: 0, idleReplacements: 0 };
@@ -100,14 +102,6 @@ export class ManagedSocket {
     ws.send(JSON.stringify(value));
     return true;
   }
-
-  /** Drop the current connection and reconnect with backoff (used after protocol errors). */
-  recycle(reason: string): void {
-    this.#ws?.terminate();
-    this.#reason = reason;
-  }
-
-  #reason: string | undefined;
 
   async stop(): Promise<void> {
     this.#stopped = true;
