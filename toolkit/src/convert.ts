@@ -266,6 +266,7 @@ export function balanceFromParadex(data: unknown, positions: readonly PositionEv
 
 const EdgexAccountAsset = z.object({
   collateralList: z.array(z.object({ coinId: z.union([z.string(), z.number()]), amount: WireDec }).loose()),
+  positionList: z.array(z.object({ openValue: WireDec }).loose()).default([]),
   positionAssetList: z
     .array(z.object({ contractId: z.union([z.string(), z.number()]), unrealizePnl: WireDec }).loose())
     .default([]),
@@ -283,12 +284,19 @@ const EdgexAccountAsset = z.object({
     .default([]),
 });
 
-/** EdgeX `getAccountAsset` data → Balance in the collateral coin `quoteCoinId` (named `asset`). */
+/**
+ * EdgeX `getAccountAsset` data → Balance in the collateral coin `quoteCoinId` (named `asset`).
+ *
+ * EdgeX books a position's signed open value against the collateral `amount` (equity = amount + Σ size × price),
+ * so `amount` is not the cash balance other venues report. The comparable figure, equity minus unrealized PnL,
+ * is what `balance` carries; it equals `amount + Σ openValue`, which is used when the asset model is absent.
+ */
 export function balanceFromEdgex(data: unknown, quoteCoinId: string, asset: string): Balance {
   const a = parseOrThrow(EdgexAccountAsset, data, "edgex getAccountAsset");
-  const cash = a.collateralList.find((c) => String(c.coinId) === quoteCoinId)?.amount ?? "0";
+  const amount = a.collateralList.find((c) => String(c.coinId) === quoteCoinId)?.amount ?? "0";
   const upnl = D.sum(a.positionAssetList.map((p) => p.unrealizePnl));
   const model = a.collateralAssetModelList.find((c) => String(c.coinId) === quoteCoinId);
+  const cash = model === undefined ? D.add(amount, D.sum(a.positionList.map((p) => p.openValue))) : D.sub(model.totalEquity, upnl);
   return {
     asset,
     balance: cash,

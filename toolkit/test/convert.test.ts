@@ -166,8 +166,8 @@ test("balances: paradex {balances, account} and edgex getAccountAsset", () => {
     balanceFromEdgex(
       {
         account: {},
-        collateralList: [{ coinId: "1000", amount: "5000" }],
-        positionList: [],
+        collateralList: [{ coinId: "1000", amount: "4350" }],
+        positionList: [{ contractId: "30000001", openSize: "0.01", openValue: "650" }],
         positionAssetList: [{ contractId: "30000001", unrealizePnl: "-1.25", positionValue: "650" }],
         collateralAssetModelList: [
           { coinId: "1000", totalEquity: "4998.75", availableAmount: "4985.75", initialMarginRequirement: "13" },
@@ -177,6 +177,11 @@ test("balances: paradex {balances, account} and edgex getAccountAsset", () => {
       "USDC",
     ),
     { asset: "USDC", balance: "5000", unrealizedPnl: "-1.25", equity: "4998.75", available: "4985.75", marginUsed: "13" },
+  );
+  // Without the asset model: cash = amount + Σ openValue (EdgeX books open value against collateral).
+  assert.equal(
+    balanceFromEdgex({ collateralList: [{ coinId: "1000", amount: "4350" }], positionList: [{ openValue: "650" }] }, "1000", "USDC").balance,
+    "5000",
   );
   assert.throws(() => balanceFromEdgex({ collateralList: "x" }, "1000", "USDC"), /edgex getAccountAsset/);
 });
