@@ -52,6 +52,7 @@ export function channelContract(channel: string): { contractId: string | "all" |
 export class QuoteHub {
   readonly sessions = new Set<Session>();
   closedForMissedPongs = 0;
+  readonly #lastDepth = new Map<string, string>();
   constructor(
     private readonly markets: Map<string, ContractMarket>,
     private readonly faults: Faults,
@@ -232,7 +233,7 @@ export class QuoteHub {
     const rec: Record<string, unknown> = {
       contractId: this.#id(m.contract.contractId),
       contractName: m.contract.contractName,
-      priceChange: tick(m.mid - first).replace(/^(-?)0$/, "0"),
+      priceChange: tick(m.mid - first),
       priceChangePercent: ((m.mid - first) / first).toFixed(6),
       trades: String(Math.floor(m.volumeSteps / 3)),
       size: m.sizeText(m.volumeSteps),
@@ -332,7 +333,9 @@ export class QuoteHub {
       if (d === undefined || !this.#subscribed(channel)) continue;
       this.broadcast(channel, () => {
         const dataType = this.opts.quirks ? this.rng.pick(["changed", "Changed", "CHANGED"]) : "changed";
-        return this.#quoteEvent(channel, dataType, [this.#depthRecord(m, level, d.startVersion, d.endVersion, d.bids, d.asks, false)]);
+        const text = this.#quoteEvent(channel, dataType, [this.#depthRecord(m, level, d.startVersion, d.endVersion, d.bids, d.asks, false)]);
+        this.#lastDepth.set(channel, text);
+        return text;
       });
     }
     const bt = `bookTicker.${contractId}`;
@@ -364,6 +367,19 @@ export class QuoteHub {
         })),
       ),
     );
+  }
+
+  /** Send the last depth diff of a contract again (a duplicate/old version the client must ignore). */
+  duplicateDepth(contractId: string): number {
+    let sent = 0;
+    for (const level of DEPTH_LEVELS) {
+      const channel = `depth.${contractId}.${level}`;
+      const text = this.#lastDepth.get(channel);
+      if (text === undefined) continue;
+      this.broadcast(channel, () => text);
+      sent += 1;
+    }
+    return sent;
   }
 
   /** Periodic channels: tickers, klines, funding (every ~second of market time). */

@@ -195,6 +195,11 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
         quote.publishDepth(m.contract.contractId, Math.max(1, num(b["skip"], 3)));
         return [200, { ok: true, from_version: before, to_version: m.version }];
       }
+      case "duplicate": {
+        const m = findMarket(b);
+        if (m === undefined) return [400, { ok: false, error: "duplicate needs a known contractId" }];
+        return [200, { ok: true, channels: quote.duplicateDepth(m.contract.contractId) }];
+      }
       case "malformed": {
         const count = Math.max(1, num(b["count"], 1));
         const target = String(b["target"] ?? "quote");

@@ -72,6 +72,19 @@ describe("EdgeX market data against the simulator", T, () => {
     await assertSameBook();
   });
 
+  it("a duplicate (old-version) depth frame is ignored, not applied twice", async () => {
+    await control(sim, "pause");
+    try {
+      const ignored = client.market.counters.ignoredStale;
+      const r = await control(sim, "duplicate", { contractId: btcId });
+      assert.ok((r["channels"] as number) >= 1);
+      await until(() => client.market.counters.ignoredStale > ignored, 5_000, "duplicate ignored");
+    } finally {
+      await control(sim, "resume");
+    }
+    await assertSameBook();
+  });
+
   it("the client answers every server ping (so the 5-missed-pongs close never happens)", async () => {
     const before = await simState(sim);
     const pongs = before.quote.sessions[0]?.pongs ?? 0;

@@ -106,6 +106,15 @@ describe("EdgeX trading against the simulator", T, () => {
     assert.equal(err.code, "INSUFFICIENT_MARGIN");
   });
 
+  it("HTTP 429 on createOrder is a definite refusal: reported, nothing created", async () => {
+    const n = await ordersInSim();
+    await control(sim, "rate_limit_next", { count: 1 });
+    const err = await client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: through("BUY", 5), tif: "IOC" }).catch((e: unknown) => e);
+    assert.ok(err instanceof OrderRejectedError);
+    assert.equal(err.code, "TOO_MANY_REQUESTS");
+    assert.equal(await ordersInSim(), n);
+  });
+
   it("a lost createOrder reply is resolved by client-id lookup and never resent", async () => {
     const n = await ordersInSim();
     await control(sim, "no_reply_next", { count: 1 });
