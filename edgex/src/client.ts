@@ -62,6 +62,7 @@ export class EdgeXClient implements Venue {
   #orders: OrderGateway | undefined;
   #meta: MetadataStore | undefined;
   #seq = 0;
+  #connected = false;
   readonly counters = { badFrames: 0, listenerErrors: 0 };
 
   constructor(options: EdgeXClientOptions) {
@@ -141,6 +142,8 @@ export class EdgeXClient implements Venue {
 
   /** Load metadata (retrying with backoff for up to `deadlineMs`), sync the clock, open the sockets. */
   async connect(deadlineMs = 30_000): Promise<void> {
+    if (this.#connected) return;
+    this.#connected = true;
     const until = Date.now() + deadlineMs;
     let delay = 200;
     for (;;) {
@@ -148,7 +151,10 @@ export class EdgeXClient implements Venue {
         await this.refreshMetadata();
         break;
       } catch (err) {
-        if (Date.now() + delay > until) throw new EdgeXError("CONNECT_FAILED", `metadata unavailable: ${err instanceof Error ? err.message : String(err)}`);
+        if (Date.now() + delay > until) {
+          this.#connected = false;
+          throw new EdgeXError("CONNECT_FAILED", `metadata unavailable: ${err instanceof Error ? err.message : String(err)}`);
+        }
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 5_000);
       }

@@ -90,7 +90,8 @@ export class MarketData {
       wants: new Set([channel]),
       book: kind === "depth" ? new DepthBook(DEPTH_LEVEL) : undefined,
       state: "pending",
-      lastAt: 0,
+      // Counted from the request: a subscription that never delivers is reported stale too.
+      lastAt: Date.now(),
       stale: false,
       lastBboKey: "",
     };
@@ -112,8 +113,8 @@ export class MarketData {
   onOpen(): void {
     for (const sub of this.#subs.values()) {
       sub.state = "pending";
-      sub.lastAt = 0;
-      sub.stale = false;
+      sub.lastAt = Date.now();
+      // `stale` is kept: the next frame reports `live`, so a consumer never misses the recovery.
       sub.book?.invalidate();
       this.#socket.send({ type: "subscribe", channel: sub.wire });
     }
@@ -236,7 +237,7 @@ export class MarketData {
   #checkStale(): void {
     const now = Date.now();
     for (const sub of this.#subs.values()) {
-      if (sub.stale || sub.lastAt === 0 || now - sub.lastAt <= this.#staleAfterMs) continue;
+      if (sub.stale || now - sub.lastAt <= this.#staleAfterMs) continue;
       sub.stale = true;
       this.counters.staleReports += 1;
       const reason = `no data for ${Math.round((now - sub.lastAt) / 1000)}s`;
