@@ -74,7 +74,7 @@ async def _serve(config: SimConfig, sendtimes: list[tuple[str, int, int]]) -> in
     sys.stdout.flush()
     await stop.wait()
     await server.stop()
-    sendtimes.extend(server.sendtimes)
+    sendtimes.extend(server.sendtimes.records())
     return 0
 
 
@@ -106,8 +106,6 @@ def main(argv: list[str] | None = None) -> int:
             record_sendtimes=args.record_sendtimes or bool(args.sendtimes_file),
             **kwargs,
         )
-        if config.bbo_rate <= 0 or config.trade_rate < 0:
-            raise ValueError("--bbo-rate must be > 0 and --trade-rate >= 0")
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

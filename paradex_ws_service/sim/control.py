@@ -95,8 +95,7 @@ def routes(server: SimServer) -> dict[tuple[str, str], ControlHandler]:
         return server.state()
 
     async def sendtimes(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-        market = request.query.get("market")
-        out = [list(r) for r in server.sendtimes if market in (None, r[0])]
+        out = [list(r) for r in server.sendtimes.records(request.query.get("market"))]
         if request.query.get("clear") in ("1", "true"):
             server.sendtimes.clear()
         return {"enabled": server.config.record_sendtimes, "sendtimes": out}

@@ -60,7 +60,8 @@ class Faults:
         await server.stop_listening()
         self.drop_all()
         self._count("down")
-        self._down_task = asyncio.create_task(self._come_back(seconds), name="paradex-sim-down")
+        # Owned by the server, so stop() during downtime cancels the come-back instead of racing it.
+        self._down_task = server.spawn(self._come_back(seconds), "paradex-sim-down")
         log.info("fault: down for %.2fs", seconds)
         return until
 

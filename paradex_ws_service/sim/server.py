@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import time
+from array import array
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ ControlHandler = Callable[[web.Request, dict[str, Any]], Awaitable[dict[str, Any
 
 DEFAULT_EXTENSIONS = ("paradex_ws_service.sim.trading",)
 _MAX_WRITE_BATCH = 4096  # frames joined into one socket write
-_WRITE_HIGH_WATER = 4 * 1024 * 1024  # bytes buffered for a client before its sender waits
+_WRITE_HIGH_WATER = 256 * 1024  # bytes buffered for a client before its sender waits
 
 
 @dataclass
@@ -66,8 +67,67 @@ class SimConfig:
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS  # modules whose install(server) runs at start
 
 
+def _validate(config: SimConfig) -> None:
+    """Refuse a configuration that cannot run, with a message naming the field."""
+    _check_loopback(config.host)
+    checks = {
+        "port must be in [0, 65535]": 0 <= config.port <= 65535,
+        "bbo_rate must be > 0": config.bbo_rate > 0,
+        "trade_rate must be >= 0": config.trade_rate >= 0,
+        "summary_interval must be > 0": config.summary_interval > 0,
+        "funding_interval must be > 0": config.funding_interval > 0,
+        "ping_interval and pong_timeout must be > 0": config.ping_interval > 0 and config.pong_timeout > 0,
+        "max_queue must be > 0": config.max_queue > 0,
+        "sent_history must be >= 0": config.sent_history >= 0,
+        "markets must not be empty": bool(config.markets),
+    }
+    failed = [message for message, ok in checks.items() if not ok]
+    if failed:
+        raise ValueError("; ".join(failed))
+
+
+class SendTimes:
+    """Bench mode's record of when each bbo frame was written: per market, (seq_no, time_ns) pairs
+    in two compact int64 arrays, so minutes at 50k frames/s stay in tens of MB."""
+
+    LIMIT = 20_000_000  # records; beyond it recording stops (with one warning) rather than grow forever
+
+    def __init__(self) -> None:
+        self._by_market: dict[str, tuple[array[int], array[int]]] = {}
+        self._count = 0
+        self._warned = False
+
+    def append(self, market: str, seq_no: int, sent_ns: int) -> None:
+        if self._count >= self.LIMIT:
+            if not self._warned:
+                log.warning("send-time record is full (%d); not recording more", self.LIMIT)
+                self._warned = True
+            return
+        arrays = self._by_market.get(market)
+        if arrays is None:
+            arrays = self._by_market[market] = (array("q"), array("q"))
+        arrays[0].append(seq_no)
+        arrays[1].append(sent_ns)
+        self._count += 1
+
+    def records(self, market: str | None = None) -> list[tuple[str, int, int]]:
+        out: list[tuple[str, int, int]] = []
+        for m, (seqs, times) in self._by_market.items():
+            if market in (None, m):
+                out.extend((m, s, t) for s, t in zip(seqs, times, strict=True))
+        return out
+
+    def clear(self) -> None:
+        self._by_market.clear()
+        self._count = 0
+        self._warned = False
+
+    def __len__(self) -> int:
+        return self._count
+
+
 def _check_loopback(host: str) -> None:
-    """The simulator listens on loopback only: it is a test fixture of the product, never a service."""
+    """The simulator listens on loopback only: nothing off this machine may ever reach it."""
     if host == "localhost":
         return
     try:
@@ -136,7 +196,7 @@ class Connection:
         """
         transport = self.transport
         config = self.server.config
-        record = self.server.sendtimes.append
+        sendtimes = self.server.sendtimes
         queue = self._queue
         while not self.closed:
             if not queue:
@@ -152,7 +212,7 @@ class Connection:
                 sent_ns = time.time_ns()
                 for _, stamp in batch:
                     if stamp is not None:
-                        record((stamp[0], stamp[1], sent_ns))
+                        sendtimes.append(stamp[0], stamp[1], sent_ns)
             transport.write(b"".join(frame for frame, _ in batch))
             # A client that stops reading fills the kernel buffer, then ours: wait for it to drain
             # (its queue keeps growing meanwhile, and max_queue drops it like Paradex would). A raw
@@ -220,7 +280,7 @@ class SimServer:
 
     def __init__(self, config: SimConfig | None = None) -> None:
         self.config = config or SimConfig()
-        _check_loopback(self.config.host)
+        _validate(self.config)
         path = PricePath.load(self.config.price_path) if self.config.price_path else None
         self.sim = Simulation(
             EngineSettings(
@@ -238,7 +298,7 @@ class SimServer:
         self.faults = Faults(self)
         self.auth_verifier: Callable[[str], AuthedAccount] = default_verifier
         self.connections: dict[int, Connection] = {}
-        self.sendtimes: list[tuple[str, int, int]] = []
+        self.sendtimes = SendTimes()
         self._subs = _Subscribers()
         self._sent: dict[str, deque[Any]] = {}
         self._routes: list[_Route] = []
@@ -283,7 +343,12 @@ class SimServer:
             self._install_extensions()
         self._runner = web.AppRunner(self._app, handle_signals=False, access_log=None)
         await self._runner.setup()
-        await self.start_listening()
+        try:
+            await self.start_listening()
+        except BaseException:
+            await self._runner.cleanup()
+            self._runner = None
+            raise
         self.started_at = time.time()
         self.sim.start()
         self._spawn(self._keepalive_loop(), "paradex-sim-keepalive")
