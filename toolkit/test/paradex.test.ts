@@ -12,7 +12,11 @@ import { until, within } from "../../bridge-ts/test/helpers/util.ts";
 import type { ExchangeClient } from "../src/client.ts";
 import { createExchange } from "../src/factory.ts";
 import { HealthMonitor } from "../src/health.ts";
-import { INTERVALS, type Candle } from "../src/klines.ts";
+import { INTERVALS, fillGaps, type Candle } from "../src/klines.ts";
+import { candlesFromParadex } from "../src/convert.ts";
+import * as D from "../src/decimal.ts";
+import type { Position } from "../src/types.ts";
+import type { ParadexVenue } from "../../bridge-ts/src/paradex-venue.ts";
 import { SymbolMapper, UnknownSymbolError } from "../src/symbols.ts";
 
 const MARKETS = ["BTC-USD-PERP", "ETH-USD-PERP"];
@@ -22,7 +26,9 @@ const health = new HealthMonitor();
 
 before(async () => {
   sim = await startSim(["--seed", "11", "--bbo-rate", "20", "--trade-rate", "20"]);
+  // network sim + the standalone simulator's URLs: the sidecar trades on a throwaway paper key.
   client = createExchange("paradex", {
+    network: "sim",
     wsUrl: sim.wsUrl,
     restUrl: sim.restUrl,
     markets: MARKETS,
@@ -155,6 +161,59 @@ test("fallback: with the whole simulator down, polls fail without inventing quot
   } finally {
     fb.stop();
   }
+});
+
+test("the sidecar's klines command agrees with the direct REST klines the toolkit reads", async () => {
+  await sim.control("pause");
+  try {
+    const viaSidecar = await (client.venue as ParadexVenue).sidecar.command("klines", {
+      market: "BTC-USD-PERP",
+      resolution: "1m",
+      limit: 5,
+    });
+    const direct = await client.getCandles("BTCUSDT", "1m", 5);
+    const fromSidecar = fillGaps(candlesFromParadex(viaSidecar, "1m"), "1m");
+    assert.deepEqual(ohlcv(fromSidecar.slice(-direct.length)), ohlcv(direct));
+  } finally {
+    await sim.control("resume");
+  }
+});
+
+test("trading: balance, market order → position, limit order → cancel, leverage", async () => {
+  const before = await client.getBalance();
+  assert.equal(before.asset, "USDC");
+  assert.ok(D.sign(before.balance) > 0 && D.sign(before.equity) > 0);
+
+  const buy = await client.placeMarketOrder("ETHUSDT", "BUY", "0.5", { clientId: "tk-pdx-mkt-1" });
+  assert.equal(buy.symbol, "ETHUSDT");
+  assert.equal(buy.clientId, "tk-pdx-mkt-1");
+  let eth: Position | undefined;
+  for (let i = 0; i < 50 && eth === undefined; i++) {
+    eth = (await client.getPositions()).find((p) => p.symbol === "ETHUSDT");
+    if (eth === undefined) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(eth !== undefined, "the ETH position");
+  assert.equal(eth.side, "long");
+  assert.equal(eth.size, "0.5");
+  assert.ok(eth.currentPrice !== null && D.sign(eth.entryPrice) > 0);
+
+  const q = await client.getQuote("ETHUSDT");
+  const far = D.canonical((Math.floor(Number(q.bid) * 0.97 * 100) / 100).toFixed(2));
+  const limit = await client.placeLimitOrder("ETHUSDT", "BUY", "0.5", far, { clientId: "tk-pdx-lmt-1" });
+  assert.ok(limit.orderId !== null);
+  await client.cancelOrder("ETHUSDT", { orderId: limit.orderId });
+  let open = true;
+  for (let i = 0; i < 50 && open; i++) {
+    open = (await client.venue.snapshot()).orders.some((o) => o.order_id === limit.orderId && o.status !== "CLOSED");
+    if (open) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(open, false, "the limit order is no longer open");
+
+  const after = await client.getBalance();
+  assert.ok(after.marginUsed !== null && D.sign(after.marginUsed) > 0, "the position holds margin");
+  await client.setLeverage("ETHUSDT", 5);
+  await assert.rejects(client.setLeverage("ETHUSDT", 0), /leverage must be a positive number/);
+  await assert.rejects(client.setLeverage("ETHUSDT", "2.5"), /whole number/);
 });
 
 test("health: rates, ages, lag and the reconnect of the outage, in one report", () => {
