@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import time
 from collections.abc import Awaitable, Callable
@@ -39,9 +40,15 @@ async def control(
             return payload
 
 
-async def until(predicate: Callable[[], Awaitable[bool]], timeout: float, step: float = 0.05) -> None:
+async def until(predicate: Callable[[], Awaitable[bool] | bool], timeout: float, step: float = 0.05) -> None:
+    """Poll a condition (sync or async) until it holds; fail after `timeout`."""
+
+    async def holds() -> bool:
+        result = predicate()
+        return await result if inspect.isawaitable(result) else bool(result)
+
     deadline = time.monotonic() + timeout
-    while not await predicate():
+    while not await holds():
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await asyncio.sleep(step)
@@ -284,3 +291,36 @@ def test_standalone_process_ready_line_down_and_sigterm(tmp_path: Any) -> None:
 def test_standalone_process_rejects_bad_arguments(argv: list[str]) -> None:
     with pytest.raises(RuntimeError, match="exited early"):
         SimProcess(*argv)
+
+
+def test_a_client_that_stops_reading_is_dropped() -> None:
+    """Paradex disconnects clients that leave 2000 messages unread; the others keep their feed."""
+
+    async def body(server: SimServer) -> None:
+        session = aiohttp.ClientSession()
+        polite = await RawClient.connect(server.ws_url)
+        try:
+            stalled = await session.ws_connect(server.ws_url)
+            await stalled.send_str(
+                '{"jsonrpc":"2.0","method":"subscribe","params":{"channel":"bbo.ALL"},"id":1}'
+            )
+            await polite.subscribe("bbo.SOL-USD-PERP")
+            await until(
+                lambda: (
+                    len(server.connections) == 2 and all(c.subscriptions for c in server.connections.values())
+                ),
+                5,
+            )
+            [stalled_id] = [i for i, c in server.connections.items() if "bbo.ALL" in c.subscriptions]
+            # Never read `stalled` again: ~30 MB of frames cannot fit in socket buffers.
+            _, _, task = server.sim.burst("BTC-USD-PERP", 200_000, 100_000)
+            await until(lambda: stalled_id not in server.connections, 15)
+            await task
+            assert not polite.closed
+            polite.notifications.clear()
+            await polite.collect("bbo.SOL-USD-PERP", 2, timeout=5)
+        finally:
+            await polite.close()
+            await session.close()
+
+    run(body, bbo_rate=20)

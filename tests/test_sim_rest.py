@@ -160,3 +160,21 @@ def test_error_bodies() -> None:
                 assert payload["error"] == code
 
     run(body)
+
+
+def test_funding_data_history() -> None:
+    async def body(server: SimServer) -> None:
+        proc = server.market("BTC-USD-PERP")
+        for _ in range(100):
+            if len(proc.funding_history) >= 3:
+                break
+            await asyncio.sleep(0.05)
+        paradex = await asyncio.to_thread(sdk, server)
+        page = await asyncio.to_thread(paradex.api_client.fetch_funding_data, {"market": "BTC-USD-PERP"})
+        results = page["results"]
+        assert len(results) >= 3 and results[0]["created_at"] >= results[-1]["created_at"]
+        assert results[0]["funding_period_hours"] == 8 and Decimal(results[0]["funding_rate"]) == Decimal(
+            results[0]["funding_rate_8h"]
+        )
+
+    run(body, funding_interval=0.1)
