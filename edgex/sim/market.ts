@@ -10,6 +10,8 @@ import { formatDec, parseDec } from "../src/decimal.ts";
 import type { SimContract } from "./fixtures.ts";
 import type { Rng } from "./rng.ts";
 
+/** Pull of log(mid/anchor) back to 0 per second (half-life ln 2 / θ ≈ 416 s). */
+const MEAN_REVERSION_PER_SECOND = 1 / 600;
 /** Levels per side the synthetic market maker keeps. */
 const SYNTHETIC_DEPTH = 40;
 /** Depth channel sizes a client may subscribe to (reference §1.4). */
@@ -56,6 +58,8 @@ function diffSide(prev: BookSide, next: BookSide): LevelChange[] {
 export class ContractMarket {
   readonly contract: SimContract;
   mid: number;
+  /** Level the random walk reverts to: the initial mid, the last path price or the last `price` jump. */
+  #anchor: number;
   /** Synthetic liquidity. */
   readonly bids: BookSide = new Map();
   readonly asks: BookSide = new Map();
@@ -78,6 +82,7 @@ export class ContractMarket {
   constructor(contract: SimContract, rng: Rng, versionBase: number) {
     this.contract = contract;
     this.mid = contract.initialMid;
+    this.#anchor = contract.initialMid;
     this.#rng = rng;
     this.version = versionBase;
     this.#tick = parseDec(contract.tickSize);
@@ -149,18 +154,30 @@ export class ContractMarket {
     return v;
   }
 
-  /** Advance the price process by dt seconds (or jump to a path price) and reshape the book. */
+  /**
+   * Advance the price process by dt seconds and reshape the book. With a path price the mid holds it; without,
+   * log(mid / anchor) follows a slowly mean-reverting random walk (Ornstein–Uhlenbeck, half-life ≈ 7 min), so
+   * two independently seeded venues drift apart and back: cross-venue spreads open and close instead of
+   * wandering without bound.
+   */
   step(dtSeconds: number, pathMid?: number): void {
-    if (pathMid !== undefined) this.mid = pathMid;
-    else this.mid *= Math.exp(this.contract.volPerSqrtSecond * Math.sqrt(dtSeconds) * this.#rng.normal());
+    if (pathMid !== undefined) {
+      this.mid = pathMid;
+      this.#anchor = pathMid;
+    } else {
+      const x = Math.log(this.mid / this.#anchor);
+      const next = x - MEAN_REVERSION_PER_SECOND * x * dtSeconds + this.contract.volPerSqrtSecond * Math.sqrt(dtSeconds) * this.#rng.normal();
+      this.mid = this.#anchor * Math.exp(next);
+    }
     this.#reshape(false);
     this.midHistory.push({ time: Date.now(), mid: this.mid });
     if (this.midHistory.length > 40_000) this.midHistory.splice(0, 10_000);
   }
 
-  /** Move the mid now (control `price`) and reshape around it. */
+  /** Move the mid now (control `price`) and reshape around it; the process then reverts toward the new level. */
   jump(mid: number): void {
     this.mid = mid;
+    this.#anchor = mid;
     this.#reshape(false);
   }
 
