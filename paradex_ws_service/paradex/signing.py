@@ -26,9 +26,11 @@ passed to ``submit_order(order, signer=…)``: no patching of the SDK.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from crypto_cpp_py.utils import cpp_generate_k_rfc6979
@@ -179,26 +181,106 @@ def _to_affine(x: int, y: int, z: int) -> Point:
 
 
 class _Tables:
-    """Windowed multiples of the Pedersen points and of G, built once per process (thread-safe, lazy)."""
+    """Windowed multiples of the Pedersen points and of G, built once per process (thread-safe, lazy).
+
+    The Pedersen tables (≈95k points, 1-2 s to compute) are cached on disk (``$XDG_CACHE_HOME/paradex-ws``,
+    ``PARADEX_SIGNER_CACHE=0`` to disable), checked by a SHA-256 and every point on the curve when read.
+    The generator's table is small and always computed, so no file can change the ECDSA nonce point.
+    """
 
     _lock = threading.Lock()
     _built: _Tables | None = None
 
-    def __init__(self) -> None:
-        _, p1, p2, p3, p4 = PEDERSEN_POINTS
-        self.left_low = _window_table(p1, _LOW_BITS, _LEFT_WINDOW)
-        self.left_high = _window_table(p2, 4, 4)
-        self.right_low = _window_table(p3, _LOW_BITS, _WINDOW)
-        self.right_high = _window_table(p4, 4, 4)
+    def __init__(self, pedersen: dict[str, list[list[Point]]]) -> None:
+        self.left_low = pedersen["left_low"]
+        self.left_high = pedersen["left_high"]
+        self.right_low = pedersen["right_low"]
+        self.right_high = pedersen["right_high"]
         self.gen = _window_table(EC_GEN, 252, _WINDOW)
+
+    @staticmethod
+    def _specs() -> list[tuple[str, Point, int, int]]:
+        _, p1, p2, p3, p4 = PEDERSEN_POINTS
+        return [
+            ("left_low", p1, _LOW_BITS, _LEFT_WINDOW),
+            ("left_high", p2, 4, 4),
+            ("right_low", p3, _LOW_BITS, _WINDOW),
+            ("right_high", p4, 4, 4),
+        ]
 
     @classmethod
     def get(cls) -> _Tables:
         if cls._built is None:
             with cls._lock:
                 if cls._built is None:
-                    cls._built = cls()
+                    cls._built = cls(cls._pedersen_tables())
         return cls._built
+
+    @classmethod
+    def _pedersen_tables(cls) -> dict[str, list[list[Point]]]:
+        path = _cache_path()
+        if path is not None:
+            loaded = cls._load(path)
+            if loaded is not None:
+                return loaded
+        tables = {name: _window_table(base, bits, w) for name, base, bits, w in cls._specs()}
+        if path is not None:
+            cls._save(path, tables)
+        return tables
+
+    @classmethod
+    def _save(cls, path: Path, tables: dict[str, list[list[Point]]]) -> None:
+        data = bytearray()
+        for name, *_ in cls._specs():
+            for row in tables[name]:
+                for x, y in row[1:]:
+                    data += x.to_bytes(32, "big") + y.to_bytes(32, "big")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(bytes(data) + hashlib.sha256(data).digest())
+            os.replace(tmp, path)
+        except OSError:  # a read-only home is fine: the tables are rebuilt next time
+            pass
+
+    @classmethod
+    def _load(cls, path: Path) -> dict[str, list[list[Point]]] | None:
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        data, digest = raw[:-32], raw[-32:]
+        if hashlib.sha256(data).digest() != digest:
+            return None
+        view = memoryview(data)
+        tables: dict[str, list[list[Point]]] = {}
+        offset = 0
+        p = FIELD_PRIME
+        for name, base, bits, w in cls._specs():
+            rows: list[list[Point]] = []
+            for _ in range((bits + w - 1) // w):
+                row: list[Any] = [None]
+                for _ in range((1 << w) - 1):
+                    if offset + 64 > len(view):
+                        return None
+                    x = int.from_bytes(view[offset : offset + 32], "big")
+                    y = int.from_bytes(view[offset + 32 : offset + 64], "big")
+                    if (y * y - x * x * x - x - _BETA) % p:
+                        return None
+                    row.append((x, y))
+                    offset += 64
+                rows.append(row)
+            if rows[0][1] != base:
+                return None
+            tables[name] = rows
+        return tables if offset == len(view) else None
+
+
+def _cache_path() -> Path | None:
+    if os.environ.get("PARADEX_SIGNER_CACHE", "1") == "0":
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "paradex-ws" / f"pedersen-tables-v1-w{_LEFT_WINDOW}-{_WINDOW}.bin"
 
 
 # --------------------------------------------------------------------------------------------------
