@@ -81,7 +81,7 @@ def _events_after(sc: Sidecar, start: int, etype: str, **fields: Any) -> list[di
 
 
 def _find(sc: Sidecar, start: int, etype: str, timeout: float = 10.0, **fields: Any) -> dict[str, Any]:
-    """The first ``etype`` event with ``fields`` at or after index ``start``, already read or still to come."""
+    """The first ``etype`` event with ``fields`` from index ``start`` on, read already or still to come."""
     seen = _events_after(sc, start, etype, **fields)
     return seen[0] if seen else sc.expect_type(etype, timeout, **fields)
 
