@@ -115,6 +115,7 @@ export class ArbBot {
   readonly results: ArbResult[] = [];
   private readonly byMarket = new Map<string, string>(); // `${venue}|${market}` → base
   private readonly venuePositions = new Map<string, D>();
+  private readonly down = new Set<VenueName>();
   private readonly log: LogFn;
   private readonly clock: () => number;
   private readonly wall: () => number;
@@ -387,7 +388,13 @@ export class ArbBot {
 
   private onStatus(v: VenueName, e: StatusEvent): void {
     this.quotes[v].onStatus(e, this.clock());
-    if (e.state === "reconnecting" && e.market === undefined) this.guards.reconnect(this.clock());
+    // A storm counts outages, not attempts: one reconnect per healthy → down transition of a venue.
+    if (e.market === undefined) {
+      if ((e.state === "reconnecting" || e.state === "disconnected") && !this.down.has(v)) {
+        this.down.add(v);
+        this.guards.reconnect(this.clock());
+      } else if (e.state === "connected" || e.state === "live" || e.state === "subscribed") this.down.delete(v);
+    }
     if (e.state !== "subscribed") this.log("venue_status", { venue: v, state: e.state, market: e.market ?? null, reason: e.reason ?? null });
   }
 

@@ -1,0 +1,161 @@
+/**
+ * @module scenario-helpers — the bot against the real simulators: the Paradex simulator (Python, child process)
+ * through the sidecar bridge, and the EdgeX simulator (in-process) through the native EdgeX client.
+ *
+ * Both simulators follow one flat price path, so quotes agree until a test moves one of them with
+ * `/_sim/price` (held until the path moves, which a flat path never does). EdgeX trades for real against
+ * its simulator with the simulator's public test account; Paradex runs as a PaperVenue over the real
+ * simulator feed, because the sidecar's trading commands are not in the protocol yet. Every place() call is
+ * counted by a transparent proxy, so "exactly one pair of orders" is checked at the venue boundary.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ParadexVenue } from "../../bridge-ts/src/paradex-venue.ts";
+import { silentLogger } from "../../bridge-ts/src/sidecar.ts";
+import type { PlaceOrderRequest, PlaceOrderResult, Venue } from "../../bridge-ts/src/venue.ts";
+import { EdgeXClient } from "../../edgex/src/client.ts";
+import { DEV_ACCOUNT, DEV_SIGNER_KEY } from "../../edgex/sim/index.ts";
+import { ArbBot } from "../src/bot.ts";
+import { loadConfig } from "../src/config.ts";
+import { PaperVenue } from "../src/paper.ts";
+import { type EdgexSimHandle, type ParadexSimHandle, startEdgex, startParadexSim } from "../src/sims.ts";
+export { startParadexSim };
+import { LogTap } from "./helpers.ts";
+
+export const MIDS = { BTC: "65000", ETH: "3200", SOL: "150" };
+
+export interface Sims {
+  dir: string;
+  paradex: ParadexSimHandle;
+  edgex: EdgexSimHandle;
+  /** The Paradex venue (sidecar) shared by the tests of a file; each bot wraps it in its own PaperVenue. */
+  paradexVenue: Venue;
+  stop(): Promise<void>;
+}
+
+function flatPath(dir: string): string {
+  const path = join(dir, "flat.jsonl");
+  writeFileSync(path, `${JSON.stringify({ t: 0, ...MIDS })}\n`);
+  return path;
+}
+
+/**
+ * The Paradex side (simulator + sidecar) is slow to start (two Python processes, ≈7 s), so a test file starts
+ * it once; it holds no account state (Paradex runs on paper here), and each test resets its price.
+ */
+export interface ParadexShared {
+  sim: ParadexSimHandle;
+  venue: ParadexVenue;
+  shared: Venue;
+  stop(): Promise<void>;
+}
+
+export async function startParadexShared(seed = 11): Promise<ParadexShared> {
+  const dir = mkdtempSync(join(tmpdir(), "arb-scn-p-"));
+  const sim = await startParadexSim({ seed, pricePath: flatPath(dir), bboRate: 20 });
+  const venue = new ParadexVenue({ wsUrl: sim.wsUrl, restUrl: sim.restUrl, channels: ["bbo", "book"], extraArgs: ["--log-level", "WARNING"], logger: silentLogger });
+  let connected: Promise<void> | null = null;
+  const shared = new Counting(venue);
+  shared.connect = () => (connected ??= venue.connect());
+  shared.close = async () => {};
+  return { sim, venue, shared, stop: async () => void (await Promise.allSettled([venue.close().then(() => sim.stop())])) };
+}
+
+/** A fresh EdgeX simulator (fresh account) next to the shared Paradex side, Paradex's price reset. */
+export async function startSims(p: ParadexShared, seed = 11): Promise<Sims> {
+  const dir = mkdtempSync(join(tmpdir(), "arb-scn-"));
+  const edgex = await startEdgex({ seed, pricePath: flatPath(dir), stepMs: 50 });
+  await p.sim.control("price", { market: "BTC-USD-PERP", mid: MIDS.BTC });
+  return { dir, paradex: p.sim, edgex, paradexVenue: p.shared, stop: () => edgex.stop() };
+}
+
+/** Counts `place()` calls and passes everything through. */
+export class Counting implements Venue {
+  readonly placed: PlaceOrderRequest[] = [];
+  constructor(readonly inner: Venue) {}
+  get name() {
+    return this.inner.name;
+  }
+  connect = () => this.inner.connect();
+  close = () => this.inner.close();
+  markets = () => this.inner.markets();
+  subscribe: Venue["subscribe"] = (c, m) => this.inner.subscribe(c, m);
+  unsubscribe: Venue["unsubscribe"] = (c, m) => this.inner.unsubscribe(c, m);
+  on: Venue["on"] = (t, l) => this.inner.on(t, l);
+  events = () => this.inner.events();
+  place(o: PlaceOrderRequest): Promise<PlaceOrderResult> {
+    this.placed.push(o);
+    return this.inner.place(o);
+  }
+  cancel: Venue["cancel"] = (r) => this.inner.cancel(r);
+  cancelAll: Venue["cancelAll"] = (m) => this.inner.cancelAll(m);
+  snapshot = () => this.inner.snapshot();
+}
+
+export function edgexLive(s: Sims): EdgeXClient {
+  return new EdgeXClient({
+    restUrl: s.edgex.restUrl,
+    quoteWsUrl: s.edgex.quoteWsUrl,
+    privateWsUrl: s.edgex.privateWsUrl,
+    credentials: {
+      accountId: DEV_ACCOUNT.accountId,
+      api: { apiKey: DEV_ACCOUNT.apiKey, apiSecret: DEV_ACCOUNT.apiSecret, passphrase: DEV_ACCOUNT.passphrase },
+      signerKey: DEV_SIGNER_KEY,
+    },
+  });
+}
+
+export function paradexPaper(s: Sims): PaperVenue {
+  return new PaperVenue(s.paradexVenue);
+}
+
+export interface LiveRig {
+  bot: ArbBot;
+  p: Counting;
+  e: Counting;
+  edgex: EdgeXClient;
+  tap: LogTap;
+  journal: string;
+}
+
+/** A bot trading BTC only (0.01 per arbitrage) between the two simulators; `args` override defaults. */
+export function liveRig(s: Sims, args: string[] = [], journal = join(s.dir, "journal.jsonl")): LiveRig {
+  const edgex = edgexLive(s);
+  const p = new Counting(paradexPaper(s));
+  const e = new Counting(edgex);
+  const cfg = loadConfig(
+    ["--live", "--markets", "BTC", "--size", "0.01", "--max-position", "0.05", "--min-edge-bps", "5", "--slippage-bps", "2", "--journal", journal, "--cooldown-ms", "100", "--leg-timeout-ms", "3000", "--reconcile-interval-ms", "60000", "--max-quote-age-ms", "3000", ...args],
+    {},
+  );
+  const tap = new LogTap();
+  const bot = new ArbBot({ cfg, venues: { paradex: p, edgex: e }, log: tap.fn });
+  return { bot, p, e, edgex, tap, journal };
+}
+
+/** Move one simulator's BTC mid (a string decimal). */
+export async function setMid(s: Sims, venue: "paradex" | "edgex", mid: string): Promise<void> {
+  if (venue === "paradex") await s.paradex.control("price", { market: "BTC-USD-PERP", mid });
+  else await s.edgex.control("price", { coin: "BTC", mid: Number(mid) });
+}
+
+/** Resolve after `n` more quote events of `venue` have reached the bot (so it has evaluated the new prices). */
+export function quoteEvents(v: Venue, n: number, timeoutMs = 5000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    const offs = [
+      v.on("book", () => tick()),
+      v.on("bbo", () => tick()),
+    ];
+    const timer = setTimeout(() => {
+      for (const o of offs) o();
+      reject(new Error(`only ${seen} of ${n} quote events from ${v.name} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    function tick(): void {
+      if (++seen < n) return;
+      clearTimeout(timer);
+      for (const o of offs) o();
+      resolve();
+    }
+  });
+}
