@@ -153,6 +153,7 @@ class Connection:
         self.subscriptions: set[str] = set()
         self.state: dict[str, Any] = {}  # free space for extensions (e.g. cancel-on-disconnect)
         self.last_pong = time.monotonic()
+        self._after_reply: list[Callable[[], None]] = []
         self._queue: deque[tuple[bytes, tuple[str, int] | None]] = deque()
         self._wake = asyncio.Event()
         self.closed = False
@@ -178,6 +179,14 @@ class Connection:
 
     def send_json(self, obj: dict[str, Any]) -> None:
         self.enqueue(orjson.dumps(obj))
+
+    def after_reply(self, callback: Callable[[], None]) -> None:
+        """Run `callback` right after the answer to the request being handled is queued.
+
+        For frames that must follow the acknowledgement on the wire: a deltas feed's opening snapshot,
+        or the order updates that follow an `order.create` result.
+        """
+        self._after_reply.append(callback)
 
     def abort(self) -> None:
         """Drop the TCP connection without a close handshake (what a crash or network cut looks like)."""
@@ -721,16 +730,25 @@ class SimServer:
         try:
             result = await self._call(conn, method, params)
         except JsonRpcError as err:
+            conn._after_reply.clear()  # a refused request has no follow-up frames
             self._reply_error(conn, req_id, err, us_in)
             return
         except Exception:
+            conn._after_reply.clear()
             log.exception("ws method %s failed", method)
             self._reply_error(conn, req_id, JsonRpcError(-32603, "internal error"), us_in)
             return
         self._reply(conn, req_id, result, us_in)
-        after = conn.state.pop("_after_reply", None)
-        if after is not None:
-            after()
+        self._run_after_reply(conn)
+
+    @staticmethod
+    def _run_after_reply(conn: Connection) -> None:
+        callbacks, conn._after_reply = conn._after_reply, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("after-reply callback failed")
 
     async def _call(self, conn: Connection, method: str, params: Any) -> dict[str, Any]:
         if method == "auth":
@@ -782,9 +800,7 @@ class SimServer:
         feed = self.sim.feeds.get(name)
         if feed is not None and feed.deltas:
             # A deltas subscriber first gets the book as of the feed's current seq_no, after the ack.
-            conn.state["_after_reply"] = lambda: self.send_event(
-                conn, name, feed.snapshot_event(self._us_now())
-            )
+            conn.after_reply(lambda: self.send_event(conn, name, feed.snapshot_event(self._us_now())))
         return {"channel": name}
 
     def _unsubscribe(self, conn: Connection, params: Any) -> dict[str, Any]:
