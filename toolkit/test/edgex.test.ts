@@ -10,7 +10,8 @@ import type { ExchangeClient } from "../src/client.ts";
 import * as D from "../src/decimal.ts";
 import { exchangeFromEnv } from "../src/factory.ts";
 import { HealthMonitor } from "../src/health.ts";
-import type { Candle, KlineArray } from "../src/klines.ts";
+import { KlineBuilder, type Candle, type KlineArray, type TradeInput } from "../src/klines.ts";
+import { LiveKlines } from "../src/live.ts";
 import type { Balance } from "../src/types.ts";
 import { SymbolMapper } from "../src/symbols.ts";
 import type { EdgeXClient } from "../../edgex/src/client.ts";
@@ -89,6 +90,42 @@ test("getKlines: the simulator's getKline, oldest first, Binance-shaped", async 
   const times = candles.map((c) => c.openTime);
   assert.deepEqual(times, [...times].sort((a, b) => a - b));
   assert.deepEqual(arrays, candles.map((c) => [c.openTime, c.open, c.high, c.low, c.close, c.volume, c.closeTime]));
+});
+
+test("klines from the EdgeX trade stream equal the candles of the trades the simulator sent", async () => {
+  // The simulator's getKline aggregates its mid history, not trades (size "0"), so stream-built candles are
+  // checked against the simulator's own record of the trade frames it sent instead.
+  const market = client.symbols.toVenue("BTCUSDT");
+  const id = client.symbols.toVenueId("BTCUSDT");
+  const feed = new LiveKlines({ venue: client.venue, market, intervals: ["1m", "5m"], fetchHistory: async () => [], clockMs: 200 });
+  const seen = new Set<string>();
+  const off = client.venue.on("trade", (t) => {
+    if (t.market === market) seen.add(t.trade_id);
+  });
+  await within(feed.start(), 10_000, "edgex kline feed");
+  try {
+    await until(() => seen.size >= 15, 20_000, "15 EdgeX trades");
+    await sim.control("pause");
+    const sentTrades = async (): Promise<TradeInput[]> => {
+      const res = await fetch(`${sim.controlUrl}/sent?channel=trades.${id}&limit=5000`, { signal: AbortSignal.timeout(5000) });
+      const records = ((await res.json()) as { records: { frame: string }[] }).records;
+      return records.flatMap((r) => {
+        const f = JSON.parse(r.frame) as { content?: { data?: Record<string, string>[] } };
+        return (f.content?.data ?? []).map((d) => ({ trade_id: String(d["ticketId"]), price: d["price"]!, size: d["size"]!, exchange_ts: Number(d["time"]) }));
+      });
+    };
+    const sent = await sentTrades();
+    const last = sent.at(-1)!;
+    await until(() => seen.has(last.trade_id), 5000, "the last sent trade on the stream");
+    const reference = new KlineBuilder({ market, intervals: ["1m", "5m"] });
+    for (const t of sent) reference.addTrade(t);
+    for (const iv of ["1m", "5m"] as const) assert.deepEqual(feed.builder.candles(iv), reference.candles(iv), iv);
+    assert.equal(feed.builder.counters().applied, sent.length);
+  } finally {
+    off();
+    feed.stop();
+    await sim.control("resume");
+  }
 });
 
 test("getQuote: REST top of book from getDepth, tagged rest", async () => {

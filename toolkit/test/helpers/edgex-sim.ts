@@ -11,6 +11,7 @@ export interface EdgexSimHandle {
   quoteWsUrl: string;
   privateWsUrl: string;
   accountId: string;
+  controlUrl: string;
   control(action: string, body?: Record<string, unknown>): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
 }
@@ -46,6 +47,7 @@ export async function startEdgexSim(args: readonly string[] = []): Promise<Edgex
     quoteWsUrl: ready["quote_ws_url"]!,
     privateWsUrl: ready["private_ws_url"]!,
     accountId: ready["account_id"]!,
+    controlUrl,
     control: async (action, body = {}) => {
       const res = await fetch(`${controlUrl}/${action}`, {
         method: "POST",
