@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { WebSocket } from "ws";
 import { mul } from "../src/decimal.ts";
+import { bookTickerRecord, fundingRecord, klineRecord, tickerRecord } from "./records.ts";
 import { CONTRACTS, metaData } from "./fixtures.ts";
 import { MALFORMED_FRAMES, type Faults } from "./faults.ts";
 import { Heartbeat, type HeartbeatOptions } from "./heartbeat.ts";
@@ -211,11 +212,11 @@ export class QuoteHub {
       case "ticker":
         return ms.map((m) => this.tickerRecord(m));
       case "bookTicker":
-        return ms.map((m) => this.#bookTicker(m));
+        return ms.map((m) => bookTickerRecord(m));
       case "fundingRate":
-        return ms.map((m) => this.#funding(m));
+        return ms.map((m) => fundingRecord(m));
       case "kline":
-        return ms.map((m) => this.#kline(m, channel));
+        return ms.map((m) => klineRecord(m, channel));
       case "trades":
         return [];
       default:
@@ -223,99 +224,9 @@ export class QuoteHub {
     }
   }
 
+  /** A ticker record, with the quirks (numeric id, missing best bid/ask) when they are on. */
   tickerRecord(m: ContractMarket): Record<string, unknown> {
-    const hist = m.midHistory;
-    const first = hist[0]?.mid ?? m.mid;
-    const mids = hist.map((h) => h.mid);
-    const tick = (x: number): string => m.priceText(Math.round(x / Number(m.contract.tickSize)));
-    const bid = m.bestBidTick();
-    const ask = m.bestAskTick();
-    const rec: Record<string, unknown> = {
-      contractId: this.#id(m.contract.contractId),
-      contractName: m.contract.contractName,
-      priceChange: tick(m.mid - first),
-      priceChangePercent: ((m.mid - first) / first).toFixed(6),
-      trades: String(Math.floor(m.volumeSteps / 3)),
-      size: m.sizeText(m.volumeSteps),
-      value: tick(m.volumeSteps * Number(m.contract.stepSize) * m.mid),
-      high: tick(Math.max(m.mid, ...mids.slice(-2000))),
-      low: tick(Math.min(m.mid, ...mids.slice(-2000))),
-      open: tick(first),
-      close: m.oracleText(),
-      highTime: String(Date.now()),
-      lowTime: String(Date.now()),
-      startTime: String(hist[0]?.time ?? Date.now()),
-      endTime: String(Date.now()),
-      lastPrice: m.lastTradeTick === undefined ? m.oracleText() : m.priceText(m.lastTradeTick),
-      indexPrice: m.oracleText(),
-      oraclePrice: m.oracleText(),
-      markPrice: m.oracleText(),
-      openInterest: m.sizeText(1000),
-      fundingRate: "0.0001",
-      fundingTime: String(Math.floor(Date.now() / 14_400_000) * 14_400_000),
-      nextFundingTime: String((Math.floor(Date.now() / 14_400_000) + 1) * 14_400_000),
-      marketOpen: true,
-    };
-    // Production omits best bid/ask on illiquid contracts; exercise that path now and then.
-    if (!(this.opts.quirks && this.rng.chance(0.1))) {
-      if (bid !== undefined) rec["bestBidPrice"] = m.priceText(bid);
-      if (ask !== undefined) rec["bestAskPrice"] = m.priceText(ask);
-    }
-    return rec;
-  }
-
-  #bookTicker(m: ContractMarket): Record<string, unknown> {
-    const v = m.view(1);
-    const [bt, bs] = [...v.bids][0] ?? [undefined, undefined];
-    const [at, as] = [...v.asks][0] ?? [undefined, undefined];
-    return {
-      contractId: m.contract.contractId,
-      contractName: m.contract.contractName,
-      bestBidPrice: bt === undefined ? "" : m.priceText(bt),
-      bestBidSize: bs === undefined ? "" : m.sizeText(bs),
-      bestAskPrice: at === undefined ? "" : m.priceText(at),
-      bestAskSize: as === undefined ? "" : m.sizeText(as),
-    };
-  }
-
-  #funding(m: ContractMarket): Record<string, unknown> {
-    const now = Date.now();
-    return {
-      contractId: m.contract.contractId,
-      fundingTime: String(Math.floor(now / 14_400_000) * 14_400_000),
-      fundingTimestamp: String(now),
-      oraclePrice: m.oracleText(),
-      markPrice: m.oracleText(),
-      indexPrice: m.oracleText(),
-      fundingRate: "0.0001",
-      isSettlement: false,
-      previousFundingRate: "0.0001",
-      fundingRateIntervalMin: "240",
-    };
-  }
-
-  #kline(m: ContractMarket, channel: string): Record<string, unknown> {
-    const now = Date.now();
-    const start = Math.floor(now / 60_000) * 60_000;
-    const mids = m.midHistory.filter((h) => h.time >= start).map((h) => h.mid);
-    const tick = (x: number): string => m.priceText(Math.round(x / Number(m.contract.tickSize)));
-    return {
-      klineId: String(start),
-      contractId: m.contract.contractId,
-      contractName: m.contract.contractName,
-      klineType: channel.split(".")[3] ?? "MINUTE_1",
-      klineTime: String(start),
-      priceType: channel.split(".")[1] ?? "LAST_PRICE",
-      trades: "0",
-      size: "0",
-      value: "0",
-      high: tick(Math.max(m.mid, ...mids)),
-      low: tick(Math.min(m.mid, ...mids)),
-      open: tick(mids[0] ?? m.mid),
-      close: m.oracleText(),
-      makerBuySize: "0",
-      makerBuyValue: "0",
-    };
+    return tickerRecord(m, this.#id(m.contract.contractId), !(this.opts.quirks && this.rng.chance(0.1)));
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -339,7 +250,7 @@ export class QuoteHub {
       });
     }
     const bt = `bookTicker.${contractId}`;
-    if (this.#subscribed(bt)) this.broadcast(bt, () => this.#quoteEvent(bt, "changed", [this.#bookTicker(m)]));
+    if (this.#subscribed(bt)) this.broadcast(bt, () => this.#quoteEvent(bt, "changed", [bookTickerRecord(m)]));
   }
 
   publishTrades(contractId: string, trades: readonly PublicTrade[]): void {

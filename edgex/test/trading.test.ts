@@ -67,9 +67,18 @@ describe("EdgeX trading against the simulator", T, () => {
     assert.equal(st.accounts[DEV_ACCOUNT.accountId]?.positions[btcId]?.openSize, "0.01");
   });
 
+  it("a MARKET buy is bounded by 10 × oracle (from getTicker), verified and filled", async () => {
+    const from = rec.mark;
+    await client.place({ market: "BTC", side: "BUY", type: "MARKET", size: "0.01", clientId: "t-mkt-0" });
+    const o = await rec.waitFor("order", (e) => e.client_id === "t-mkt-0" && e.status === "CLOSED", { from });
+    assert.equal(o.remaining_size, "0");
+    assert.equal(o.price, null);
+    await rec.waitFor("position", (p) => p.market === "BTCUSDC" && p.size === "0.02", { from });
+  });
+
   it("a MARKET sell closes the position (FLAT) and realizes through collateral", async () => {
     const from = rec.mark;
-    await client.place({ market: "BTCUSDT", side: "SELL", type: "MARKET", size: "0.01", clientId: "t-mkt-1" });
+    await client.place({ market: "BTCUSDT", side: "SELL", type: "MARKET", size: "0.02", clientId: "t-mkt-1" });
     await rec.waitFor("order", (o) => o.client_id === "t-mkt-1" && o.status === "CLOSED" && o.remaining_size === "0", { from });
     const pos = await rec.waitFor("position", (p) => p.market === "BTCUSDC" && p.side === "FLAT", { from });
     assert.equal(pos.size, "0");
@@ -156,6 +165,19 @@ describe("EdgeX trading against the simulator", T, () => {
     await control(sim, "drop");
     await rec.waitFor("status", (s) => s.state === "disconnected" && s.channel === "private", { from });
     await rec.waitFor("status", (s) => s.state === "live" && s.channel === "private", { from });
+  });
+
+  it("malformed private frames are reported; the account stream keeps working", async () => {
+    const from = rec.mark;
+    const r = await control(sim, "malformed", { count: 4, target: "private" });
+    assert.equal(r["sent"], 4);
+    await rec.waitFor("error", () => rec.of("error", from).length >= 4, { from, label: "4 errors" });
+    await client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: through("BUY", 5), tif: "IOC", clientId: "t-after-bad" });
+    await rec.waitFor("order", (o) => o.client_id === "t-after-bad" && o.status === "CLOSED", { from });
+  });
+
+  it("the private socket answers the server's pings too", async () => {
+    await until(async () => ((await simState(sim)).private.sessions[0]?.pongs ?? 0) >= 2, 5_000, "private pongs");
   });
 
   it("every event matched the sidecar's schema", () => {
