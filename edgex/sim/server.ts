@@ -276,6 +276,7 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
   // ----------------------------------------------------------------------------------------------
   const server = createServer((req, res) => {
     void (async () => {
+      req.on("error", () => undefined);
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
       const method = req.method ?? "GET";
       let body: string;
@@ -300,8 +301,12 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
         } catch {
           return reply(res, 400, { ok: false, error: "body is not JSON" });
         }
-        const [status, out] = control(action, typeof b === "object" && b !== null ? (b as Record<string, unknown>) : {});
-        return reply(res, status, out);
+        try {
+          const [status, out] = control(action, typeof b === "object" && b !== null && !Array.isArray(b) ? (b as Record<string, unknown>) : {});
+          return reply(res, status, out);
+        } catch (err) {
+          return reply(res, 500, { ok: false, error: err instanceof Error ? err.message : String(err) });
+        }
       }
       if (faults.isDown()) return reply(res, 503, { code: "SERVICE_UNAVAILABLE", data: null, msg: "down (fault injection)" });
       let out: RestReply;
@@ -316,7 +321,10 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
         return;
       }
       reply(res, out.status, out.body);
-    })();
+    })().catch(() => {
+      // Last resort (e.g. the client went away mid-reply): never an unhandled rejection.
+      if (!res.headersSent) reply(res, 500, { code: "INTERNAL_ERROR", data: null, msg: "internal error" });
+    });
   });
 
   const quoteWss = new WebSocketServer({ noServer: true });

@@ -208,7 +208,13 @@ export class ManagedSocket {
       this.#h.onBadFrame("server ping without a time");
       return;
     }
-    this.#h.onFrame(frame, recvUs);
+    try {
+      this.#h.onFrame(frame, recvUs);
+    } catch (err) {
+      // A bug in a frame handler must not kill the socket's reader (or the process): report it and go on.
+      this.counters.badFrames += 1;
+      this.#h.onBadFrame(`frame handler failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   #onClose(ws: WebSocket, code: number): void {
