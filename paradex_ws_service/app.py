@@ -74,13 +74,34 @@ class Services:
 
 
 def run(config: Config, extension: ModuleType | None = None) -> int:
-    """Run until shutdown; returns the process exit code."""
+    """Run until shutdown on uvloop (when installed); returns the process exit code.
+
+    Unlike ``asyncio.run`` this does not wait for the default executor's threads at the end: a thread an
+    extension started (a signer warming up, a REST call) must not hold the exit past the 2 s promise. The
+    caller ends the process with ``os._exit`` once stdout is flushed, so such threads are not joined.
+    """
     try:
         import uvloop
 
-        return uvloop.run(_main(config, extension))
+        loop = uvloop.new_event_loop()
     except ImportError:
-        return asyncio.run(_main(config, extension))
+        loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return loop.run_until_complete(_main(config, extension))
+    finally:
+        _cancel_leftovers(loop)
+        loop.close()
+
+
+def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel tasks still pending after the shutdown sequence and give them one bounded turn to unwind."""
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(asyncio.wait(pending, timeout=0.2))
 
 
 async def _main(config: Config, extension: ModuleType | None) -> int:
@@ -156,13 +177,13 @@ async def _shutdown(
 ) -> None:
     log.info("shutting down: %s", reason)
     if services is not None:
-        await services.dispatcher.cancel_all(timeout=0.3)
-        await services.supervisor.close(timeout=0.8)
+        await services.dispatcher.cancel_all(timeout=0.2)
+        await services.supervisor.close(timeout=0.6)
     emit({"type": "status", "seq": 0, "state": "closed", "ts": _now_ms(), "reason": reason})
     await writer.close(timeout=0.5)
     if sim is not None:
         with contextlib.suppress(Exception, asyncio.TimeoutError):
-            await asyncio.wait_for(sim.stop(), 0.5)
+            await asyncio.wait_for(sim.stop(), 0.3)
 
 
 def _build(

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import NoReturn
 
 from dotenv import load_dotenv
 
@@ -224,13 +225,18 @@ def setup_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, getattr(logging, level)))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> NoReturn:
     extension = load_extension()
     config = parse_config(argv, extension)
     setup_logging(config.log_level)
     from paradex_ws_service.app import run  # after logging: importing paradex-py is slow and may log
 
-    return run(config, extension)
+    code = run(config, extension)
+    # stdout is flushed and closed by now; end here rather than join threads an extension may have
+    # left running (the shutdown promise is 2 s), see app.run.
+    logging.shutdown()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -195,3 +195,41 @@ def test_embedded_simulator_streams_without_any_url(start_sidecar: Callable[...,
     bbo = car.expect_type("bbo", timeout=15, market="BTC-USD-PERP")
     assert float(bbo["bid"]) < float(bbo["ask"])
     car.expect_type("trade", timeout=15)
+
+
+def _replay(payloads: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The book after each simulator payload (snapshot, then deltas), keyed by seq_no: the test's oracle."""
+    bids: dict[str, str] = {}
+    asks: dict[str, str] = {}
+    books: dict[int, dict[str, Any]] = {}
+    for p in payloads:
+        if p["update_type"] == "s":
+            bids.clear()
+            asks.clear()
+        for group in ("inserts", "updates", "deletes"):
+            for lv in p[group]:
+                side = bids if lv["side"] == "BUY" else asks
+                if group == "deletes" or lv["size"] == "0":
+                    side.pop(lv["price"], None)
+                else:
+                    side[lv["price"]] = lv["size"]
+        books[p["seq_no"]] = {
+            "bids": [[k, bids[k]] for k in sorted(bids, key=float, reverse=True)][:BOOK_DEPTH],
+            "asks": [[k, asks[k]] for k in sorted(asks, key=float)][:BOOK_DEPTH],
+        }
+    return books
+
+
+@pytest.mark.parametrize("sbe", [True, False], ids=["sbe", "json"])
+def test_deltas_feed_books_equal_the_sims_book(
+    sim: SimProcess, start_sidecar: Callable[..., Sidecar], sbe: bool
+) -> None:
+    car = start_sidecar(*sidecar_args(sim, "--channels", "book", "--book-feed", "deltas", sbe=sbe))
+    for _ in range(12):
+        car.expect_type("book", timeout=15)
+    books = [e for e in car.events if e["type"] == "book"]
+    oracle = _replay(sim.sent("order_book.BTC-USD-PERP.deltas@15@100ms"))
+    for book in books:
+        want = oracle.get(book["exchange_seq"])
+        assert want is not None, f"book at seq {book['exchange_seq']} not in what the simulator sent"
+        assert {"bids": book["bids"], "asks": book["asks"]} == want
