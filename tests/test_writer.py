@@ -22,8 +22,8 @@ def _bbo(market: str, n: int) -> dict:
 
 
 def _trade(n: int) -> dict:
-    return {"type": "trade", "seq": 0, "market": "BTC-USD-PERP", "trade_id": str(n), "side": "BUY", "price": "1",
-            "size": "1", "trade_type": "FILL", "exchange_ts": n, "recv_us": 1}  # fmt: skip
+    return {"type": "trade", "seq": 0, "market": "BTC-USD-PERP", "trade_id": str(n), "side": "BUY",
+            "price": "1", "size": "1", "trade_type": "FILL", "exchange_ts": n, "recv_us": 1}  # fmt: skip
 
 
 def _read_all(fd: int) -> list[dict]:
