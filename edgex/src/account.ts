@@ -42,10 +42,27 @@ export class AccountFeed {
   readonly counters = { snapshots: 0, events: 0, duplicates: 0 };
   readonly #waiters = new Set<() => void>();
 
-  constructor(sink: AccountSink, meta: () => MetadataStore | undefined, mark: (contractId: string) => string | undefined) {
+  readonly #onMissing: (orderIds: string[]) => void;
+
+  /**
+   * `onMissing` receives the ids of orders that were active before a (re)connect and are absent from the new
+   * Snapshot: they ended while we were away, and their final state must be fetched (see `applyOrder`).
+   */
+  constructor(
+    sink: AccountSink,
+    meta: () => MetadataStore | undefined,
+    mark: (contractId: string) => string | undefined,
+    onMissing: (orderIds: string[]) => void = () => undefined,
+  ) {
     this.#sink = sink;
     this.#meta = meta;
     this.#mark = mark;
+    this.#onMissing = onMissing;
+  }
+
+  /** Apply an order record obtained elsewhere (a REST lookup), exactly like a streamed one. */
+  applyOrder(raw: unknown): void {
+    this.#onOrder(raw);
   }
 
   /** New connection: the next Snapshot replaces everything. */
@@ -88,10 +105,17 @@ export class AccountFeed {
       return;
     }
     this.#version = version;
+    let missing: string[] = [];
     if (snapshot) {
       this.counters.snapshots += 1;
-      this.#rawOrders.clear();
-      this.#orders.clear();
+      const inSnapshot = new Set((data.order ?? []).map((o) => String((o as { id?: unknown } | null)?.id)));
+      missing = [...this.#orders.values()].filter((o) => isActive(o) && !inSnapshot.has(o.id)).map((o) => o.id);
+      for (const id of [...this.#orders.keys()]) {
+        if (!missing.includes(id)) {
+          this.#orders.delete(id);
+          this.#rawOrders.delete(id);
+        }
+      }
       this.#positions.clear();
       this.synced = true;
       this.#sink.emit(statusEvent("live", { channel: "private", reason: "account snapshot" }));
@@ -122,6 +146,7 @@ export class AccountFeed {
       if (acct !== undefined) this.#sink.emit(acct);
     }
     for (const w of [...this.#waiters]) w();
+    if (missing.length > 0) this.#onMissing(missing);
   }
 
   #quoteCoinId(): string | undefined {
@@ -192,7 +217,7 @@ export class AccountFeed {
 
   activeOrderDrafts(): Omit<OrderEvent, "seq">[] {
     return [...this.#orders.values()]
-      .filter((o) => o.status === "PENDING" || o.status === "OPEN" || o.status === "CANCELING" || o.status === "UNTRIGGERED")
+      .filter(isActive)
       .map((o) => orderEvent(this.#market(o.contractId), o, Date.now()));
   }
 
@@ -203,4 +228,8 @@ export class AccountFeed {
   collateral(): string | undefined {
     return this.#collateral;
   }
+}
+
+function isActive(o: Order): boolean {
+  return o.status === "PENDING" || o.status === "OPEN" || o.status === "CANCELING" || o.status === "UNTRIGGERED";
 }

@@ -86,7 +86,24 @@ export class EdgeXClient implements Venue {
       },
     );
     this.market = new MarketData(this.#quoteSocket, sink, options.staleAfterMs !== undefined ? { staleAfterMs: options.staleAfterMs } : {});
-    this.account = new AccountFeed(sink, () => this.#meta, (id) => this.market.mid(id));
+    this.account = new AccountFeed(
+      sink,
+      () => this.#meta,
+      (id) => this.market.mid(id),
+      (ids) => void this.#reconcileOrders(ids),
+    );
+  }
+
+  /** Orders that ended while the private socket was down: fetch their final state and emit it. */
+  async #reconcileOrders(orderIds: string[]): Promise<void> {
+    const creds = this.#opts.credentials;
+    if (creds === undefined) return;
+    try {
+      const data = await this.rest.get("/api/v2/private/order/getOrderById", { accountId: creds.accountId, orderIdList: orderIds.join(",") });
+      for (const raw of Array.isArray(data) ? data : []) this.account.applyOrder(raw);
+    } catch (err) {
+      this.#bad("RECONCILE_FAILED", `could not fetch ${orderIds.length} order(s) that ended while disconnected: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   #socketTuning(): Record<string, number> {

@@ -180,6 +180,21 @@ describe("EdgeX trading against the simulator", T, () => {
     await until(async () => ((await simState(sim)).private.sessions[0]?.pongs ?? 0) >= 2, 5_000, "private pongs");
   });
 
+  it("an order that ends while the private socket is down is reconciled after the reconnect", async () => {
+    const from = rec.mark;
+    const far = D.floorToStep(D.mul(rec.of("bbo").at(-1)?.bid ?? "0", "0.97"), client.contract("BTC").tickSize);
+    await client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: far, clientId: "t-away-1" });
+    const open = await rec.waitFor("order", (o) => o.client_id === "t-away-1" && o.status === "OPEN", { from });
+    await control(sim, "silence", { channel: "private", seconds: 30 });
+    await client.cancel({ orderId: open.order_id }); // its ORDER_UPDATE is swallowed by the silence
+    await control(sim, "silence", { channel: "private", seconds: 0 });
+    const mid = rec.mark;
+    assert.equal(rec.of("order", mid).length, 0);
+    await control(sim, "drop");
+    const closed = await rec.waitFor("order", (o) => o.order_id === open.order_id && o.status === "CLOSED", { from: mid });
+    assert.equal(closed.cancel_reason, "USER_CANCELED");
+  });
+
   it("every event matched the sidecar's schema", () => {
     assert.deepEqual(rec.schemaErrors, []);
   });
