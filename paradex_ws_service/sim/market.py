@@ -94,7 +94,10 @@ class MarketProcess:
         self.gap = spec.level_gap_ticks * spec.tick_e8
         self._typical_steps = max(1, to_e8(spec.typical_size) // spec.step_e8)
         self.fair = float(to_e8(spec.initial_mid))  # e8 units, continuous
+        self._vol = spec.vol_per_sqrt_s
         self.spread_ticks = 1
+        self._best = (0, 0)
+        self._refresh_best()
         self.seq_no = 0  # the market's orderbook sequence (bbo and trades report it)
         self.steps = 0
         self._overrides: dict[tuple[int, int], int] = {}  # (side 0 bid / 1 ask, price) → size e8
@@ -117,9 +120,12 @@ class MarketProcess:
         return self.spec.round_price_e8(int(self.fair))
 
     def best_prices(self) -> tuple[int, int]:
-        center = self.mid_e8()
-        bid = center - (self.spread_ticks // 2) * self.tick
-        return bid, bid + self.spread_ticks * self.tick
+        """(best bid, best ask) e8; recomputed only when the fair price or the spread moves."""
+        return self._best
+
+    def _refresh_best(self) -> None:
+        bid = self.mid_e8() - (self.spread_ticks // 2) * self.tick
+        self._best = (bid, bid + self.spread_ticks * self.tick)
 
     def _base_size(self, side: int, price: int) -> int:
         u = (_mix64(self._salt ^ (price * 2 + side)) >> 11) / float(1 << 53)
@@ -156,6 +162,7 @@ class MarketProcess:
     # ── stepping ───────────────────────────────────────────────────────
     def set_mid(self, mid_e8: int) -> None:
         self.fair = float(mid_e8)
+        self._refresh_best()
 
     def advance(self, dt: float, target: Decimal | None, trade_prob: float, ts_us: int) -> list[TradeEvent]:
         """One process step; returns the trades it printed. The caller then reads `bbo()`."""
@@ -165,11 +172,12 @@ class MarketProcess:
         if target is not None:
             self.fair = float(to_e8(target.quantize(Decimal(1).scaleb(-8))))
         else:
-            sigma = self.fair * self.spec.vol_per_sqrt_s * math.sqrt(dt)
+            sigma = self.fair * self._vol * math.sqrt(dt)
             self.fair = max(self.fair + rng.gauss(0.0, sigma), float(self.tick * 10))
         # The spread breathes between one tick and the market's maximum, mostly tight.
         if rng.random() < 0.2:
             self.spread_ticks = 1 + int(rng.random() ** 3 * self.spec.max_spread_ticks)
+        self._refresh_best()
         # Resting liquidity is refreshed a level at a time.
         if rng.random() < 0.5:
             side = 1 if rng.random() < 0.5 else 0
