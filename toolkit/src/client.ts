@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import type { Venue, VenueName } from "../../bridge-ts/src/venue.ts";
 import { BboFallback, type BboFallbackOptions } from "./fallback.ts";
-import { midPrice, orderResultFrom, positionFromEvent, leverageText, quoteFromBbo, bboEventFromRest, type RestTopOfBook } from "./convert.ts";
+import { leverageText, midPrice, orderResultFrom, positionFromEvent, quoteFromTopOfBook, type RestTopOfBook } from "./convert.ts";
 import * as D from "./decimal.ts";
 import { fillGaps, intervalMs, toArray, type Candle, type Interval, type KlineArray } from "./klines.ts";
 import { LiveKlines, type LiveKlinesOptions } from "./live.ts";
@@ -62,10 +62,16 @@ export class ExchangeClient {
   /** Connect the venue and build the symbol map from its metadata. */
   async connect(): Promise<void> {
     await this.driver.venue.connect();
-    const markets = await this.driver.venue.markets();
-    const select = this.options.markets ?? marketsFromEnv(this.exchange, this.options.env ?? process.env);
-    this.mapper = new SymbolMapper(this.exchange, markets, { select });
-    this.allMarkets = new SymbolMapper(this.exchange, markets);
+    try {
+      const markets = await this.driver.venue.markets();
+      const select = this.options.markets ?? marketsFromEnv(this.exchange, this.options.env ?? process.env);
+      this.mapper = new SymbolMapper(this.exchange, markets, { select });
+      this.allMarkets = new SymbolMapper(this.exchange, markets);
+    } catch (err) {
+      // A bad market selection must not leave a sidecar or sockets running behind the error.
+      await this.driver.venue.close().catch(() => undefined);
+      throw err;
+    }
   }
 
   close(): Promise<void> {
@@ -143,8 +149,7 @@ export class ExchangeClient {
   /** Top of book from REST now (not the stream). */
   async getQuote(symbol: string): Promise<Quote> {
     const entry = this.symbols.entry(symbol);
-    const top = await this.driver.topOfBook(entry);
-    return quoteFromBbo(bboEventFromRest(top, 1, Date.now() * 1000), entry.symbol);
+    return quoteFromTopOfBook(await this.driver.topOfBook(entry), entry.symbol);
   }
 
   /** Live candles of one symbol: REST history, then the trade stream (call `start()` on the result). */

@@ -222,6 +222,11 @@ export function quoteFromBbo(e: BboEvent, symbol: string): Quote {
   };
 }
 
+/** A REST top of book as an internal quote. */
+export function quoteFromTopOfBook(t: RestTopOfBook, symbol: string): Quote {
+  return { symbol, bid: t.bid, bidSize: t.bidSize, ask: t.ask, askSize: t.askSize, ts: t.exchangeTs, source: "rest" };
+}
+
 /** Mid of a two-sided book; null when a side is missing. */
 export function midPrice(bid: string | null, ask: string | null): string | null {
   if (bid === null || ask === null) return null;

@@ -64,6 +64,17 @@ test("symbols: every USD contract of getMetaData maps by name and id both ways; 
   assert.deepEqual(client.symbols.symbols(), ["BTCUSDT", "ETHUSDT"]);
 });
 
+test("connect() refuses an EDGEX_CONTRACTS entry the venue does not list, naming what it lists", async () => {
+  const bad = exchangeFromEnv({
+    EXCHANGE: "edgex",
+    EDGEX_REST_URL: sim.restUrl,
+    EDGEX_QUOTE_WS_URL: sim.quoteWsUrl,
+    EDGEX_CONTRACTS: "BTC,DOGE",
+  });
+  await assert.rejects(within(bad.connect(), 10_000, "connect"), /EDGEX_CONTRACTS: edgex does not list "DOGE" \(USD-quoted markets listed: BTCUSDC, ETHUSDC, SOLUSDC\)/);
+  assert.throws(() => bad.symbols, /connect\(\) first/);
+});
+
 test("getKlines: the simulator's getKline, oldest first, Binance-shaped", async () => {
   const id = client.symbols.toVenueId("BTCUSDT");
   // Paused, so the open candle cannot move between the two reads.
