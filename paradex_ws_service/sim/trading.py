@@ -10,7 +10,8 @@ use them through ``server.auth_verifier``.
 Controls (``POST /_sim/<action>``): ``drop_after_order_received`` (``{"count": n}``: accept the next n
 WebSocket orders, then cut the connection instead of acknowledging), ``jwt_lifetime`` (``{"seconds"}``),
 ``account`` (``{"public_key", "address"?, "collateral"?}``: an onboarded account), ``subkey``
-(``{"address", "public_key"}``), ``collateral`` (``{"address", "amount"}``); ``GET /_sim/trading``.
+(``{"address", "public_key"}``), ``collateral`` (``{"address", "amount"}``); ``GET /_sim/trading``;
+``GET /_sim/order_arrivals`` (when each order request arrived: the place-latency benchmark).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -56,6 +58,8 @@ class Trading:
         self.accounts = Accounts(server.config.chain_id, lifetime)
         self.exchange = Exchange(self.accounts.chain_id, server.market, self._publish, server.emit_trade)
         self.drop_after_order_received = 0
+        # (client_id, wall-clock ns when the order request reached the handler): the place-latency bench.
+        self.arrivals: deque[tuple[str, int]] = deque(maxlen=100_000)
         self.counters: dict[str, int] = {"orders_received": 0, "orders_rejected": 0, "drops_after_order": 0}
 
     def _publish(self, channel: str, payload: dict[str, Any], account: str) -> None:
@@ -84,9 +88,10 @@ class Trading:
     # ------------------------------------------------------------------ WebSocket order RPCs
 
     async def ws_create(self, conn: Connection, params: Any) -> dict[str, Any]:
-        account, key = self._ws_account(conn)
         received_ns = time.time_ns()
+        account, key = self._ws_account(conn)
         self.counters["orders_received"] += 1
+        self._arrived(params, received_ns)
         try:
             order = self.exchange.submit(account, key, params, conn.id)
         except ApiError as exc:
@@ -99,6 +104,10 @@ class Trading:
             self.counters["drops_after_order"] += 1
             conn.abort()
         return {"order": order.resp(), "created_at": order.created_at, "received_at": received_ns}
+
+    def _arrived(self, params: Any, received_ns: int) -> None:
+        client_id = params.get("client_id") if isinstance(params, dict) else None
+        self.arrivals.append((str(client_id or ""), received_ns))
 
     def _process_soon(self, account: SimAccount, order: SimOrder) -> None:
         # After the reply is sent: a client sees the acknowledgement before the order's updates.
@@ -193,10 +202,13 @@ class Trading:
         return json_response({"jwt_token": token})
 
     async def rest_create(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
+        received_ns = time.time_ns()
         account, key = self.accounts.bearer(request.headers)
         self.counters["orders_received"] += 1
+        body = await self._body(request)
+        self._arrived(body, received_ns)
         try:
-            order = self.exchange.submit(account, key, await self._body(request))
+            order = self.exchange.submit(account, key, body)
         except ApiError:
             self.counters["orders_rejected"] += 1
             raise
@@ -337,6 +349,13 @@ class Trading:
         account.collateral_e8 = to_e8(str(body["amount"]))
         return {"collateral": e8_str(account.collateral_e8)}
 
+    async def ctl_arrivals(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        """``GET /_sim/order_arrivals``: when each order request arrived (``?clear=1`` empties the list)."""
+        out = [list(a) for a in self.arrivals]
+        if request.query.get("clear") in ("1", "true"):
+            self.arrivals.clear()
+        return {"arrivals": out}
+
     async def ctl_state(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         return {
             "counters": dict(self.counters),
@@ -415,6 +434,7 @@ def install(server: SimServer) -> Trading:
         ("POST", "subkey"): t.ctl_subkey,
         ("POST", "collateral"): t.ctl_collateral,
         ("GET", "trading"): t.ctl_state,
+        ("GET", "order_arrivals"): t.ctl_arrivals,
     }
     register_control = getattr(server, "register_control", None)
     for (method, action), handler in controls.items():

@@ -1,0 +1,257 @@
+"""Place latency: a ``place`` line on the sidecar's stdin → its ``order.create`` frame at the simulator.
+
+Two processes, as in production: the simulator (``python -m paradex_ws_service.sim``) and the CLI pointed at
+it (``--env sim --ws-url … --rest-url …``, paper key). The benchmark stamps the wall clock just before it
+writes each line; the simulator stamps each order request when it reaches its ``order.create`` handler
+(``GET /_sim/order_arrivals``); the difference, matched by client id, is the place → wire latency. Orders
+are IOC limits far from the market (never filled, never resting), sent one at a time after the previous
+result so no queueing is measured. Also reported: the signer alone (``FastOrderSigner``) and paradex-py's
+``sign_order`` on the same kind of order, in this process.
+
+Usage: ``.venv/bin/python bench/place_latency.py [--orders 300] [--quick]``
+→ ``bench/results/place_latency.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+from queue import Empty, Queue
+from typing import Any
+
+import orjson
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+RESULTS = BENCH / "results"
+MARKET = "BTC-USD-PERP"
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARADEX_")}
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Lines:
+    """stdout of a child, line by line, on a thread."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.queue: Queue[dict[str, Any]] = Queue()
+        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
+
+    def _read(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            self.queue.put(orjson.loads(line))
+
+    def wait(self, pred: Any, timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                event = self.queue.get(timeout=max(0.01, deadline - time.monotonic()))
+            except Empty:
+                raise TimeoutError("no matching line in time") from None
+            if pred(event):
+                return event
+
+
+def measure_wire(orders: int) -> dict[str, Any]:
+    sim = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "paradex_ws_service.sim",
+            "--port",
+            "0",
+            "--bbo-rate",
+            "2",
+            "--log-level",
+            "WARNING",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=_env(),
+        cwd=REPO,
+    )
+    sidecar: subprocess.Popen[bytes] | None = None
+    try:
+        assert sim.stdout is not None
+        ready = orjson.loads(sim.stdout.readline())
+        control = ready["control_url"].rstrip("/")
+        sidecar = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "paradex_ws_service",
+                "--env",
+                "sim",
+                "--ws-url",
+                ready["ws_url"],
+                "--rest-url",
+                ready["rest_url"],
+                "--markets",
+                MARKET,
+                "--channels",
+                "bbo",
+                "--log-level",
+                "WARNING",
+                "--stats-interval",
+                "3600",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_env(),
+            cwd=REPO,
+        )
+        lines = Lines(sidecar)
+        lines.wait(lambda e: e.get("type") == "status" and e.get("state") == "subscribed", 30)
+        assert sidecar.stdin is not None
+        stamps: dict[str, int] = {}
+        warmup = 20
+        for n in range(warmup + orders):
+            cid = f"bench-{n}"
+            line = (
+                orjson.dumps(
+                    {
+                        "id": n,
+                        "op": "place",
+                        "market": MARKET,
+                        "side": "BUY",
+                        "type": "LIMIT",
+                        "tif": "IOC",
+                        "size": "0.001",
+                        "price": "20000",
+                        "client_id": cid,
+                    }
+                )
+                + b"\n"
+            )
+            t0 = time.time_ns()
+            sidecar.stdin.write(line)
+            sidecar.stdin.flush()
+            result = lines.wait(lambda e, n=n: e.get("type") == "result" and e.get("id") == n, 30)
+            if not result["ok"]:
+                raise RuntimeError(f"place refused: {result}")
+            if result["data"].get("via") != "ws":
+                raise RuntimeError(f"order went over {result['data'].get('via')}, not the WebSocket")
+            if n >= warmup:
+                stamps[cid] = t0
+            time.sleep(0.002)  # let the simulator's updates drain: measure placing, not a queue
+        with urllib.request.urlopen(f"{control}/order_arrivals", timeout=10) as response:
+            arrivals = dict(orjson.loads(response.read())["arrivals"])
+        latencies = [(arrivals[c] - t0) / 1000 for c, t0 in stamps.items() if c in arrivals]
+        return {
+            "orders": len(latencies),
+            "p50_us": round(_pct(latencies, 0.50), 1),
+            "p90_us": round(_pct(latencies, 0.90), 1),
+            "p99_us": round(_pct(latencies, 0.99), 1),
+            "mean_us": round(statistics.fmean(latencies), 1),
+            "min_us": round(min(latencies), 1),
+        }
+    finally:
+        for proc in (sidecar, sim):
+            if proc is not None:
+                proc.terminate()
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+def measure_signing(orders: int) -> dict[str, Any]:
+    """The signer alone vs paradex-py's sign_order, on IOC limit orders like the ones above."""
+    from paradex_py.account.subkey_account import SubkeyAccount
+    from paradex_py.api.models import SystemConfigSchema
+    from paradex_py.common.order import Order, OrderSide, OrderType
+
+    from paradex_ws_service.paradex import signing
+    from paradex_ws_service.sim.markets import system_config
+
+    key, address = 0x1234567, 0x89ABCDEF
+    chain = "PRIVATE_SN_POTC_SEPOLIA"
+    account = SubkeyAccount(
+        config=SystemConfigSchema().load(system_config(chain), unknown="exclude"),
+        l2_private_key=hex(key),
+        l2_address=hex(address),
+    )
+    fast = signing.FastOrderSigner(signing.chain_id_from_name(chain), address, key)
+    fast.warm_up()
+    built = [
+        Order(
+            MARKET,
+            OrderType.Limit,
+            OrderSide.Buy,
+            Decimal("0.001"),
+            Decimal("20000"),
+            client_id=f"s{n}",
+            signature_timestamp=1_795_000_000_000 + n,
+            instruction="IOC",
+        )
+        for n in range(orders)
+    ]
+    fast_us, sdk_us = [], []
+    for order in built:
+        wire = order.dump_to_dict()
+        t = time.perf_counter_ns()
+        ours = fast.signature(wire)
+        fast_us.append((time.perf_counter_ns() - t) / 1000)
+        t = time.perf_counter_ns()
+        theirs = account.sign_order(order)
+        sdk_us.append((time.perf_counter_ns() - t) / 1000)
+        if ours != theirs:
+            raise AssertionError("fast signer disagrees with paradex-py")
+    return {
+        "backend": signing.backend(),
+        "fast_p50_us": round(_pct(fast_us, 0.5), 1),
+        "fast_p99_us": round(_pct(fast_us, 0.99), 1),
+        "paradex_py_sign_order_p50_us": round(_pct(sdk_us, 0.5), 1),
+        "paradex_py_sign_order_p99_us": round(_pct(sdk_us, 0.99), 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--orders", type=int, default=300)
+    parser.add_argument("--quick", action="store_true", help="50 orders (a smoke test)")
+    args = parser.parse_args()
+    orders = 50 if args.quick else args.orders
+    result = {
+        "place_to_wire": measure_wire(orders),
+        "signing": measure_signing(min(orders, 200)),
+        "target_p50_us": 1000,
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "place_latency.json").write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
+    wire, sig = result["place_to_wire"], result["signing"]
+    print(
+        f"place → order.create at the simulator, {wire['orders']} orders: "
+        f"p50 {wire['p50_us']} µs, p90 {wire['p90_us']} µs, p99 {wire['p99_us']} µs (target p50 ≤ 1000 µs)"
+    )
+    print(
+        f"signing ({sig['backend']}): p50 {sig['fast_p50_us']} µs, p99 {sig['fast_p99_us']} µs; "
+        f"paradex-py sign_order p50 {sig['paradex_py_sign_order_p50_us']} µs"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Private channel normalizers: payloads the simulator sends become protocol events, duplicates are dropped,
+and every event matches its TypedDict in protocol.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from paradex_ws_service.paradex.private import PrivateNormalizers
+from paradex_ws_service.protocol import EVENT_TYPES
+
+ORDER = {
+    "id": "1795312934710000000000000001",
+    "account": "0x4638e3",
+    "market": "BTC-USD-PERP",
+    "side": "BUY",
+    "type": "LIMIT",
+    "size": "0.05000000",
+    "remaining_size": "0.05",
+    "price": "65000.00",
+    "status": "OPEN",
+    "created_at": 1795312934700,
+    "last_updated_at": 1795312934710,
+    "timestamp": 1795312934690,
+    "cancel_reason": "",
+    "client_id": "arb-7f3a",
+    "seq_no": 1795312934710000001,
+    "instruction": "GTC",
+    "avg_fill_price": "",
+    "flags": [],
+}
+FILL = {
+    "id": "8833",
+    "side": "SELL",
+    "liquidity": "TAKER",
+    "market": "BTC-USD-PERP",
+    "order_id": "1795312934710000000000000002",
+    "price": "64999.90000000",
+    "size": "0.01",
+    "fee": "0.194999",
+    "fee_currency": "USDC",
+    "created_at": 1795312934721,
+    "client_id": "",
+}
+POSITION = {
+    "market": "BTC-USD-PERP",
+    "side": "SHORT",
+    "size": "0.01",  # an absolute size with side SHORT is re-signed
+    "average_entry_price": "64999.9",
+    "unrealized_pnl": "-0.05",
+    "liquidation_price": "",
+    "seq_no": 7,
+    "last_updated_at": 1795312934722,
+}
+ACCOUNT = {
+    "account": "0x495d",
+    "account_value": "10000.50000000",
+    "free_collateral": "9870.25",
+    "total_collateral": "10000.5",
+    "initial_margin_requirement": "130.25",
+    "maintenance_margin_requirement": "65.1",
+    "margin_cushion": "9935.4",
+    "settlement_asset": "USDC",
+    "status": "ACTIVE",
+    "seq_no": 11,
+    "updated_at": 1795312934723,
+}
+
+
+def _matches_typed_dict(event: dict[str, Any]) -> None:
+    hints = EVENT_TYPES[event["type"]].__annotations__
+    assert set(event) == set(hints), set(event) ^ set(hints)
+
+
+def test_each_channel_normalizes() -> None:
+    n = PrivateNormalizers()
+    order = n.order(dict(ORDER), 0)
+    assert order is not None
+    assert (order["order_id"], order["client_id"], order["order_type"], order["status"]) == (
+        ORDER["id"],
+        "arb-7f3a",
+        "LIMIT",
+        "OPEN",
+    )
+    assert (order["size"], order["price"], order["avg_fill_price"], order["cancel_reason"]) == (
+        "0.05",
+        "65000",
+        None,
+        None,
+    )
+    fill = n.fill(dict(FILL), 0)
+    assert fill is not None and fill["price"] == "64999.9" and fill["client_id"] is None
+    position = n.position(dict(POSITION), 0)
+    assert position is not None and position["size"] == "-0.01" and position["side"] == "SHORT"
+    assert position["liquidation_price"] is None
+    account = n.account(dict(ACCOUNT), 0)
+    assert account is not None and account["account_value"] == "10000.5"
+    for event in (order, fill, position, account):
+        _matches_typed_dict(event)
+
+
+def test_market_orders_have_no_price_and_flat_positions_no_entry() -> None:
+    n = PrivateNormalizers()
+    market = n.order({**ORDER, "type": "MARKET", "price": "0", "seq_no": 99}, 0)
+    assert market is not None and market["price"] is None
+    flat = n.position({**POSITION, "size": "0", "side": "LONG", "seq_no": 8}, 0)
+    assert flat is not None and flat["side"] == "FLAT" and flat["average_entry_price"] is None
+
+
+def test_duplicates_are_emitted_once() -> None:
+    seen: list[dict[str, Any]] = []
+    n = PrivateNormalizers(on_order=seen.append)
+    assert n.order(dict(ORDER), 0) is not None
+    assert n.order(dict(ORDER), 0) is None  # same id and seq_no: the WS sent it twice
+    assert n.order({**ORDER, "seq_no": ORDER["seq_no"] + 5, "status": "CLOSED"}, 0) is not None
+    assert n.fill(dict(FILL), 0) is not None and n.fill(dict(FILL), 0) is None
+    assert n.position(dict(POSITION), 0) is not None and n.position(dict(POSITION), 0) is None
+    assert n.account(dict(ACCOUNT), 0) is not None and n.account(dict(ACCOUNT), 0) is None
+    assert n.duplicates == 4
+    assert [e["status"] for e in seen] == ["OPEN", "CLOSED"]
