@@ -52,6 +52,19 @@ def test_reading_state_does_not_change_the_sequence() -> None:
     assert out == baseline
 
 
+def test_market_absent_from_the_path_keeps_walking(tmp_path: Any) -> None:
+    path = tmp_path / "btc-only.jsonl"
+    path.write_bytes(orjson.dumps({"t": 0, "BTC": "65000"}) + b"\n")
+    server = SimServer(SimConfig(seed=1, bbo_rate=10, price_path=str(path)))
+    eth = server.sim.markets["ETH-USD-PERP"]
+    seen = set()
+    for t in (1.0, 2.0, 3.0, 4.0):
+        server.sim.run_until(t, limit=1_000_000)
+        seen.add(eth.mid_e8())
+    assert len(seen) > 1
+    assert server.sim.markets["BTC-USD-PERP"].mid_e8() == 65000_00000000
+
+
 def test_price_path_is_followed_stepwise(tmp_path: Any) -> None:
     path = tmp_path / "path.jsonl"
     path.write_bytes(

@@ -66,6 +66,7 @@ class Simulation:
         self._next_summary = 0.0
         self._next_funding = 0.0
         self._path_index: dict[str, int] = dict.fromkeys(self.markets, -1)
+        self._pinned: set[str] = set()  # markets whose price the reference path has set
         self._bursting: set[str] = set()
         self._origin = 0.0
         self._paused_at: float | None = None
@@ -165,15 +166,13 @@ class Simulation:
         proc = self.markets[market]
         ts_us = time.time_ns() // 1000
         target = self._target(market, vt)
-        if target is None and self.settings.price_path is not None and self._path_index[market] >= 0:
-            target_hold = True  # between path points the price stays put (stepwise path)
-        else:
-            target_hold = False
+        if target is not None:
+            self._pinned.add(market)
+        # A market the path has priced holds still between its points (the path is stepwise);
+        # a market the path never names keeps its random walk.
+        walk_dt = 0.0 if target is None and market in self._pinned else dt
         trade_prob = self.settings.trade_rate * dt if trades else 0.0
-        if target_hold:
-            printed = proc.advance(0.0, None, trade_prob, ts_us)
-        else:
-            printed = proc.advance(dt, target, trade_prob, ts_us)
+        printed = proc.advance(walk_dt, target, trade_prob, ts_us)
         for trade in printed:
             self.sink(trade, (f"trades.{market}", "trades.ALL"))
         self.sink(proc.bbo(ts_us), (f"bbo.{market}", "bbo.ALL"))
