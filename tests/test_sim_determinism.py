@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import pytest
 
 from paradex_ws_service.sim import SimConfig, SimServer
 from paradex_ws_service.sim.market import PricePath
@@ -86,3 +87,16 @@ def test_price_path_is_followed_stepwise(tmp_path: Any) -> None:
     assert mids[3.0]["BTC-USD-PERP"] == 65100_00000000
     assert mids[3.0]["ETH-USD-PERP"] == 3010_25000000
     assert mids[3.0]["SOL-USD-PERP"] == 150_12300000  # absent from the second point: holds
+
+
+def test_bad_price_path_lines_are_refused_with_their_line_number(tmp_path: Any) -> None:
+    for text in (
+        b'{"t": 0, "BTC": "1"}\n{"t": -1, "BTC": "2"}',
+        b'{"t": 0, "BTC": "0"}',
+        b"[1]",
+        b'{"BTC": "1"}',
+    ):
+        path = tmp_path / "bad.jsonl"
+        path.write_bytes(text)
+        with pytest.raises(ValueError, match=r"bad\.jsonl:\d"):
+            PricePath.load(path)

@@ -53,10 +53,17 @@ class PricePath:
                 continue
             try:
                 obj = orjson.loads(line)
+                if not isinstance(obj, dict):
+                    raise ValueError("not a JSON object")
                 t = float(obj.pop("t"))
                 prices = {str(k).upper(): Decimal(str(v)) for k, v in obj.items()}
             except Exception as exc:  # any malformed line is reported with its number
                 raise ValueError(f"{path}:{lineno}: bad price-path line ({exc})") from exc
+            if not (math.isfinite(t) and t >= 0):
+                raise ValueError(f"{path}:{lineno}: t must be a finite number >= 0")
+            bad = [k for k, v in prices.items() if not (v.is_finite() and v > 0)]
+            if bad:
+                raise ValueError(f"{path}:{lineno}: prices must be positive decimals ({', '.join(bad)})")
             points.append((t, prices))
         return cls(points)
 
