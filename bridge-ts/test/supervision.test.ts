@@ -3,23 +3,29 @@
  * be made to show on demand: another protocol major, no hello, garbage lines, seq gaps, an unanswered
  * command, a missing interpreter, a restart cap. The real sidecar is exercised in sidecar.test.ts.
  */
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { ParadexSidecar, type BridgeErrorEvent, type LifecycleEvent, type ParadexSidecarOptions } from "../src/sidecar.ts";
 import { HandshakeError, ProtocolVersionError, SidecarCommandError, SidecarGoneError } from "../src/errors.ts";
-import { alive, memoryLogger, within } from "./helpers/util.ts";
+import { alive, memoryLogger, until, within } from "./helpers/util.ts";
 
 const FAKE = fileURLToPath(new URL("./fixtures/fake-sidecar.mjs", import.meta.url));
 
+/** Closed after the file whatever happened, so a failing test cannot leave a child running. */
+const created: ParadexSidecar[] = [];
+after(() => Promise.all(created.map((sc) => sc.close())));
+
 function fake(env: Record<string, string> = {}, extra: Partial<ParadexSidecarOptions> = {}): ParadexSidecar {
-  return new ParadexSidecar({
+  const sc = new ParadexSidecar({
     command: { command: process.execPath, args: [FAKE] },
     env,
     logger: memoryLogger(),
     helloTimeoutMs: 5000,
     ...extra,
   });
+  created.push(sc);
+  return sc;
 }
 
 test("hello from another protocol major: start() rejects with ProtocolVersionError and nothing is left running", async () => {
@@ -33,7 +39,8 @@ test("hello from another protocol major: start() rejects with ProtocolVersionErr
   await within(stopped, 2000, "stopped");
   assert.equal(sc.state, "closed");
   const pid = sc.pid;
-  assert.ok(pid === undefined || !alive(pid));
+  assert.ok(pid !== undefined);
+  await until(() => !alive(pid), 3000, "the refused child to be gone");
 });
 
 test("no hello before the deadline: start() rejects with HandshakeError", async () => {

@@ -1,4 +1,5 @@
 /** Test helpers: bounded waits (every await in these tests has a deadline) and process liveness. */
+import { readFileSync, readdirSync } from "node:fs";
 import type { BridgeLogger } from "../../src/sidecar.ts";
 
 /** Resolves with `p`, or rejects after `ms` naming what was awaited. */
@@ -10,13 +11,22 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** True while a process with this pid exists (a reaped child is gone). */
+/**
+ * True while a process with this pid exists and is not a zombie. An orphan that exited waits as a zombie
+ * until init reaps it; it runs nothing and holds nothing, so it counts as gone.
+ */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) state …"; comm may contain spaces, so read after the last ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
   }
 }
 
@@ -38,4 +48,21 @@ export function memoryLogger(): BridgeLogger & { lines: string[] } {
     warn: (m) => lines.push(`warn ${m}`),
     error: (m) => lines.push(`error ${m}`),
   };
+}
+
+/** True while any non-zombie process belongs to process group `pgid` (scans /proc). */
+export function groupAlive(pgid: number): boolean {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited while we looked
+    }
+    // Fields after "(comm) ": state ppid pgrp …
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid && fields[0] !== "Z") return true;
+  }
+  return false;
 }
