@@ -1,9 +1,13 @@
 /** Kline builder: hand-computed candles from a fixed trade list for every interval, gaps, late and duplicate trades. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import type { TradeEvent } from "../../bridge-ts/src/schema.ts";
+import type { VenueEventOf, VenueEventType } from "../../bridge-ts/src/venue.ts";
+import { LiveKlines } from "../src/live.ts";
 import {
   INTERVALS,
   KlineBuilder,
+  fillGaps,
   KlineError,
   intervalMs,
   type Candle,
@@ -241,4 +245,64 @@ test("the dedupe window is bounded and forgets the oldest ids first", () => {
   for (const id of ["d1", "d2", "d3", "d4"]) assert.equal(b.addTrade(tr(1, "1", "1", id)), "applied");
   assert.equal(b.addTrade(tr(1, "1", "1", "d4")), "duplicate");
   assert.equal(b.addTrade(tr(1, "1", "1", "d1")), "applied", "d1 should have been forgotten");
+});
+
+test("fillGaps: missing buckets between candles become flat candles at the previous close", () => {
+  const a = c("5m", 0, "1", "2", "1", "2", "3", 1);
+  const b = c("5m", 3, "2", "4", "2", "3", "1", 1);
+  assert.deepEqual(fillGaps([a, b], "5m"), [a, flat("5m", 1, "2"), flat("5m", 2, "2"), b]);
+  assert.deepEqual(fillGaps([], "5m"), []);
+});
+
+/** A scripted trade source with the `on`/`subscribe` of a Venue. */
+class TradeSource {
+  readonly listeners = new Set<(t: TradeEvent) => void>();
+  subscribed: string[] = [];
+  on<K extends VenueEventType>(type: K, listener: (e: VenueEventOf<K>) => void): () => void {
+    assert.equal(type, "trade");
+    const l = listener as unknown as (t: TradeEvent) => void;
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  async subscribe(channel: string, market: string): Promise<void> {
+    this.subscribed.push(`${channel}:${market}`);
+  }
+  emit(t: TradeInput, market = "X"): void {
+    const e: TradeEvent = { type: "trade", seq: 1, market, side: "BUY", trade_type: "FILL", recv_us: 0, ...t };
+    for (const l of this.listeners) l(e);
+  }
+}
+
+test("live: trades arriving while REST history loads are buffered, then applied unless REST already has them", async () => {
+  const src = new TradeSource();
+  let now = H + 2 * M + 30 * S;
+  const feed = new LiveKlines({
+    venue: src,
+    market: "X",
+    intervals: ["1m"],
+    now: () => now,
+    clockMs: 60_000,
+    fetchHistory: async () => {
+      // While the request is out: one trade the REST candle already holds, one printed after it was read.
+      src.emit(tr(2 * M + 20 * S, "7", "1", "in-rest"));
+      src.emit(tr(2 * M + 40 * S, "9", "2", "after-rest"));
+      src.emit(tr(2 * M + 50 * S, "9", "1", "other"), "Y");
+      now += 50;
+      return [c("1m", 0, "5", "6", "5", "6", "1", 0), { ...c("1m", 2, "6", "7", "6", "7", "4", 0), trades: null }];
+    },
+  });
+  await feed.start();
+  try {
+    assert.deepEqual(src.subscribed, ["trades:X"], "trades are subscribed before history is read");
+    assert.deepEqual(feed.builder.candles("1m"), [
+      c("1m", 0, "5", "6", "5", "6", "1", 0),
+      flat("1m", 1, "6"),
+      { ...c("1m", 2, "6", "9", "6", "9", "6", 0), trades: null },
+    ]);
+    assert.equal(feed.builder.counters().seeded["1m"], 1);
+    src.emit(tr(3 * M, "10", "1", "next"));
+    assert.equal(feed.builder.candles("1m", undefined, false).length, 3);
+  } finally {
+    feed.stop();
+  }
 });
