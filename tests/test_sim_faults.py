@@ -237,6 +237,12 @@ def test_control_api_rejects_bad_requests() -> None:
             "_status"
         ] == 400
         assert (await control(server.base_url, "rate", {"bbo_per_s": "fast"}))["_status"] == 400
+        assert (await control(server.base_url, "price", {"market": "BTC-USD-PERP", "mid": "abc"}))[
+            "_status"
+        ] == 400
+        # A JSON number is accepted (rounded to the tick), as the TypeScript bots send one.
+        jumped = await control(server.base_url, "price", {"market": "ETH-USD-PERP", "mid": 3100.123})
+        assert jumped["ok"] and jumped["bid_e8"] <= 3100_12000000 <= jumped["ask_e8"]
         async with aiohttp.ClientSession() as session:
             async with session.post(f"{server.base_url}/_sim/drop", data=b"{not json") as resp:
                 assert resp.status == 400

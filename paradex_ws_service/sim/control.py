@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -59,9 +60,13 @@ def routes(server: SimServer) -> dict[tuple[str, str], ControlHandler]:
     async def price(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         market = _str(body, "market")
         mid = body.get("mid")
-        if not isinstance(mid, str | int) or isinstance(mid, bool):
-            raise ValueError("mid is required (a decimal string)")
-        sim.set_mid(market, to_e8(str(mid)))
+        if isinstance(mid, bool) or not isinstance(mid, str | int | float):
+            raise ValueError("mid is required (a decimal string or a number)")
+        # A JSON number is accepted for convenience and rounded to 8 places; the mid is then rounded to tick.
+        value = Decimal(repr(mid)).quantize(Decimal("1e-8")) if isinstance(mid, float) else Decimal(str(mid))
+        if not (value.is_finite() and value > 0):
+            raise ValueError("mid must be a positive price")
+        sim.set_mid(market, to_e8(value))
         bid, ask = sim.market(market).best_prices()
         return {"market": market, "bid_e8": bid, "ask_e8": ask}
 
