@@ -25,9 +25,13 @@ sys.path.insert(0, str(BENCH))
 
 import sidecar  # noqa: E402  (a sibling module of this script, found through sys.path above)
 
-# name → (entry file that must exist, command). The bridge teammate's TypeScript benchmark goes here.
+# name → (entry file that must exist, command). Each writes its own bench/results/<name>.json.
+# To add a benchmark: one line here (run from the repository root).
 EXTERNAL_BENCHES: dict[str, tuple[Path, list[str]]] = {
-    "bridge": (BENCH / "bridge.ts", ["node", "--import", "tsx", str(BENCH / "bridge.ts")]),
+    "bridge": (BENCH / "bridge_latency.ts", ["npx", "tsx", "bench/bridge_latency.ts"]),
+    "place": (BENCH / "place_latency.py", [sys.executable, "bench/place_latency.py"]),
+    "edgex": (BENCH / "edgex_latency.ts", ["npx", "tsx", "bench/edgex_latency.ts"]),
+    "bot": (BENCH / "bot_latency.ts", ["npx", "tsx", "bench/bot_latency.ts"]),
 }
 
 
@@ -57,7 +61,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="shorter runs (a smoke test of the benchmarks)")
+    parser.add_argument("--quick", action="store_true", help="shorter runs of the Python sidecar benchmark")
     parser.add_argument("--only", help="run one benchmark: sidecar or one of " + ", ".join(EXTERNAL_BENCHES))
     args = parser.parse_args()
     status = 0

@@ -74,8 +74,13 @@ class StdoutSink:
         return cls(_private_description(fd))
 
     async def start(self) -> None:
-        """Attach to the event loop (a write-pipe transport unless fd is a regular file)."""
-        if stat.S_ISREG(os.fstat(self._fd).st_mode):
+        """Attach to the event loop: a write-pipe transport for pipes, sockets and terminals.
+
+        Anything else (a regular file, /dev/null) never blocks and is written directly; uvloop aborts the
+        process if asked to poll /dev/null, so it must not reach ``connect_write_pipe``.
+        """
+        mode = os.fstat(self._fd).st_mode
+        if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or (stat.S_ISCHR(mode) and os.isatty(self._fd))):
             return
         loop = asyncio.get_running_loop()
         protocol = _PipeProtocol(self._lost)

@@ -3,7 +3,9 @@
 Producers call ``emit(event)``: synchronous, never blocking, safe on the WebSocket reader's path. The
 writer task takes whatever is queued, assigns ``seq`` (1, 2, 3… in write order, so a consumer can prove
 nothing was lost), serialises with orjson and writes all of it in one ``write`` — one line when idle (no
-added delay), many when a burst queued them.
+added delay), many when a burst queued them. When a full batch is queued before the task got a turn (the
+WebSocket reader drains buffered frames without yielding), ``emit`` writes that batch itself: same
+numbering, same order.
 
 Backpressure (Paradex drops clients that leave 2000 frames unread, so the reader must never wait on a
 slow stdout): when the stdout reader falls behind (the pipe transport is over its high-water mark) or
@@ -71,6 +73,11 @@ class Writer:
             self._over_capacity_warned = True
             log.warning("writer queue over capacity (%d): stdout reader is far behind", self._capacity)
         self._queue.append(event)
+        if len(self._queue) >= _MAX_BATCH and not self._sink.paused:
+            # The reader can process many buffered frames without yielding to the loop; write a full
+            # batch here rather than let the queue grow into coalescing while stdout is in fact fine.
+            self._write_batch()
+            return
         waiter = self._waiter
         if waiter is not None:
             self._waiter = None

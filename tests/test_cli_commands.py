@@ -3,6 +3,7 @@ exit 0 quickly on EOF, SIGTERM and ``shutdown``, documented exit codes for bad c
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -185,3 +186,33 @@ def test_help_documents_flags_and_exit_codes() -> None:
         "PARADEX_ENV",
     ):
         assert flag in text, flag
+
+
+@pytest.mark.parametrize("target", ["devnull", "file"])
+def test_stdout_to_dev_null_or_a_file(sim: SimProcess, tmp_path: Any, target: str) -> None:
+    """Not only pipes: a regular file gets whole lines, /dev/null must not crash the event loop."""
+    out_path = tmp_path / "out.ndjson"
+    with open(os.devnull if target == "devnull" else out_path, "wb") as out:
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "paradex_ws_service", *sidecar_args(sim, "--channels", "bbo")],
+            stdin=subprocess.PIPE,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            env=clean_env(),
+            cwd=tmp_path,
+        )
+    assert proc.stdin is not None
+    proc.stdin.write(b'{"id": 1, "op": "ping"}\n')
+    proc.stdin.flush()
+    if target == "file":
+        deadline = time.monotonic() + 15
+        while b'"type":"bbo"' not in out_path.read_bytes() and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling a file for a condition, bounded by the deadline
+    proc.stdin.close()
+    assert proc.wait(15) == 0, proc.stderr.read().decode()[-2000:] if proc.stderr else ""
+    if target == "file":
+        events = [orjson.loads(line) for line in out_path.read_bytes().splitlines()]
+        assert events[0]["type"] == "hello" and events[-1]["state"] == "closed"
+        assert any(e["type"] == "bbo" for e in events)
+        assert any(e["type"] == "result" and e["id"] == 1 for e in events)
+        assert [e["seq"] for e in events] == list(range(1, len(events) + 1))

@@ -178,3 +178,18 @@ def test_funding_hours_is_a_number_in_both_forms() -> None:
 def test_malformed_payloads_raise_value_or_key_errors(bad: dict[str, Any]) -> None:
     with pytest.raises((ValueError, KeyError)):
         nz.bbo_json(bad, 0)
+
+
+def test_sbe_fast_path_equals_canonical_decimal() -> None:
+    from paradex_py.api.sbe.codec import _f8, _f12
+
+    from paradex_ws_service.protocol import canonical_decimal
+
+    rng = random.Random(5)
+    values = [0, 1, -1, 10**8, -(10**8), 10**16, 123456789, -5, 10**12, 7 * 10**11]
+    values += [rng.randint(-(10**18), 10**18) for _ in range(2000)]
+    values += [rng.randint(0, 10**6) * 10 ** rng.randint(0, 10) for _ in range(2000)]
+    for value in values:
+        for rendered in (_f8(value), _f12(value)):
+            assert nz._sbe(rendered) == canonical_decimal(rendered), rendered
+    assert nz._sbe(None) is None

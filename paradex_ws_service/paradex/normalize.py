@@ -29,6 +29,28 @@ def _dec(value: Any) -> str | None:
     return canonical_decimal(value if value.__class__ is str else str(value))
 
 
+def _sbe(value: str | None) -> str | None:
+    """Canonical form of a decimal from paradex-py's SBE codec, which always renders ``I.FFFFFFFF``
+    (8 or 12 fractional digits, optional ``-``): stripping is enough, no validation needed. Hot path."""
+    if value is None:
+        return None
+    if "." not in value:
+        return canonical_decimal(value)
+    value = value.rstrip("0")
+    if value[-1] == ".":
+        value = value[:-1]
+        if value == "-0":
+            return "0"
+    return value
+
+
+def _sbe_req(value: str | None, field: str) -> str:
+    out = _sbe(value)
+    if out is None:
+        raise ValueError(f"missing decimal field {field!r}")
+    return out
+
+
 def _req_dec(value: Any, field: str) -> str:
     out = _dec(value)
     if out is None:
@@ -79,10 +101,10 @@ def bbo_sbe(m: Any, recv_us: int) -> Bbo:
         "type": "bbo",
         "seq": 0,
         "market": m.market,
-        "bid": _dec(m.bid_price),
-        "bid_size": _dec(m.bid_size),
-        "ask": _dec(m.ask_price),
-        "ask_size": _dec(m.ask_size),
+        "bid": _sbe(m.bid_price),
+        "bid_size": _sbe(m.bid_size),
+        "ask": _sbe(m.ask_price),
+        "ask_size": _sbe(m.ask_size),
         "exchange_ts": m.timestamp,
         "exchange_seq": m.seq_no,
         "recv_us": recv_us,
@@ -128,8 +150,8 @@ def trade_sbe(m: Any, recv_us: int) -> Trade:
         "market": m.market,
         "trade_id": trade_id,
         "side": m.side,
-        "price": canonical_decimal(m.price),
-        "size": canonical_decimal(m.size),
+        "price": _sbe_req(m.price, "price"),
+        "size": _sbe_req(m.size, "size"),
         "trade_type": m.trade_type or "FILL",
         "exchange_ts": m.created_at,
         "recv_us": recv_us,
@@ -206,8 +228,8 @@ def book_sbe(m: Any, recv_us: int) -> BookUpdate:
         seq_no=m.seq_no,
         exchange_ts=m.timestamp,
         recv_us=recv_us,
-        bids=[(canonical_decimal(p), canonical_decimal(s)) for p, s in m.bids],
-        asks=[(canonical_decimal(p), canonical_decimal(s)) for p, s in m.asks],
+        bids=[(_sbe_req(p, "price"), _sbe_req(s, "size")) for p, s in m.bids],
+        asks=[(_sbe_req(p, "price"), _sbe_req(s, "size")) for p, s in m.asks],
     )
 
 
@@ -252,15 +274,15 @@ def summary_sbe(m: Any, recv_us: int) -> Summary:
         "type": "summary",
         "seq": 0,
         "market": m.market,
-        "mark_price": _dec(m.mark_price),
-        "last_price": _dec(m.last_price),
-        "bid": _dec(m.bid),
-        "ask": _dec(m.ask),
-        "underlying_price": _dec(m.index_price),
-        "volume_24h": _dec(m.volume_usd24h),
-        "open_interest": _dec(m.open_interest),
-        "funding_rate": _dec(funding),
-        "price_change_rate_24h": _dec(m.price_change_rate24h),
+        "mark_price": _sbe(m.mark_price),
+        "last_price": _sbe(m.last_price),
+        "bid": _sbe(m.bid),
+        "ask": _sbe(m.ask),
+        "underlying_price": _sbe(m.index_price),
+        "volume_24h": _sbe(m.volume_usd24h),
+        "open_interest": _sbe(m.open_interest),
+        "funding_rate": _sbe(funding),
+        "price_change_rate_24h": _sbe(m.price_change_rate24h),
         "exchange_ts": m.timestamp,
         "recv_us": recv_us,
     }
@@ -297,10 +319,10 @@ def funding_sbe(m: Any, recv_us: int) -> Funding:
         "type": "funding",
         "seq": 0,
         "market": m.market,
-        "funding_rate": _dec(m.funding_rate),
-        "funding_rate_8h": _dec(m.funding_rate8h),
-        "funding_index": _dec(m.funding_index),
-        "funding_premium": _dec(m.funding_premium),
+        "funding_rate": _sbe(m.funding_rate),
+        "funding_rate_8h": _sbe(m.funding_rate8h),
+        "funding_index": _sbe(m.funding_index),
+        "funding_premium": _sbe(m.funding_premium),
         "funding_period_hours": _hours(m.funding_period_hours),
         "exchange_ts": m.created_at,
         "recv_us": recv_us,
