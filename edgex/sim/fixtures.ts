@@ -22,7 +22,7 @@ export interface SimContract {
   readonly defaultMakerFeeRate: string;
   readonly defaultLeverage: string;
   readonly resolution: string;
-  /** Simulator-only: initial mid, book level spacing in ticks, per-√s volatility. */
+  /** Simulator-only: initial mid, book level spacing in ticks, per-√s volatility (1e-4 ≈ 2.9 % a day). */
   readonly initialMid: number;
   readonly levelGapTicks: number;
   readonly volPerSqrtSecond: number;
@@ -63,7 +63,7 @@ export const CONTRACTS: readonly SimContract[] = [
     resolution: "0x186a0",
     initialMid: 65000,
     levelGapTicks: 5,
-    volPerSqrtSecond: 0.0002,
+    volPerSqrtSecond: 0.0001,
   },
   {
     contractId: "30000002",
@@ -83,7 +83,7 @@ export const CONTRACTS: readonly SimContract[] = [
     resolution: "10000000",
     initialMid: 3200,
     levelGapTicks: 5,
-    volPerSqrtSecond: 0.00025,
+    volPerSqrtSecond: 0.00012,
   },
   {
     contractId: "30000003",
@@ -103,7 +103,7 @@ export const CONTRACTS: readonly SimContract[] = [
     resolution: "0xf4240",
     initialMid: 150,
     levelGapTicks: 10,
-    volPerSqrtSecond: 0.0003,
+    volPerSqrtSecond: 0.00015,
   },
 ];
 

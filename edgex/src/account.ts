@@ -25,6 +25,12 @@ export interface AccountSink {
 
 const MAX_REMEMBERED_FILLS = 10_000;
 
+/** What a reconnect Snapshot could not tell: orders that ended while away, and every order id known before. */
+export interface MissedWhileAway {
+  readonly missing: string[];
+  readonly known: string[];
+}
+
 export class AccountFeed {
   readonly #sink: AccountSink;
   readonly #meta: () => MetadataStore | undefined;
@@ -42,17 +48,20 @@ export class AccountFeed {
   readonly counters = { snapshots: 0, events: 0, duplicates: 0 };
   readonly #waiters = new Set<() => void>();
 
-  readonly #onMissing: (orderIds: string[]) => void;
+  readonly #onMissing: (gap: MissedWhileAway) => void;
+  /** Orders placed through this client whose first stream event has not arrived yet. */
+  readonly #placed = new Set<string>();
 
   /**
-   * `onMissing` receives the ids of orders that were active before a (re)connect and are absent from the new
-   * Snapshot: they ended while we were away, and their final state must be fetched (see `applyOrder`).
+   * `onMissing` receives, after a reconnect Snapshot, the orders that were active (or just placed) before and
+   * are absent from it — they ended while we were away — plus every order id we knew: the caller fetches their
+   * final state and recent fills and feeds them back through `applyOrder`/`applyFill`.
    */
   constructor(
     sink: AccountSink,
     meta: () => MetadataStore | undefined,
     mark: (contractId: string) => string | undefined,
-    onMissing: (orderIds: string[]) => void = () => undefined,
+    onMissing: (gap: MissedWhileAway) => void = () => undefined,
   ) {
     this.#sink = sink;
     this.#meta = meta;
@@ -63,6 +72,16 @@ export class AccountFeed {
   /** Apply an order record obtained elsewhere (a REST lookup), exactly like a streamed one. */
   applyOrder(raw: unknown): void {
     this.#onOrder(raw);
+  }
+
+  /** Apply a fill record obtained elsewhere; fills already emitted are skipped by id. */
+  applyFill(raw: unknown): void {
+    this.#onFill(raw);
+  }
+
+  /** An order id returned by createOrder: if the stream never shows it, a reconnect will look it up. */
+  notePlaced(orderId: string): void {
+    if (!this.#orders.has(orderId)) this.#placed.add(orderId);
   }
 
   /** New connection: the next Snapshot replaces everything. */
@@ -106,10 +125,14 @@ export class AccountFeed {
     }
     this.#version = version;
     let missing: string[] = [];
+    let known: string[] = [];
     if (snapshot) {
       this.counters.snapshots += 1;
       const inSnapshot = new Set((data.order ?? []).map((o) => String((o as { id?: unknown } | null)?.id)));
+      known = [...this.#orders.keys(), ...this.#placed];
       missing = [...this.#orders.values()].filter((o) => isActive(o) && !inSnapshot.has(o.id)).map((o) => o.id);
+      missing.push(...[...this.#placed].filter((id) => !inSnapshot.has(id)));
+      this.#placed.clear();
       for (const id of [...this.#orders.keys()]) {
         if (!missing.includes(id)) {
           this.#orders.delete(id);
@@ -146,7 +169,7 @@ export class AccountFeed {
       if (acct !== undefined) this.#sink.emit(acct);
     }
     for (const w of [...this.#waiters]) w();
-    if (missing.length > 0) this.#onMissing(missing);
+    if (known.length > 0) this.#onMissing({ missing, known });
   }
 
   #quoteCoinId(): string | undefined {
@@ -167,6 +190,7 @@ export class AccountFeed {
       return;
     }
     this.#rawOrders.set(p.data.id, merged);
+    this.#placed.delete(p.data.id);
     this.#orders.set(p.data.id, p.data);
     if (p.data.clientOrderId) this.#byClientId.set(p.data.clientOrderId, p.data.id);
     this.#sink.emit(orderEvent(this.#market(p.data.contractId), p.data, Date.now()));

@@ -18,7 +18,7 @@ import type {
   VenueEventType,
   VenueSnapshot,
 } from "../../bridge-ts/src/venue.ts";
-import { AccountFeed } from "./account.ts";
+import { AccountFeed, type MissedWhileAway } from "./account.ts";
 import type { Endpoints, TradingCredentials } from "./config.ts";
 import { EdgeXError, OrderValidationError } from "./errors.ts";
 import { MarketData } from "./market.ts";
@@ -63,7 +63,7 @@ export class EdgeXClient implements Venue {
   #meta: MetadataStore | undefined;
   #seq = 0;
   #connected = false;
-  readonly counters = { badFrames: 0, listenerErrors: 0 };
+  readonly counters = { badFrames: 0, listenerErrors: 0, reconciliations: 0 };
 
   constructor(options: EdgeXClientOptions) {
     this.#opts = options;
@@ -90,19 +90,31 @@ export class EdgeXClient implements Venue {
       sink,
       () => this.#meta,
       (id) => this.market.mid(id),
-      (ids) => void this.#reconcileOrders(ids),
+      (gap) => void this.#reconcileOrders(gap),
     );
   }
 
-  /** Orders that ended while the private socket was down: fetch their final state and emit it. */
-  async #reconcileOrders(orderIds: string[]): Promise<void> {
+  /**
+   * After a reconnect: fetch the final state of orders that ended while the private socket was down, and the
+   * recent fills of every order we knew (already-emitted fills are skipped by id), so no order/fill is lost.
+   */
+  async #reconcileOrders(gap: MissedWhileAway): Promise<void> {
     const creds = this.#opts.credentials;
     if (creds === undefined) return;
+    const known = new Set(gap.known);
     try {
-      const data = await this.rest.get("/api/v2/private/order/getOrderById", { accountId: creds.accountId, orderIdList: orderIds.join(",") });
+      const page = await this.rest.get("/api/v2/private/order/getHistoryOrderFillTransactionPage", { accountId: creds.accountId, size: 200 });
+      const fills = OrderPage.safeParse(page);
+      const mine = (fills.success ? fills.data.dataList : []).filter((f) => known.has(String((f as { orderId?: unknown } | null)?.orderId)));
+      // Oldest first, as they happened (the venue lists newest first).
+      for (const raw of mine.reverse()) this.account.applyFill(raw);
+      if (gap.missing.length === 0) return;
+      const data = await this.rest.get("/api/v2/private/order/getOrderById", { accountId: creds.accountId, orderIdList: gap.missing.join(",") });
       for (const raw of Array.isArray(data) ? data : []) this.account.applyOrder(raw);
     } catch (err) {
-      this.#bad("RECONCILE_FAILED", `could not fetch ${orderIds.length} order(s) that ended while disconnected: ${err instanceof Error ? err.message : String(err)}`);
+      this.#bad("RECONCILE_FAILED", `could not reconcile ${gap.missing.length} order(s) after a reconnect: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.counters.reconciliations += 1;
     }
   }
 

@@ -153,6 +153,7 @@ export class OrderGateway {
     const created = CreateOrderData.safeParse(data);
     if (!created.success) return this.#resolveUnknown(clientId, "createOrder reply without orderId");
     const known = this.#account.orderByClientId(clientId);
+    if (known === undefined) this.#account.notePlaced(created.data.orderId);
     return { orderId: created.data.orderId, clientId, status: known === undefined ? "NEW" : orderStatus(known.status) };
   }
 
@@ -173,7 +174,10 @@ export class OrderGateway {
       try {
         const data = await this.#rest.get(`${P}/getOrderByClientOrderId`, { accountId: this.#accountId, clientOrderIdList: clientId });
         const found = Array.isArray(data) ? data.map((o) => OrderEntity.safeParse(o)).find((p) => p.success && p.data.clientOrderId === clientId) : undefined;
-        if (found?.success === true) return { orderId: found.data.id, clientId, status: orderStatus(found.data.status) };
+        if (found?.success === true) {
+          this.#account.notePlaced(found.data.id);
+          return { orderId: found.data.id, clientId, status: orderStatus(found.data.status) };
+        }
       } catch {
         // the lookup itself failed: keep trying, the order question is still open
       }

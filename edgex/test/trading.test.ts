@@ -38,7 +38,7 @@ describe("EdgeX trading against the simulator", T, () => {
     return (await simState(sim)).accounts[DEV_ACCOUNT.accountId]?.orders ?? -1;
   }
 
-  /** A price `ticks` ticks through the touch on the taking side. */
+  /** A price `ticks` ticks through the touch on the taking side (200 ticks = 20 USD: far beyond a few steps of drift). */
   function through(side: "BUY" | "SELL", ticks: number): string {
     const bbo = rec.of("bbo").at(-1);
     assert.ok(bbo?.bid && bbo.ask);
@@ -48,7 +48,7 @@ describe("EdgeX trading against the simulator", T, () => {
 
   it("an IOC buy is verified and filled by the simulator and comes back as order, fill, position, account", async () => {
     const from = rec.mark;
-    const res = await client.place({ market: "BTC-USD-PERP", side: "BUY", type: "LIMIT", size: "0.01", price: through("BUY", 50), tif: "IOC", clientId: "t-ioc-1" });
+    const res = await client.place({ market: "BTC-USD-PERP", side: "BUY", type: "LIMIT", size: "0.01", price: through("BUY", 200), tif: "IOC", clientId: "t-ioc-1" });
     assert.ok(res.orderId !== null && res.clientId === "t-ioc-1");
     const closed = await rec.waitFor("order", (o) => o.client_id === "t-ioc-1" && o.status === "CLOSED", { from });
     assert.equal(closed.remaining_size, "0");
@@ -110,7 +110,7 @@ describe("EdgeX trading against the simulator", T, () => {
 
   it("a venue rejection surfaces its code (reject_next)", async () => {
     await control(sim, "reject_next", { count: 1, code: "INSUFFICIENT_MARGIN" });
-    const err = await client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: through("BUY", 5), tif: "IOC" }).catch((e: unknown) => e);
+    const err = await client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: through("BUY", 200), tif: "IOC" }).catch((e: unknown) => e);
     assert.ok(err instanceof OrderRejectedError);
     assert.equal(err.code, "INSUFFICIENT_MARGIN");
   });
@@ -118,7 +118,7 @@ describe("EdgeX trading against the simulator", T, () => {
   it("HTTP 429 on createOrder is a definite refusal: reported, nothing created", async () => {
     const n = await ordersInSim();
     await control(sim, "rate_limit_next", { count: 1 });
-    const err = await client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: through("BUY", 5), tif: "IOC" }).catch((e: unknown) => e);
+    const err = await client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: through("BUY", 200), tif: "IOC" }).catch((e: unknown) => e);
     assert.ok(err instanceof OrderRejectedError);
     assert.equal(err.code, "TOO_MANY_REQUESTS");
     assert.equal(await ordersInSim(), n);
@@ -127,7 +127,7 @@ describe("EdgeX trading against the simulator", T, () => {
   it("a lost createOrder reply is resolved by client-id lookup and never resent", async () => {
     const n = await ordersInSim();
     await control(sim, "no_reply_next", { count: 1 });
-    const res = await client.place({ market: "BTC", side: "SELL", type: "LIMIT", size: "0.001", price: through("SELL", 5), tif: "IOC", clientId: "t-lost-1" });
+    const res = await client.place({ market: "BTC", side: "SELL", type: "LIMIT", size: "0.001", price: through("SELL", 200), tif: "IOC", clientId: "t-lost-1" });
     assert.ok(res.orderId !== null);
     assert.equal(res.clientId, "t-lost-1");
     assert.equal(await ordersInSim(), n + 1, "exactly one order reached the simulator");
@@ -135,7 +135,7 @@ describe("EdgeX trading against the simulator", T, () => {
 
   it("a repeated client id is answered from the first outcome, not sent twice", async () => {
     const n = await ordersInSim();
-    const req = { market: "BTC", side: "BUY" as const, type: "LIMIT" as const, size: "0.001", price: through("BUY", 5), tif: "IOC" as const, clientId: "t-dup-1" };
+    const req = { market: "BTC", side: "BUY" as const, type: "LIMIT" as const, size: "0.001", price: through("BUY", 200), tif: "IOC" as const, clientId: "t-dup-1" };
     const [a, b] = await Promise.all([client.place(req), client.place(req)]);
     assert.deepEqual(a, b);
     assert.equal(await ordersInSim(), n + 1);
@@ -144,7 +144,7 @@ describe("EdgeX trading against the simulator", T, () => {
   it("partial_next: an IOC fills only part and the rest is cancelled", async () => {
     const from = rec.mark;
     await control(sim, "partial_next", { count: 1, ratio: 0.5 });
-    await client.place({ market: "BTC", side: "SELL", type: "LIMIT", size: "0.004", price: through("SELL", 20), tif: "IOC", clientId: "t-part-1" });
+    await client.place({ market: "BTC", side: "SELL", type: "LIMIT", size: "0.004", price: through("SELL", 200), tif: "IOC", clientId: "t-part-1" });
     const o = await rec.waitFor("order", (e) => e.client_id === "t-part-1" && e.status === "CLOSED", { from });
     assert.equal(o.remaining_size, "0.002");
     assert.equal(o.cancel_reason, "COULD_NOT_FILL");
@@ -172,7 +172,7 @@ describe("EdgeX trading against the simulator", T, () => {
     const r = await control(sim, "malformed", { count: 4, target: "private" });
     assert.equal(r["sent"], 4);
     await rec.waitFor("error", () => rec.of("error", from).length >= 4, { from, label: "4 errors" });
-    await client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: through("BUY", 5), tif: "IOC", clientId: "t-after-bad" });
+    await client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: through("BUY", 200), tif: "IOC", clientId: "t-after-bad" });
     await rec.waitFor("order", (o) => o.client_id === "t-after-bad" && o.status === "CLOSED", { from });
   });
 
@@ -193,6 +193,27 @@ describe("EdgeX trading against the simulator", T, () => {
     await control(sim, "drop");
     const closed = await rec.waitFor("order", (o) => o.order_id === open.order_id && o.status === "CLOSED", { from: mid });
     assert.equal(closed.cancel_reason, "USER_CANCELED");
+  });
+
+  it("an order placed and filled while the private stream is silent is recovered with its fills after a reconnect", async () => {
+    await control(sim, "silence", { channel: "private", seconds: 30 });
+    const res = await client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.003", price: through("BUY", 200), tif: "IOC", clientId: "t-away-2" });
+    await control(sim, "silence", { channel: "private", seconds: 0 });
+    const mid = rec.mark;
+    assert.equal(rec.of("fill", mid).length, 0);
+    await control(sim, "drop");
+    const closed = await rec.waitFor("order", (o) => o.order_id === res.orderId && o.status === "CLOSED", { from: mid });
+    assert.equal(closed.client_id, "t-away-2");
+    await rec.waitFor("fill", () => rec.of("fill", mid).filter((f) => f.order_id === res.orderId).reduce((a, f) => D.add(a, f.size), "0") === "0.003", {
+      from: mid,
+      label: "fills of the missed order",
+    });
+    await until(() => client.counters.reconciliations > 0, 5_000, "reconciliation done");
+    const before = rec.of("fill", mid).length;
+    const done = client.counters.reconciliations;
+    await control(sim, "drop"); // a second reconnect must not emit the same fills again
+    await until(() => client.counters.reconciliations > done, 5_000, "second reconciliation done");
+    assert.equal(rec.of("fill", mid).length, before);
   });
 
   it("every event matched the sidecar's schema", () => {
