@@ -1,110 +1,30 @@
 /**
- * @module sidecar — `ParadexSidecar`, the public class: spawns the Python sidecar, checks its `hello`,
- * turns its stdout into typed, validated events and its stdin into promise-returning commands, and keeps
- * one healthy child running (restart with backoff, resubscribe, lifecycle events) until `close()`.
+ * @module sidecar — `ParadexSidecar`, the public class: keeps one healthy sidecar child running until
+ * `close()` (restart with jittered backoff, resubscribe, lifecycle events), exposes its stdout as typed,
+ * validated events and its stdin as promise-returning commands.
  *
- * It composes `process` (spawn/stop), `framing` (chunks → lines), `schema` (zod at the boundary), `rpc`
- * (ids, deadlines), `events` (listeners, iterators) and `supervisor` (handshake, backoff, watchdog, seq).
- * The reader path never throws: a line that is not JSON or not a valid protocol line becomes an `error`
- * event carrying the raw line, and a listener that throws is logged, not propagated.
+ * It composes `session` (one child: spawn, framing, zod, handshake, seq, watchdog), `rpc` (ids, deadlines,
+ * rejection on death), `events` (listeners, iterators) and `supervisor` (backoff). A listener that
+ * throws is logged, never propagated into the reader.
  */
-import { fileURLToPath } from "node:url";
-import { childEnvironment, spawnChild, type ChildHandle, type ExitInfo, type StopTimings } from "./process.ts";
-import { LineFramer, type FramedItem } from "./framing.ts";
-import { SidecarLine, type CommandOp, type ErrorLine, type HelloEvent, type SidecarLineType } from "./schema.ts";
+import { childEnvironment } from "./process.ts";
+import type { CommandOp, HelloEvent, SidecarLine } from "./schema.ts";
 import { RpcClient, type CommandParams, type ResultData, type RpcStats } from "./rpc.ts";
-import { TypedEmitter, type IterateOptions, type Listener } from "./events.ts";
 import {
-  DEFAULT_RESTART_POLICY,
-  SeqTracker,
-  Watchdog,
-  checkHello,
-  restartDelay,
-  type RestartPolicy,
-  type SeqGap,
-} from "./supervisor.ts";
+  TypedEmitter,
+  type BridgeErrorEvent,
+  type IterateOptions,
+  type Listener,
+  type SidecarEventMap,
+  type SidecarEventType,
+} from "./events.ts";
+import { DEFAULT_RESTART_POLICY, restartDelay, type RestartPolicy } from "./supervisor.ts";
+import { ChildSession } from "./session.ts";
+import { REPO_ROOT, sidecarCommand, stderrLogger, type BridgeLogger, type ParadexSidecarOptions } from "./options.ts";
 import { HandshakeError, NotReadyError, SidecarError } from "./errors.ts";
 
-/** The repository root, found from this file so the bridge works from any working directory. */
-export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-// ---------------------------------------------------------------------------------------------------
-// Public types
-// ---------------------------------------------------------------------------------------------------
-
-export type LifecycleEvent =
-  | { type: "lifecycle"; state: "starting"; attempt: number }
-  | { type: "lifecycle"; state: "ready"; attempt: number; pid: number; hello: HelloEvent }
-  | { type: "lifecycle"; state: "restarting"; attempt: number; delay_ms: number; reason: string }
-  | { type: "lifecycle"; state: "stopped"; reason: string; error?: Error };
-
-/** Problems the bridge itself detects; sidecar `error` lines have no `origin` field. */
-export interface BridgeErrorEvent {
-  type: "error";
-  origin: "bridge";
-  code: "BAD_JSON" | "INVALID_LINE" | "LINE_TOO_LONG" | "SEQ_GAP" | "RESUBSCRIBE_FAILED" | "UNMATCHED_RESULT";
-  message: string;
-  /** The offending line (or its first 200 characters when it was too long to keep). */
-  raw?: string;
-  gap?: SeqGap;
-}
-
-type LineEvents = { [K in SidecarLineType]: Extract<SidecarLine, { type: K }> };
-
-/** Every event a `ParadexSidecar` emits, keyed by `type`. */
-export type SidecarEventMap = Omit<LineEvents, "error"> & {
-  error: ErrorLine | BridgeErrorEvent;
-  lifecycle: LifecycleEvent;
-};
-export type SidecarEventType = keyof SidecarEventMap;
-
-export interface BridgeLogger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-/** Default logger: stderr, prefixed, so the sidecar's logs stay visible next to the parent's. */
-export const stderrLogger: BridgeLogger = {
-  info: (m) => process.stderr.write(`[paradex-bridge] ${m}\n`),
-  warn: (m) => process.stderr.write(`[paradex-bridge] WARN ${m}\n`),
-  error: (m) => process.stderr.write(`[paradex-bridge] ERROR ${m}\n`),
-};
-
-export const silentLogger: BridgeLogger = { info: () => {}, warn: () => {}, error: () => {} };
-
-export interface ParadexSidecarOptions {
-  /** Sidecar network: `--env` of the CLI (`sim` runs the embedded simulator). */
-  network?: "prod" | "testnet" | "nightly" | "sim";
-  markets?: readonly string[];
-  channels?: readonly string[];
-  wsUrl?: string;
-  restUrl?: string;
-  /** `--stats-interval` in seconds; `stats` lines double as heartbeats. */
-  statsIntervalS?: number;
-  /** More CLI arguments, appended as given. */
-  extraArgs?: readonly string[];
-  /** Python interpreter (default `<repo>/.venv/bin/python`). */
-  python?: string;
-  /** Full override of the program and its arguments (then `python`, `network`… are ignored). */
-  command?: { command: string; args: readonly string[] };
-  cwd?: string;
-  /** Extra environment for the child; the parent's is reduced to an allowlist plus `PARADEX_*`. */
-  env?: Record<string, string>;
-  envAllowlist?: readonly string[];
-  /** Deadline for `hello` after spawn (default 15,000 ms; importing paradex-py alone takes ≈1.4 s). */
-  helloTimeoutMs?: number;
-  /** Default deadline of a command (default 5,000 ms; each call may override it). */
-  commandTimeoutMs?: number;
-  /** Silence longer than this (no line at all, ping unanswered) means a hung child (default 5,000 ms). */
-  heartbeatWindowMs?: number;
-  restart?: Partial<RestartPolicy>;
-  /** When the very first child fails to become ready, retry instead of rejecting `start()` (default false). */
-  retryInitialStart?: boolean;
-  stop?: StopTimings;
-  maxLineLength?: number;
-  logger?: BridgeLogger;
-}
+export { REPO_ROOT, silentLogger, stderrLogger, type BridgeLogger, type ParadexSidecarOptions } from "./options.ts";
+export type { BridgeErrorEvent, LifecycleEvent, SidecarEventMap, SidecarEventType } from "./events.ts";
 
 export interface SidecarCounters {
   lines: number;
@@ -122,23 +42,7 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-/** One spawned child and the per-child state that dies with it. */
-interface Generation {
-  handle: ChildHandle;
-  framer: LineFramer;
-  stderrFramer: LineFramer;
-  seq: SeqTracker;
-  watchdog: Watchdog;
-  hello: HelloEvent | null;
-  helloTimer: NodeJS.Timeout | null;
-  readyAt: number | null;
-  /** Set once this child has been failed or closed: its exit is then no news. */
-  over: boolean;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// ParadexSidecar
-// ---------------------------------------------------------------------------------------------------
+type Channel = CommandParams<"subscribe">["channel"];
 
 export class ParadexSidecar {
   readonly #opts: ParadexSidecarOptions;
@@ -146,11 +50,15 @@ export class ParadexSidecar {
   readonly #log: BridgeLogger;
   readonly #events: TypedEmitter<SidecarEventMap>;
   readonly #rpc = new RpcClient();
-  readonly #subscriptions = new Map<string, { channel: string; market: string | undefined }>();
-  readonly #counters = { lines: 0, invalidLines: 0, oversizeLines: 0, seqGaps: 0, missingLines: 0, restarts: 0 };
+  readonly #subscriptions = new Map<string, { channel: Channel; market: string | undefined }>();
+  /** Counts of the sessions that are over; the live session's are added on read. */
+  readonly #past = { lines: 0, invalid: 0, oversize: 0, gaps: 0, missing: 0 };
+  readonly #retired = new WeakSet<ChildSession>();
+  #restarts = 0;
   #state: SidecarState = "idle";
-  #gen: Generation | null = null;
+  #session: ChildSession | null = null;
   #lastPid: number | undefined;
+  #readyAt: number | null = null;
   #attempt = 0;
   #everReady = false;
   #restartTimer: NodeJS.Timeout | null = null;
@@ -172,16 +80,28 @@ export class ParadexSidecar {
 
   /** The current child's `hello` (null while none is ready). */
   get hello(): HelloEvent | null {
-    return this.#state === "ready" ? (this.#gen?.hello ?? null) : null;
+    return this.#state === "ready" ? (this.#session?.hello ?? null) : null;
   }
 
   /** Pid of the current child, or of the last one once it is gone (it is also its process group id). */
   get pid(): number | undefined {
-    return this.#gen?.handle.pid ?? this.#lastPid;
+    return this.#session?.pid ?? this.#lastPid;
   }
 
   get counters(): SidecarCounters {
-    return { ...this.#counters, rpc: { ...this.#rpc.stats } };
+    const session = this.#session;
+    const live =
+      session === null || this.#retired.has(session) ? { lines: 0, invalid: 0, oversize: 0, gaps: 0, missing: 0 } : session.counts;
+    const p = this.#past;
+    return {
+      lines: p.lines + live.lines,
+      invalidLines: p.invalid + live.invalid,
+      oversizeLines: p.oversize + live.oversize,
+      seqGaps: p.gaps + live.gaps,
+      missingLines: p.missing + live.missing,
+      restarts: this.#restarts,
+      rpc: { ...this.#rpc.stats },
+    };
   }
 
   // ----- events --------------------------------------------------------------------------------------
@@ -194,18 +114,12 @@ export class ParadexSidecar {
     this.#events.off(type, listener);
   }
 
-  once<K extends SidecarEventType>(
-    type: K,
-    predicate?: (event: SidecarEventMap[K]) => boolean,
-  ): Promise<SidecarEventMap[K]> {
+  once<K extends SidecarEventType>(type: K, predicate?: (event: SidecarEventMap[K]) => boolean): Promise<SidecarEventMap[K]> {
     return this.#events.once(type, predicate);
   }
 
   /** `for await (const e of sidecar.iterate("bbo"))`; ends when the sidecar is closed. */
-  iterate<K extends SidecarEventType>(
-    types: K | readonly K[],
-    options?: IterateOptions,
-  ): AsyncIterableIterator<SidecarEventMap[K]> {
+  iterate<K extends SidecarEventType>(types: K | readonly K[], options?: IterateOptions): AsyncIterableIterator<SidecarEventMap[K]> {
     return this.#events.iterate(types, options);
   }
 
@@ -214,8 +128,8 @@ export class ParadexSidecar {
   /**
    * Spawns the child and resolves with its `hello` once it is ready. Rejects (and leaves the sidecar
    * closed) when that first child cannot start, does not say `hello` in time, or speaks another protocol
-   * major: configuration errors surface at once instead of looping. After the first ready, supervision
-   * restarts the child for ever (or up to `restart.maxAttempts`).
+   * major: configuration errors surface at once instead of looping (unless `retryInitialStart`). After
+   * the first ready, supervision restarts the child for ever (or up to `restart.maxAttempts`).
    */
   start(): Promise<HelloEvent> {
     if (this.#state !== "idle") return Promise.reject(new SidecarError("STATE", `start() when ${this.#state}`));
@@ -243,14 +157,14 @@ export class ParadexSidecar {
   }
 
   /** Subscribes now and again after every restart, until `unsubscribe`. */
-  async subscribe(channel: CommandParams<"subscribe">["channel"], market?: string, options?: CallOptions): Promise<ResultData> {
+  async subscribe(channel: Channel, market?: string, options?: CallOptions): Promise<ResultData> {
     const data = await this.command("subscribe", market === undefined ? { channel } : { channel, market }, options);
-    this.#subscriptions.set(subscriptionKey(channel, market), { channel, market });
+    this.#subscriptions.set(`${channel}\u0000${market ?? ""}`, { channel, market });
     return data;
   }
 
-  async unsubscribe(channel: CommandParams<"unsubscribe">["channel"], market?: string, options?: CallOptions): Promise<ResultData> {
-    this.#subscriptions.delete(subscriptionKey(channel, market));
+  unsubscribe(channel: Channel, market?: string, options?: CallOptions): Promise<ResultData> {
+    this.#subscriptions.delete(`${channel}\u0000${market ?? ""}`);
     return this.command("unsubscribe", market === undefined ? { channel } : { channel, market }, options);
   }
 
@@ -275,204 +189,122 @@ export class ParadexSidecar {
     return this.command("snapshot", {}, options);
   }
 
-  // ----- internals: spawning and supervision ---------------------------------------------------------
-
-  #spawnSpec(): { command: string; args: readonly string[] } {
-    if (this.#opts.command !== undefined) return this.#opts.command;
-    const o = this.#opts;
-    const args = ["-m", "paradex_ws_service"];
-    if (o.network !== undefined) args.push("--env", o.network);
-    if (o.markets !== undefined) args.push("--markets", o.markets.join(","));
-    if (o.channels !== undefined) args.push("--channels", o.channels.join(","));
-    if (o.wsUrl !== undefined) args.push("--ws-url", o.wsUrl);
-    if (o.restUrl !== undefined) args.push("--rest-url", o.restUrl);
-    if (o.statsIntervalS !== undefined) args.push("--stats-interval", String(o.statsIntervalS));
-    args.push(...(o.extraArgs ?? []));
-    return { command: o.python ?? `${REPO_ROOT}.venv/bin/python`, args };
-  }
+  // ----- supervision ---------------------------------------------------------------------------------
 
   #launch(): void {
     this.#restartTimer = null;
     this.#state = "starting";
+    this.#readyAt = null;
     this.#events.emit("lifecycle", { type: "lifecycle", state: "starting", attempt: this.#attempt });
-    const spec = this.#spawnSpec();
-    const maxLineLength = this.#opts.maxLineLength;
-    const framerOpts = maxLineLength === undefined ? {} : { maxLineLength };
+    const spec = sidecarCommand(this.#opts);
     const window = this.#opts.heartbeatWindowMs ?? 5000;
-    // Hooks close over `gen` so output of an old child can never be mistaken for the current one's.
-    const gen: Generation = {
-      handle: undefined as unknown as ChildHandle,
-      framer: new LineFramer(framerOpts),
-      stderrFramer: new LineFramer(framerOpts),
-      seq: new SeqTracker(),
-      watchdog: new Watchdog(window, {
-        probe: () => void this.#rpc.call("ping", {}, window).catch(() => {}),
-        dead: (quiet) => this.#fail(gen, `no line from the sidecar for ${quiet} ms (hung)`),
-      }),
-      hello: null,
-      helloTimer: null,
-      readyAt: null,
-      over: false,
-    };
-    const onItem = (item: FramedItem): void => this.#onItem(gen, item);
-    const onStderr = (item: FramedItem): void => {
-      if (item.kind === "line") this.#log.info(`[sidecar ${gen.handle.pid ?? "?"}] ${item.line}`);
-    };
-    this.#gen = gen;
-    gen.handle = spawnChild(
+    // Hooks close over `session` so output of an old child can never be mistaken for the current one's.
+    const session: ChildSession = new ChildSession(
       {
-        command: spec.command,
-        args: spec.args,
-        cwd: this.#opts.cwd ?? REPO_ROOT,
-        env: childEnvironment(process.env, this.#opts.env, this.#opts.envAllowlist),
+        spawn: {
+          ...spec,
+          cwd: this.#opts.cwd ?? REPO_ROOT,
+          env: childEnvironment(process.env, this.#opts.env, this.#opts.envAllowlist),
+        },
+        helloTimeoutMs: this.#opts.helloTimeoutMs ?? 15_000,
+        heartbeatWindowMs: window,
+        ...(this.#opts.maxLineLength === undefined ? {} : { maxLineLength: this.#opts.maxLineLength }),
       },
       {
-        stdout: (chunk) => gen.framer.push(chunk, onItem),
-        stderr: (chunk) => gen.stderrFramer.push(chunk, onStderr),
-        exit: (info) => {
-          gen.framer.end(onItem);
-          gen.stderrFramer.end(onStderr);
-          this.#fail(gen, describeExit(info));
-        },
+        hello: (hello) => void this.#becomeReady(session, hello),
+        line: (event) => this.#dispatch(event),
+        problem: (event) => this.#problem(event),
+        probe: () => void this.#rpc.call("ping", {}, window).catch(() => {}),
+        dead: (reason, error) => this.#onDead(session, reason, error),
+        stderr: (line) => this.#log.info(`[sidecar ${session.pid ?? "?"}] ${line}`),
       },
     );
-    this.#lastPid = gen.handle.pid;
-    const helloMs = this.#opts.helloTimeoutMs ?? 15_000;
-    gen.helloTimer = setTimeout(() => this.#fail(gen, `no hello within ${helloMs} ms`), helloMs);
+    this.#session = session;
+    this.#lastPid = session.pid;
   }
 
-  #onItem(gen: Generation, item: FramedItem): void {
-    if (item.kind === "oversize") {
-      this.#counters.oversizeLines += 1;
-      this.#bridgeError("LINE_TOO_LONG", `discarded a ${item.length}-character line`, item.prefix);
-      return;
-    }
-    this.#onLine(gen, item.line);
-  }
-
-  /** The hot path: one stdout line → validated event → listeners. Never throws. */
-  #onLine(gen: Generation, line: string): void {
-    this.#counters.lines += 1;
-    gen.watchdog.touch();
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      this.#counters.invalidLines += 1;
-      this.#bridgeError("BAD_JSON", "sidecar stdout line is not JSON", line);
-      return;
-    }
-    const seq = (raw as { seq?: unknown } | null)?.seq;
-    if (typeof seq === "number") {
-      const gap = gen.seq.observe(seq);
-      if (gap !== null) this.#reportGap(gap);
-    }
-    if (gen.hello === null) {
-      this.#handshake(gen, raw, line);
-      return;
-    }
-    const parsed = SidecarLine.safeParse(raw);
-    if (!parsed.success) {
-      this.#counters.invalidLines += 1;
-      const why = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-      this.#bridgeError("INVALID_LINE", `sidecar line fails the protocol schema: ${why}`, line);
-      return;
-    }
-    const event = parsed.data;
+  #dispatch(event: SidecarLine): void {
     if (event.type === "result" && !this.#rpc.handleResult(event)) {
-      this.#bridgeError("UNMATCHED_RESULT", `result for unknown command id ${String(event.id)}`, line);
+      this.#problem({
+        type: "error",
+        origin: "bridge",
+        code: "UNMATCHED_RESULT",
+        message: `result for unknown command id ${String(event.id)} (late after a timeout?)`,
+        raw: JSON.stringify(event),
+      });
     }
     this.#events.emit(event.type, event as never);
   }
 
-  #handshake(gen: Generation, raw: unknown, line: string): void {
-    let hello: HelloEvent;
-    try {
-      if (typeof raw !== "object" || raw === null) throw new HandshakeError(`first line is not an object: ${line.slice(0, 200)}`);
-      checkHello(raw);
-      const parsed = SidecarLine.safeParse(raw);
-      if (!parsed.success || parsed.data.type !== "hello") {
-        throw new HandshakeError(`hello fails the protocol schema: ${parsed.success ? "" : parsed.error.message}`);
-      }
-      hello = parsed.data;
-    } catch (err) {
-      this.#fail(gen, (err as Error).message, err as Error);
-      return;
-    }
-    gen.hello = hello;
-    if (gen.helloTimer !== null) clearTimeout(gen.helloTimer);
-    gen.helloTimer = null;
+  async #becomeReady(session: ChildSession, hello: HelloEvent): Promise<void> {
     this.#events.emit("hello", hello);
-    void this.#becomeReady(gen, hello);
-  }
-
-  async #becomeReady(gen: Generation, hello: HelloEvent): Promise<void> {
     this.#state = "ready";
-    this.#rpc.attach((line) => {
-      if (!gen.handle.write(line)) throw new Error("sidecar stdin is closed");
-    });
-    gen.watchdog.start();
+    this.#rpc.attach((line) => session.write(line));
+    session.watch();
     const subs = [...this.#subscriptions.values()];
+    const timeout = this.#opts.commandTimeoutMs ?? 5000;
     const results = await Promise.allSettled(
-      subs.map((s) =>
-        this.#rpc.call("subscribe", s.market === undefined ? { channel: s.channel as never } : { channel: s.channel as never, market: s.market }, this.#opts.commandTimeoutMs ?? 5000),
-      ),
+      subs.map((s) => this.#rpc.call("subscribe", s.market === undefined ? { channel: s.channel } : { channel: s.channel, market: s.market }, timeout)),
     );
-    if (gen.over) return;
+    if (session.over) return;
     results.forEach((r, i) => {
-      if (r.status === "rejected") {
-        const s = subs[i];
-        this.#bridgeError("RESUBSCRIBE_FAILED", `resubscribe ${s?.channel} ${s?.market ?? ""}: ${String(r.reason)}`);
-      }
+      if (r.status === "fulfilled") return;
+      const s = subs[i];
+      this.#problem({
+        type: "error",
+        origin: "bridge",
+        code: "RESUBSCRIBE_FAILED",
+        message: `resubscribe ${String(s?.channel)} ${s?.market ?? ""}: ${String(r.reason)}`,
+      });
     });
-    gen.readyAt = performance.now();
+    this.#readyAt = performance.now();
     this.#everReady = true;
-    this.#events.emit("lifecycle", {
-      type: "lifecycle",
-      state: "ready",
-      attempt: this.#attempt,
-      pid: gen.handle.pid ?? -1,
-      hello,
-    });
+    this.#events.emit("lifecycle", { type: "lifecycle", state: "ready", attempt: this.#attempt, pid: session.pid ?? -1, hello });
     const first = this.#first;
     this.#first = null;
     first?.resolve(hello);
   }
 
-  /** The current child is unusable (exit, hang, bad handshake): reject its commands, then restart or stop. */
-  #fail(gen: Generation, reason: string, error?: Error): void {
-    if (gen.over) return;
-    gen.over = true;
-    gen.watchdog.stop();
-    if (gen.helloTimer !== null) clearTimeout(gen.helloTimer);
+  /** The child is gone (exit, hang, bad handshake): reject its commands, then restart or stop. */
+  #onDead(session: ChildSession, reason: string, error?: Error): void {
+    this.#retire(session);
     this.#rpc.rejectAll(reason);
-    // Killing the group also reaps anything the child started; a hung child gets no grace.
-    void gen.handle.kill();
-    if (this.#gen !== gen || this.#state === "closing" || this.#state === "closed") return;
-    this.#gen = null;
-    this.#log.warn(`sidecar ${gen.handle.pid ?? "?"}: ${reason}`);
+    if (this.#session !== session || this.#state === "closing" || this.#state === "closed") return;
+    this.#session = null;
+    this.#log.warn(`sidecar ${session.pid ?? "?"}: ${reason}`);
     const fatal = error instanceof SidecarError && error.code === "PROTOCOL_VERSION";
     if (fatal || (!this.#everReady && this.#opts.retryInitialStart !== true)) {
       this.#stopped(reason, error ?? new HandshakeError(`sidecar failed to start: ${reason}`));
       return;
     }
-    if (gen.readyAt !== null && performance.now() - gen.readyAt >= this.#policy.stableAfterMs) this.#attempt = 0;
-    this.#attempt += 1;
+    const wasStable = this.#readyAt !== null && performance.now() - this.#readyAt >= this.#policy.stableAfterMs;
+    this.#attempt = wasStable ? 1 : this.#attempt + 1;
     if (this.#attempt > this.#policy.maxAttempts) {
       const why = `gave up after ${this.#policy.maxAttempts} restarts: ${reason}`;
       this.#stopped(why, new SidecarError("GAVE_UP", why));
       return;
     }
     const delay = restartDelay(this.#attempt, this.#policy);
-    this.#counters.restarts += 1;
+    this.#restarts += 1;
     this.#state = "restarting";
     this.#events.emit("lifecycle", { type: "lifecycle", state: "restarting", attempt: this.#attempt, delay_ms: delay, reason });
     this.#restartTimer = setTimeout(() => this.#launch(), delay);
   }
 
+  /** Folds a finished session's counts into the totals (once). */
+  #retire(session: ChildSession): void {
+    if (this.#retired.has(session)) return;
+    this.#retired.add(session);
+    const c = session.counts;
+    this.#past.lines += c.lines;
+    this.#past.invalid += c.invalid;
+    this.#past.oversize += c.oversize;
+    this.#past.gaps += c.gaps;
+    this.#past.missing += c.missing;
+  }
+
   #stopped(reason: string, error?: Error): void {
     this.#state = "closed";
-    this.#gen = null;
     this.#closing ??= Promise.resolve();
     this.#events.emit("lifecycle", error === undefined ? { type: "lifecycle", state: "stopped", reason } : { type: "lifecycle", state: "stopped", reason, error });
     const first = this.#first;
@@ -486,42 +318,19 @@ export class ParadexSidecar {
     this.#state = "closing";
     if (this.#restartTimer !== null) clearTimeout(this.#restartTimer);
     this.#restartTimer = null;
-    const gen = this.#gen;
     this.#rpc.rejectAll("closed");
-    if (gen !== null) {
-      gen.watchdog.stop();
-      if (gen.helloTimer !== null) clearTimeout(gen.helloTimer);
-      await gen.handle.stop(this.#opts.stop);
-      gen.over = true;
+    const session = this.#session;
+    if (session !== null) {
+      await session.stop(this.#opts.stop);
+      // Lines printed while stopping (`status closed`) were still delivered; now the counts are final.
+      this.#retire(session);
+      this.#session = null;
     }
     this.#stopped("closed");
   }
 
-  #reportGap(gap: SeqGap): void {
-    this.#counters.seqGaps += 1;
-    this.#counters.missingLines += gap.missing;
-    const message =
-      gap.missing > 0
-        ? `${gap.missing} line(s) lost: seq ${gap.received} after ${gap.expected - 1}`
-        : `seq went backwards: ${gap.received} after ${gap.expected - 1}`;
-    this.#bridgeError("SEQ_GAP", message, undefined, gap);
-  }
-
-  #bridgeError(code: BridgeErrorEvent["code"], message: string, raw?: string, gap?: SeqGap): void {
-    const event: BridgeErrorEvent = { type: "error", origin: "bridge", code, message };
-    if (raw !== undefined) event.raw = raw;
-    if (gap !== undefined) event.gap = gap;
-    if (!this.#events.has("error")) this.#log.warn(`${code}: ${message}`);
+  #problem(event: BridgeErrorEvent): void {
+    if (!this.#events.has("error")) this.#log.warn(`${event.code}: ${event.message}`);
     this.#events.emit("error", event);
   }
-}
-
-function subscriptionKey(channel: string, market: string | undefined): string {
-  return `${channel}\u0000${market ?? ""}`;
-}
-
-function describeExit(info: ExitInfo): string {
-  if (info.error !== undefined) return `could not start the sidecar: ${info.error.message}`;
-  if (info.signal !== null) return `sidecar killed by ${info.signal}`;
-  return `sidecar exited with code ${String(info.code)}`;
 }
