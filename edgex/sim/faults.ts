@@ -13,6 +13,8 @@ export class Faults {
   #partialRatio = 0.5;
   #noReplyLeft = 0;
   #rateLimitLeft = 0;
+  #snapshotDelayLeft = 0;
+  #snapshotDelayMs = 0;
 
   down(seconds: number, now = Date.now()): void {
     this.#downUntil = now + seconds * 1000;
@@ -82,6 +84,18 @@ export class Faults {
     return true;
   }
 
+  delaySnapshots(count: number, ms: number): void {
+    this.#snapshotDelayLeft = count;
+    this.#snapshotDelayMs = ms;
+  }
+
+  /** Milliseconds to hold back this subscription's Snapshot (changes flow meanwhile), or 0. */
+  takeSnapshotDelay(): number {
+    if (this.#snapshotDelayLeft <= 0) return 0;
+    this.#snapshotDelayLeft -= 1;
+    return this.#snapshotDelayMs;
+  }
+
   state(now = Date.now()): Record<string, unknown> {
     return {
       paused: this.paused,
@@ -91,6 +105,7 @@ export class Faults {
       partial_next: this.#partialLeft,
       no_reply_next: this.#noReplyLeft,
       rate_limit_next: this.#rateLimitLeft,
+      delay_snapshot: this.#snapshotDelayLeft,
     };
   }
 }

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
       rest_url: sim.restUrl,
       control_url: sim.controlUrl,
       port: sim.port,
+      pid: process.pid,
       account_id: account.accountId,
       signer_address: account.signerAddress,
     })}\n`,

@@ -121,8 +121,15 @@ export class QuoteHub {
     }
     s.subs.add(channel);
     this.#send(s, JSON.stringify({ type: "subscribed", channel }));
-    const snapshot = this.#snapshotFrame(channel);
-    if (snapshot !== undefined) this.#send(s, snapshot, channel);
+    const delay = this.faults.takeSnapshotDelay();
+    const sendSnapshot = (): void => {
+      if (!s.subs.has(channel)) return;
+      const snapshot = this.#snapshotFrame(channel);
+      if (snapshot !== undefined) this.#send(s, snapshot, channel);
+    };
+    // A delayed Snapshot: changes already flow to this session and must wait for it on the client side.
+    if (delay > 0) setTimeout(sendSnapshot, delay).unref();
+    else sendSnapshot();
   }
 
   #send(s: Session, text: string, channel?: string): void {

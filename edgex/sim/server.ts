@@ -231,6 +231,9 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
       case "no_reply_next":
         faults.noReplyNext(Math.max(0, num(b["count"], 1)));
         return [200, { ok: true }];
+      case "delay_snapshot":
+        faults.delaySnapshots(Math.max(0, num(b["count"], 1)), Math.max(0, num(b["ms"], 500)));
+        return [200, { ok: true }];
       case "rate_limit_next":
         faults.rateLimitNext(Math.max(0, num(b["count"], 1)));
         return [200, { ok: true }];

@@ -34,17 +34,18 @@ describe("EdgeX market data against the simulator", T, () => {
   });
 
   /** Pause the simulator, wait until the client has applied the simulator's last version, compare books. */
-  async function assertSameBook(): Promise<void> {
+  async function assertSameBook(contractId = btcId): Promise<void> {
     await control(sim, "pause");
     try {
       const state = await simState(sim);
-      const held = state.contracts[btcId];
+      const held = state.contracts[contractId];
       assert.ok(held !== undefined);
-      await until(() => client.market.book(btcId)?.version === BigInt(held.version), 5_000, `client book at version ${held.version}`);
-      const book = client.market.book(btcId);
+      await until(() => client.market.book(contractId)?.version === BigInt(held.version), 5_000, `client book at version ${held.version}`);
+      const book = client.market.book(contractId);
       assert.deepEqual(book?.levels("bids"), held.book15.bids);
       assert.deepEqual(book?.levels("asks"), held.book15.asks);
-      const last = rec.of("book").at(-1);
+      const market = client.contract(contractId).contractName;
+      const last = rec.of("book").filter((e) => e.market === market).at(-1);
       assert.deepEqual(last?.bids, held.book15.bids);
       assert.equal(last?.exchange_seq, held.version);
     } finally {
@@ -70,6 +71,15 @@ describe("EdgeX market data against the simulator", T, () => {
     await rec.waitFor("status", (s) => s.state === "live" && s.channel === "book", { from, label: "live after resync" });
     await rec.waitFor("book", () => true, { from: rec.mark });
     await assertSameBook();
+  });
+
+  it("a delayed Snapshot: changes that arrive first are held off, the book is whole once it comes", async () => {
+    const from = rec.mark;
+    await control(sim, "delay_snapshot", { count: 1, ms: 300 });
+    await client.subscribe("book", "ETH-USD-PERP");
+    await rec.waitFor("book", (e) => e.market === "ETHUSDC", { from });
+    assert.equal(rec.of("status", from).filter((s) => s.state === "gap" && s.market === "ETHUSDC").length, 0);
+    await assertSameBook(client.contract("ETH").contractId);
   });
 
   it("a duplicate (old-version) depth frame is ignored, not applied twice", async () => {
