@@ -115,6 +115,8 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
+  // `npm run feed | head` closes our stdout: stop cleanly instead of dying on EPIPE.
+  process.stdout.on("error", shutdown);
 
   try {
     const hello = await sidecar.start();
