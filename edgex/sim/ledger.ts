@@ -49,9 +49,10 @@ export interface SimAccount {
   readonly orders: Map<string, SimOrder>;
   readonly byClientId: Map<string, string>;
   readonly fills: Record<string, unknown>[];
+  /** Leverage per contract set with updateLeverageSetting (default: the contract's defaultLeverage). */
+  readonly leverage: Map<string, string>;
   version: number;
 }
-
 
 /** Signed fill into the position; returns the realized PnL of the part that reduced it. */
 export function applyToPosition(a: SimAccount, contractId: string, qty: string, value: string, fee: string, now: number): string {

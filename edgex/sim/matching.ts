@@ -58,6 +58,7 @@ export class Exchange {
         orders: new Map(),
         byClientId: new Map(),
         fills: [],
+        leverage: new Map(),
         version: 1000,
       });
     }
@@ -106,7 +107,7 @@ export class Exchange {
   #checkMargin(a: SimAccount, c: SimContract, m: ContractMarket, b: CreateOrderBody): RestReply | undefined {
     if (b.reduceOnly === true) return undefined;
     const price = b.type === "LIMIT" ? b.price : m.oracleText();
-    const need = D.add(this.#initialMargin(a), D.div(D.mul(price, b.size), c.defaultLeverage, 8));
+    const need = D.add(this.#initialMargin(a), D.div(D.mul(price, b.size), a.leverage.get(c.contractId) ?? c.defaultLeverage, 8));
     return D.cmp(need, this.#equity(a)) > 0 ? fail("INSUFFICIENT_MARGIN", "not enough collateral for this order") : undefined;
   }
 
@@ -323,6 +324,18 @@ export class Exchange {
     return this.#cancelMany(a, active.map((o) => [o.id, o] as [string, SimOrder]));
   }
 
+  /** updateLeverageSetting: 1 ≤ leverage ≤ 100 (a whole number, as the web app offers). */
+  setLeverage(accountId: string, body: Record<string, unknown> | undefined): RestReply {
+    const a = this.#accounts.get(accountId);
+    if (a === undefined) return fail("ACCOUNT_ID_MISMATCH", "unknown account");
+    const contractId = String(body?.["contractId"] ?? "");
+    const leverage = String(body?.["leverage"] ?? "");
+    if (this.#contract(contractId) === undefined) return fail("INVALID_CONTRACT_ID", `invalid contractId:${contractId}`);
+    if (!/^\d+$/.test(leverage) || Number(leverage) < 1 || Number(leverage) > 100) return fail("INVALID_LEVERAGE", "leverage must be a whole number in 1..100");
+    a.leverage.set(contractId, leverage);
+    return ok({ accountId, contractId, leverage });
+  }
+
   activeOrders(accountId: string, contractIds: readonly string[]): Record<string, unknown>[] {
     const a = this.#accounts.get(accountId);
     if (a === undefined) return [];
@@ -410,7 +423,7 @@ export class Exchange {
       const c = this.#contract(id);
       const m = this.#markets.get(id);
       if (c === undefined || m === undefined) continue;
-      imr = D.add(imr, D.div(D.mul(D.abs(p.openSize), m.oracleText()), c.defaultLeverage, 8));
+      imr = D.add(imr, D.div(D.mul(D.abs(p.openSize), m.oracleText()), a.leverage.get(id) ?? c.defaultLeverage, 8));
     }
     return imr;
   }

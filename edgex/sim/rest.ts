@@ -208,6 +208,8 @@ async function privateRoute(
       return ok(ex.ordersByClientId(accountId, list(q.get("clientOrderIdList"))));
     case "GET /api/v2/private/order/getHistoryOrderFillTransactionPage":
       return ok({ dataList: ex.fills(accountId, Number(q.get("size") ?? "100") || 100), nextPageOffsetData: "" });
+    case "POST /api/v2/private/account/updateLeverageSetting":
+      return ex.setLeverage(accountId, body);
     case "GET /api/v2/private/account/getAccountAsset":
       return ok(ex.accountAsset(accountId));
     default:

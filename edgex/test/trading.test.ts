@@ -150,6 +150,15 @@ describe("EdgeX trading against the simulator", T, () => {
     assert.equal(o.cancel_reason, "COULD_NOT_FILL");
   });
 
+  it("updateLeverageSetting: signed, validated, and used for margin by the simulator", async () => {
+    const ok = (await client.rest.post("/api/v2/private/account/updateLeverageSetting", { accountId: DEV_ACCOUNT.accountId, contractId: btcId, leverage: "10" })) as Record<string, unknown>;
+    assert.equal(ok["leverage"], "10");
+    await assert.rejects(
+      client.rest.post("/api/v2/private/account/updateLeverageSetting", { accountId: DEV_ACCOUNT.accountId, contractId: btcId, leverage: "0" }),
+      (e: unknown) => e instanceof Error && "code" in e && e.code === "INVALID_LEVERAGE",
+    );
+  });
+
   it("snapshot() reconciles orders, positions, account and balances over REST", async () => {
     const snap = await client.snapshot();
     const st = await simState(sim);
