@@ -15,6 +15,7 @@ Usage: ``.venv/bin/python bench/place_latency.py [--orders 300] [--quick]``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -93,9 +94,13 @@ def measure_wire(orders: int) -> dict[str, Any]:
         assert sim.stdout is not None
         ready = orjson.loads(sim.stdout.readline())
         control = ready["control_url"].rstrip("/")
+        # PLACE_BENCH_PROFILE=out.prof runs the sidecar under cProfile (where does the time go?).
+        profile = os.environ.get("PLACE_BENCH_PROFILE")
+        wrapper = ["-m", "cProfile", "-o", profile] if profile else []
         sidecar = subprocess.Popen(
             [
                 sys.executable,
+                *wrapper,
                 "-m",
                 "paradex_ws_service",
                 "--env",
@@ -165,8 +170,12 @@ def measure_wire(orders: int) -> dict[str, Any]:
             "min_us": round(min(latencies), 1),
         }
     finally:
+        if sidecar is not None and sidecar.stdin is not None:
+            sidecar.stdin.close()  # end of stdin: a clean exit (and a written profile)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                sidecar.wait(10)
         for proc in (sidecar, sim):
-            if proc is not None:
+            if proc is not None and proc.poll() is None:
                 proc.terminate()
                 try:
                     proc.wait(5)

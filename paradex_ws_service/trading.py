@@ -80,8 +80,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _options(extras: dict[str, Any]) -> TradingOptions:
+def _options(extras: dict[str, Any], markets: tuple[str, ...]) -> TradingOptions:
     return TradingOptions(
+        presign_markets=markets,
         dry_run=bool(extras.get("dry_run", False)),
         max_notional=extras.get("max_order_notional"),
         cancel_on_disconnect=bool(extras.get("cancel_on_disconnect", False)),
@@ -106,7 +107,7 @@ async def install(services: Services) -> OrderManager:
         lambda: services.feed.client,
         services.supervisor.connected,
         lambda: services.markets_meta,
-        _options(config.extras),
+        _options(config.extras, config.markets),
     )
     if auth is None and services.rest_url:
         public = ParadexApiClient(

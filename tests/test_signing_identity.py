@@ -32,6 +32,15 @@ from paradex_ws_service.paradex.signing import (
 )
 from paradex_ws_service.sim.markets import system_config
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _python_backend_ready() -> None:
+    """Tables built before any check: otherwise the signer would (rightly) use the reference library while
+    they build, and these tests would compare starknet_crypto_py with itself."""
+    signing.warm_up_tables()
+    assert signing._Tables.built is not None and signing._GenTable.built is not None
+
+
 CHAINS = ["PRIVATE_SN_POTC_SEPOLIA", "PRIVATE_SN_PARACLEAR_MAINNET", "PRIVATE_SN_PARACLEAR_TESTNET"]
 MARKETS = ["BTC-USD-PERP", "ETH-USD-PERP", "SOL-USD-PERP", "kBONK-USD-PERP", "BTC-USD-8MAY26-78000-C"]
 
@@ -92,9 +101,38 @@ def test_identical_to_sign_order_on_random_orders(chunk: int) -> None:
                 instruction=rng.choice(["GTC", "IOC", "POST_ONLY"]),
             )
             wire = order.dump_to_dict()
+            if (
+                rng.random() < 0.5
+            ):  # half of them through a precomputed (timestamp, market, side, type) prefix
+                fast.precompute(wire["signature_timestamp"], wire["market"], wire["side"], wire["type"])
             expected = account.sign_order(order)
             assert fast.signature(wire) == expected, wire
             assert fast.sign_order(wire)["signature"] == expected
+
+
+def test_precomputed_prefix_is_used_only_for_its_own_order() -> None:
+    chain = chain_id_from_name("PRIVATE_SN_POTC_SEPOLIA")
+    signer = FastOrderSigner(chain, 0x123456789ABCDEF, 1)
+    signer.precompute(1700000000000, "BTC-USD-PERP", "BUY", "LIMIT")
+    signer.precompute(1700000000000, "BTC-USD-PERP", "SELL", "LIMIT")
+    assert (
+        signer.prefixed_timestamp("BTC-USD-PERP", "BUY", "LIMIT", not_before=1699999999000) == 1700000000000
+    )
+    assert signer.prefixed_timestamp("BTC-USD-PERP", "BUY", "LIMIT", not_before=1700000000001) is None
+    assert signer.prefixed_timestamp("ETH-USD-PERP", "BUY", "LIMIT", not_before=0) is None
+    order = Order(
+        "BTC-USD-PERP",
+        OrderType.Limit,
+        OrderSide.Buy,
+        Decimal("0.001"),
+        Decimal("65000.5"),
+        signature_timestamp=1700000000000,
+    ).dump_to_dict()
+    assert signer.signature(order).startswith(
+        '["1586471474825112621152400979500691692884435797665924967149607412637341745943"'
+    )
+    signer.forget_prefixes(older_than=1700000000001)
+    assert signer.prefixed_timestamp("BTC-USD-PERP", "SELL", "LIMIT", not_before=0) is None
 
 
 def test_python_pedersen_matches_starknet_crypto(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,6 +14,10 @@ The per-order Pedersen hashes and the ECDSA nonce point run on one of two backen
 * otherwise a windowed Pedersen in Python over precomputed multiples of the five constant points, where
   operands known in advance (market, side, order type, the chain constants) are folded into cached points.
 
+The tables (≈250k points) take 1-3 s to build; the Pedersen ones are cached on disk. Until they are ready
+(they build on a background thread at first use, or through :func:`warm_up_tables`), hashes and signatures
+come from ``starknet_crypto_py`` itself: same bytes, ≈2 ms slower, and no caller ever waits on a build.
+
 ECDSA uses the nonce ``k`` of RFC 6979 exactly as starknet-crypto does (``seed = 32``, via crypto-cpp-py's
 implementation of cairo-lang's ``generate_k_rfc6979``) and a fixed-base table for ``k·G``. Any degenerate
 case (a point doubling inside a sum, an ``r`` or ``s`` out of range) is handed back to ``starknet_crypto_py``,
@@ -81,10 +85,9 @@ _BETA = 0x6F21413EFBE40DE150E596D72F7A8C5609AD26C15C915C1F4CDFCB99CEE9E89
 ELEMENT_UPPER_BOUND = 1 << 251  # r and s of a Stark signature must be below this
 _LOW_BITS = 248
 _LOW_MASK = (1 << _LOW_BITS) - 1
-_WINDOW = 8  # bits per table window of the small operands and of G
-# The left operand of 8 of the 9 per-order hashes is a full 252-bit felt: a wider window for its table means
-# fewer additions per hash (21 instead of 31) for a one-off ≈0.5 s build and ≈15 MB.
-_LEFT_WINDOW = int(os.environ.get("PARADEX_SIGNER_LEFT_WINDOW", "12"))
+# Bits per table window. Most operands are full 252-bit felts: 12-bit windows take 21 additions per scalar
+# (31 with 8 bits) for tables of 21 x 4095 points each (≈15 MB, ≈1 s to build, cached on disk for Pedersen).
+_WINDOW = int(os.environ.get("PARADEX_SIGNER_WINDOW", "12"))
 _SEED = 32  # the extra RFC 6979 entropy paradex-py passes (account/utils.py message_signature)
 
 Point = tuple[int, int]
@@ -183,26 +186,26 @@ def _to_affine(x: int, y: int, z: int) -> Point:
 class _Tables:
     """Windowed multiples of the Pedersen points and of G, built once per process (thread-safe, lazy).
 
-    The Pedersen tables (≈95k points, 1-2 s to compute) are cached on disk (``$XDG_CACHE_HOME/paradex-ws``,
+    The Pedersen tables (≈170k points, 2-3 s to compute) are cached on disk (``$XDG_CACHE_HOME/paradex-ws``,
     ``PARADEX_SIGNER_CACHE=0`` to disable), checked by a SHA-256 and every point on the curve when read.
-    The generator's table is small and always computed, so no file can change the ECDSA nonce point.
+    The generator's table (:class:`_GenTable`) is always computed, so no file can change the ECDSA nonce.
     """
 
     _lock = threading.Lock()
-    _built: _Tables | None = None
+    built: _Tables | None = None
+    _builder: threading.Thread | None = None
 
     def __init__(self, pedersen: dict[str, list[list[Point]]]) -> None:
         self.left_low = pedersen["left_low"]
         self.left_high = pedersen["left_high"]
         self.right_low = pedersen["right_low"]
         self.right_high = pedersen["right_high"]
-        self.gen = _window_table(EC_GEN, 252, _WINDOW)
 
     @staticmethod
     def _specs() -> list[tuple[str, Point, int, int]]:
         _, p1, p2, p3, p4 = PEDERSEN_POINTS
         return [
-            ("left_low", p1, _LOW_BITS, _LEFT_WINDOW),
+            ("left_low", p1, _LOW_BITS, _WINDOW),
             ("left_high", p2, 4, 4),
             ("right_low", p3, _LOW_BITS, _WINDOW),
             ("right_high", p4, 4, 4),
@@ -210,11 +213,20 @@ class _Tables:
 
     @classmethod
     def get(cls) -> _Tables:
-        if cls._built is None:
+        """The tables, built now if needed (blocks for up to a few seconds the first time)."""
+        if cls.built is None:
             with cls._lock:
-                if cls._built is None:
-                    cls._built = cls(cls._pedersen_tables())
-        return cls._built
+                if cls.built is None:
+                    cls.built = cls(cls._pedersen_tables())
+        return cls.built
+
+    @classmethod
+    def build_in_background(cls) -> None:
+        """Start building on a daemon thread (once); callers use the reference library until done."""
+        with cls._lock:
+            if cls._builder is None:
+                cls._builder = threading.Thread(target=cls.get, name="pedersen-tables", daemon=True)
+                cls._builder.start()
 
     @classmethod
     def _pedersen_tables(cls) -> dict[str, list[list[Point]]]:
@@ -280,7 +292,31 @@ def _cache_path() -> Path | None:
     if os.environ.get("PARADEX_SIGNER_CACHE", "1") == "0":
         return None
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "paradex-ws" / f"pedersen-tables-v1-w{_LEFT_WINDOW}-{_WINDOW}.bin"
+    return Path(base) / "paradex-ws" / f"pedersen-tables-v2-w{_WINDOW}.bin"
+
+
+class _GenTable:
+    """Windowed multiples of G for the ECDSA nonce point; built in memory only (signers need it, the
+    simulator's verifier does not), never read from a file that could change it."""
+
+    _lock = threading.Lock()
+    built: list[list[Point]] | None = None
+    _builder: threading.Thread | None = None
+
+    @classmethod
+    def get(cls) -> list[list[Point]]:
+        if cls.built is None:
+            with cls._lock:
+                if cls.built is None:
+                    cls.built = _window_table(EC_GEN, 252, _WINDOW)
+        return cls.built
+
+    @classmethod
+    def build_in_background(cls) -> None:
+        with cls._lock:
+            if cls._builder is None:
+                cls._builder = threading.Thread(target=cls.get, name="stark-gen-table", daemon=True)
+                cls._builder.start()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -304,7 +340,7 @@ class PedersenOperand:
     def left_point(self, tables: _Tables) -> Point:
         if self._left is None:
             x, y = PEDERSEN_POINTS[0]
-            x, y, z = _add_scalar(x, y, 1, self.value & _LOW_MASK, tables.left_low, _LEFT_WINDOW)
+            x, y, z = _add_scalar(x, y, 1, self.value & _LOW_MASK, tables.left_low, _WINDOW)
             x, y, z = _add_scalar(x, y, z, self.value >> _LOW_BITS, tables.left_high, 4)
             self._left = _to_affine(x, y, z)
         return self._left
@@ -334,6 +370,9 @@ def pedersen(left: int | PedersenOperand, right: int | PedersenOperand) -> int:
     rv = right.value if isinstance(right, PedersenOperand) else right
     if _native_pedersen is not None:
         return int(_native_pedersen(lv, rv))
+    if _Tables.built is None:  # still building in the background: the reference library meanwhile
+        _Tables.build_in_background()
+        return int(_rs_pedersen(lv, rv))
     try:
         return _py_pedersen(left, right, lv, rv)
     except _Degenerate:
@@ -341,13 +380,14 @@ def pedersen(left: int | PedersenOperand, right: int | PedersenOperand) -> int:
 
 
 def _py_pedersen(left: int | PedersenOperand, right: int | PedersenOperand, lv: int, rv: int) -> int:
-    t = _Tables.get()
+    t = _Tables.built
+    assert t is not None
     if isinstance(left, PedersenOperand):
         x, y = left.left_point(t)
         z = 1
     else:
         x, y = PEDERSEN_POINTS[0]
-        x, y, z = _add_scalar(x, y, 1, lv & _LOW_MASK, t.left_low, _LEFT_WINDOW)
+        x, y, z = _add_scalar(x, y, 1, lv & _LOW_MASK, t.left_low, _WINDOW)
         x, y, z = _add_scalar(x, y, z, lv >> _LOW_BITS, t.left_high, 4)
     if isinstance(right, PedersenOperand) and rv:
         x, y, z = _add_point(x, y, z, right.right_point(t))
@@ -369,7 +409,11 @@ def stark_sign(private_key: int, msg_hash: int) -> tuple[int, int]:
     try:
         if msg_hash >= ELEMENT_UPPER_BOUND or k == 0:
             raise _Degenerate
-        x, _, z = _add_scalar(0, 0, 0, k, _Tables.get().gen, _WINDOW)
+        table = _GenTable.built
+        if table is None:  # still building in the background: the reference library meanwhile
+            _GenTable.build_in_background()
+            raise _Degenerate
+        x, _, z = _add_scalar(0, 0, 0, k, table, _WINDOW)
         zi = pow(z, -1, FIELD_PRIME)
         r = x * zi * zi % FIELD_PRIME
         if r == 0 or r >= ELEMENT_UPPER_BOUND:
@@ -449,31 +493,54 @@ class OrderHasher:
             operand = self._felts[text] = PedersenOperand(parse_felt(text))
         return operand
 
-    def message_hash(
-        self, *, timestamp_ms: int, market: str, side: str, order_type: str, size_e8: int, price_e8: int
-    ) -> int:
+    def struct_prefix(self, *, timestamp_ms: int, market: str, side: str, order_type: str) -> int:
+        """The first four links of the ``Order`` struct's hash chain: what is known before size and price."""
         h = pedersen(self._struct_head, timestamp_ms)
         h = pedersen(h, self._felt(market))
         h = pedersen(h, self._sides[side])
-        h = pedersen(h, self._felt(order_type))
+        return pedersen(h, self._felt(order_type))
+
+    def message_hash(
+        self,
+        *,
+        timestamp_ms: int,
+        market: str,
+        side: str,
+        order_type: str,
+        size_e8: int,
+        price_e8: int,
+        prefix: int | None = None,
+    ) -> int:
+        """The message hash; ``prefix`` is :meth:`struct_prefix` of the same four fields, if precomputed."""
+        h = prefix
+        if h is None:
+            h = self.struct_prefix(timestamp_ms=timestamp_ms, market=market, side=side, order_type=order_type)
         h = pedersen(h, size_e8)
         h = pedersen(h, price_e8)
         struct_hash = pedersen(h, self._len6)
         return pedersen(pedersen(self._message_head, struct_hash), self._len4)
 
-    def hash_order_dict(self, order: dict[str, Any]) -> int:
+    def hash_order_dict(self, order: dict[str, Any], prefixes: dict[PrefixKey, int] | None = None) -> int:
         """Hash an order as it travels (``Order.dump_to_dict()`` / the ``order.create`` params)."""
         order_type = order["type"]
         price = order.get("price")
         price_e8 = 0 if order_type == "MARKET" or price in (None, "") else quantize_e8(price)
+        timestamp_ms = int(order["signature_timestamp"])
+        prefix = None
+        if prefixes:
+            prefix = prefixes.get((timestamp_ms, order["market"], order["side"], order_type))
         return self.message_hash(
-            timestamp_ms=int(order["signature_timestamp"]),
+            timestamp_ms=timestamp_ms,
             market=order["market"],
             side=order["side"],
             order_type=order_type,
             size_e8=quantize_e8(order["size"]),
             price_e8=price_e8,
+            prefix=prefix,
         )
+
+
+PrefixKey = tuple[int, str, str, str]  # (signature timestamp ms, market, side, order type)
 
 
 def flatten_signature(r: int, s: int) -> str:
@@ -500,19 +567,47 @@ class FastOrderSigner:
     def __init__(self, chain_id: int, account_address: int, private_key: int) -> None:
         self._hasher = OrderHasher(chain_id, account_address)
         self._private_key = private_key
+        self._prefixes: dict[PrefixKey, int] = {}
 
     def __repr__(self) -> str:  # never show the key
         return "FastOrderSigner(<redacted>)"
 
     def warm_up(self) -> None:
-        """Build the precomputed tables now (≈0.4 s) instead of on the first order."""
-        if _native_pedersen is None:
-            _Tables.get()
+        """Build the precomputed tables now, blocking (≈1-3 s). Without it they are built on a background
+        thread at first use, and signatures come from the reference library (slower, same bytes) meanwhile."""
+        warm_up_tables()
+
+    def precompute(self, timestamp_ms: int, market: str, side: str, order_type: str) -> None:
+        """Hash the (timestamp, market, side, type) prefix ahead of time, for an order signed with that
+        timestamp: four of the nine Pedersen hashes are then already done when the order comes."""
+        key = (timestamp_ms, market, side, order_type)
+        if key not in self._prefixes:
+            self._prefixes[key] = self._hasher.struct_prefix(
+                timestamp_ms=timestamp_ms, market=market, side=side, order_type=order_type
+            )
+
+    def prefixed_timestamp(self, market: str, side: str, order_type: str, not_before: int) -> int | None:
+        """The newest precomputed timestamp for this kind of order that is ≥ ``not_before``, if any."""
+        best = None
+        for ts, m, sd, t in self._prefixes:
+            if (
+                m == market
+                and sd == side
+                and t == order_type
+                and ts >= not_before
+                and (best is None or ts > best)
+            ):
+                best = ts
+        return best
+
+    def forget_prefixes(self, older_than: int) -> None:
+        for key in [k for k in self._prefixes if k[0] < older_than]:
+            del self._prefixes[key]
 
     def signature(self, order: dict[str, Any]) -> str:
         if order.get("id"):
             raise ValueError("FastOrderSigner signs new orders only, not modifications")
-        r, s = stark_sign(self._private_key, self._hasher.hash_order_dict(order))
+        r, s = stark_sign(self._private_key, self._hasher.hash_order_dict(order, self._prefixes))
         return flatten_signature(r, s)
 
     def sign_order(self, order_data: dict[str, Any]) -> dict[str, Any]:
@@ -556,10 +651,12 @@ def verify_signature(public_key_: int, msg_hash: int, signature: str) -> bool:
     return bool(_rs_verify(public_key_, msg_hash, r, s))
 
 
-def warm_up_tables() -> None:
-    """Build the Python backend's tables now (idempotent, thread-safe)."""
+def warm_up_tables(signing: bool = True) -> None:
+    """Build the tables now, blocking (idempotent, thread-safe); ``signing=False``: Pedersen only."""
     if _native_pedersen is None:
         _Tables.get()
+    if signing:
+        _GenTable.get()
 
 
 def backend() -> str:

@@ -445,7 +445,8 @@ def install(server: SimServer) -> Trading:
     spawn = getattr(server, "spawn", None) or server._spawn
     with contextlib.suppress(RuntimeError):  # no running loop: a synchronous unit test of install()
         spawn(t.sweep_loop(), "paradex-sim-trading-sweep")
-    # The first signature check builds the signing tables (≈1-2 s): do it now, beside the event loop.
-    threading.Thread(target=warm_up_tables, name="sim-signing-warm-up", daemon=True).start()
+    # Signature checks hash with the Python Pedersen once its tables are loaded (≈1 s from the disk cache);
+    # until then they use the reference library. Load them now, beside the event loop.
+    threading.Thread(target=warm_up_tables, args=(False,), name="sim-signing-warm-up", daemon=True).start()
     server.trading = t  # type: ignore[attr-defined]
     return t
