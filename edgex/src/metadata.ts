@@ -124,8 +124,8 @@ function buildContract(c: ContractWire, coins: ReadonlyMap<string, CoinMeta>): E
   const base = coins.get(c.baseCoinId);
   const quote = coins.get(c.quoteCoinId);
   if (base === undefined || quote === undefined) return `contract ${c.contractId} skipped: unknown base/quote coin`;
-  const resolution = c.resolution ?? c.starkExResolution ?? undefined;
-  const quoteResolution = quote.resolution ?? quote.starkExResolution ?? undefined;
+  const resolution = c.resolution ?? c.starkExResolution;
+  const quoteResolution = quote.resolution ?? quote.starkExResolution;
   if (!resolution || !quoteResolution) return `contract ${c.contractId} skipped: no resolution to sign orders with`;
   const baseCoin = base.coinName.toUpperCase();
   const quoteCoin = quote.coinName.toUpperCase();

@@ -19,6 +19,16 @@ export const OptDec = z
   .union([Dec, z.literal(""), z.null()])
   .optional()
   .transform((v) => (v === "" || v === null ? undefined : v));
+/** An optional string the venue may also send as null or "" (all three mean "absent"). */
+export const OptStr = z
+  .union([z.string(), z.null()])
+  .optional()
+  .transform((v) => (v === null || v === "" ? undefined : v));
+/** An optional id that may be null or "". */
+export const OptId = z
+  .union([Id, z.literal(""), z.null()])
+  .optional()
+  .transform((v) => (v === null || v === "" ? undefined : v));
 /** Milliseconds as number or digit string. */
 export const Millis = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).transform(Number);
 
@@ -229,9 +239,9 @@ export const CoinMeta = z.object({
   coinId: Id,
   coinName: z.string().min(1),
   stepSize: OptDec,
-  resolution: z.string().optional(),
-  starkExAssetId: z.string().nullable().optional(),
-  starkExResolution: z.string().nullable().optional(),
+  resolution: OptStr,
+  starkExAssetId: OptStr,
+  starkExResolution: OptStr,
 });
 export type CoinMeta = z.output<typeof CoinMeta>;
 
@@ -251,17 +261,18 @@ export const ContractMeta = z.object({
   defaultLeverage: OptDec,
   enableTrade: z.boolean().optional(),
   enableDisplay: z.boolean().optional(),
-  resolution: z.string().optional(),
-  starkExSyntheticAssetId: z.string().nullable().optional(),
-  starkExResolution: z.string().nullable().optional(),
+  resolution: OptStr,
+  starkExSyntheticAssetId: OptStr,
+  starkExResolution: OptStr,
 });
 export type ContractMeta = z.output<typeof ContractMeta>;
 
+/** `global`: the EIP-712 domain inputs (V2) and maintenance flag; absent values may come as null or "". */
 export const GlobalMeta = z.object({
-  chainId: Id.optional(),
-  nativeChainId: Id.optional(),
-  contractAddress: z.string().optional(),
-  maintenanceReason: z.string().optional(),
+  chainId: OptId,
+  nativeChainId: OptId,
+  contractAddress: OptStr,
+  maintenanceReason: OptStr,
 });
 
 export const MetaData = z.object({

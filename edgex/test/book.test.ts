@@ -108,6 +108,16 @@ describe("metadata and validation", () => {
     assert.equal(MetadataStore.marketMeta(btc!).tickSize, "0.1");
   });
 
+  it("null or empty optional metadata fields mean absent (nativeChainId falls back to chainId)", () => {
+    const meta = metaData() as { global: Record<string, unknown>; coinList: Record<string, unknown>[] };
+    meta.global["nativeChainId"] = "";
+    meta.global["maintenanceReason"] = null;
+    for (const c of meta.coinList) c["starkExAssetId"] = null;
+    const r = MetadataStore.fromWire(meta);
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.store.domain?.chainId, "33431");
+  });
+
   it("a bad contract entry is skipped and reported, the rest loads", () => {
     const meta = metaData() as { contractList: unknown[] };
     meta.contractList.push({ contractId: "9", contractName: "BAD" });
