@@ -18,6 +18,8 @@ import orjson
 
 from .server import SimConfig, SimServer
 
+log = logging.getLogger("paradex_ws_service.sim")
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -54,9 +56,7 @@ async def _serve(config: SimConfig, sendtimes: list[tuple[str, int, int]]) -> in
     try:
         await server.start()
     except OSError as exc:
-        logging.getLogger("paradex_ws_service.sim").error(
-            "cannot listen on %s:%s: %s", config.host, config.port, exc
-        )
+        log.error("cannot listen on %s:%s: %s", config.host, config.port, exc)
         return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -73,7 +73,9 @@ async def _serve(config: SimConfig, sendtimes: list[tuple[str, int, int]]) -> in
     sys.stdout.buffer.write(orjson.dumps(ready) + b"\n")
     sys.stdout.flush()
     await stop.wait()
+    log.info("stopping")
     await server.stop()
+    log.info("stopped")
     sendtimes.extend(server.sendtimes.records())
     return 0
 
@@ -121,7 +123,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.sendtimes_file:
         _write_sendtimes(args.sendtimes_file, sendtimes)
-    return code
+    _exit_now(code)
+    return code  # not reached
+
+
+def _exit_now(code: int) -> None:
+    """Exit without interpreter teardown. Every socket and file is closed by now; what is left is
+    unloading the starknet stack the trading extension imports, which takes seconds on a busy machine
+    and would break the "SIGTERM exits quickly" promise."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
 
 
 if __name__ == "__main__":
