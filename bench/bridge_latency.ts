@@ -334,7 +334,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       rates: { type: "string", default: "1000,5000" },
-      "max-rates": { type: "string", default: "10000,20000,30000,50000,75000,100000" },
+      "max-rates": { type: "string", default: "10000,15000,20000,25000,30000,40000,50000,75000,100000" },
       seconds: { type: "string", default: "3" },
       out: { type: "string", default: `${REPO_ROOT}bench/results/bridge.json` },
       "no-sbe": { type: "boolean", default: false },

@@ -65,6 +65,7 @@ export class TypedEmitter<M extends { [K in keyof M]: unknown }> {
   readonly #listeners = new Map<keyof M, Listener<never>[]>();
   readonly #iterators = new Set<EventQueue<unknown>>();
   readonly #onListenerError: (error: unknown, type: keyof M) => void;
+  #ended = false;
 
   constructor(onListenerError: (error: unknown, type: keyof M) => void) {
     this.#onListenerError = onListenerError;
@@ -124,13 +125,18 @@ export class TypedEmitter<M extends { [K in keyof M]: unknown }> {
       for (const off of offs) off();
       this.#iterators.delete(queue as EventQueue<unknown>);
     });
-    const offs = list.map((t) => this.on(t, (e) => queue.push(e)));
-    this.#iterators.add(queue as EventQueue<unknown>);
+    const offs = this.#ended ? [] : list.map((t) => this.on(t, (e) => queue.push(e)));
+    if (this.#ended) queue.end();
+    else this.#iterators.add(queue as EventQueue<unknown>);
     return queue;
   }
 
-  /** Ends every iterator (their loops finish after draining what is buffered) and removes all listeners. */
+  /**
+   * Ends every iterator (their loops finish after draining what is buffered) and removes all listeners;
+   * an iterator asked for afterwards is already finished.
+   */
   endAll(): void {
+    this.#ended = true;
     for (const q of [...this.#iterators]) q.end();
     this.#listeners.clear();
   }

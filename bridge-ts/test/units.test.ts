@@ -80,6 +80,8 @@ test("emitter: iterators see several types in order and end on endAll()", async 
   em.endAll();
   await done;
   assert.deepEqual(got, ["a1", "bx", "a2"]);
+  // Asked for after the end: finished at once, not hanging for ever.
+  assert.deepEqual(await em.iterate("a").next(), { value: undefined, done: true });
 });
 
 test("emitter: an iterator that falls too far behind fails loudly instead of dropping", async () => {
