@@ -3,9 +3,10 @@
 Producers call ``emit(event)``: synchronous, never blocking, safe on the WebSocket reader's path. The
 writer task takes whatever is queued, assigns ``seq`` (1, 2, 3… in write order, so a consumer can prove
 nothing was lost), serialises with orjson and writes all of it in one ``write`` — one line when idle (no
-added delay), many when a burst queued them. When a full batch is queued before the task got a turn (the
-WebSocket reader drains buffered frames without yielding), ``emit`` writes that batch itself: same
-numbering, same order.
+added delay), many when a burst queued them. Two shortcuts keep the numbering and order: an event emitted
+while the writer is idle is written by ``emit`` at once (no loop iteration of delay; further events of
+the same iteration batch in the task), and a full batch queued before the task got a turn (the WebSocket
+reader drains buffered frames without yielding) is written by ``emit`` too.
 
 Backpressure (Paradex drops clients that leave 2000 frames unread, so the reader must never wait on a
 slow stdout): when the stdout reader falls behind (the pipe transport is over its high-water mark) or
@@ -53,6 +54,7 @@ class Writer:
         self._seq = 0
         self._closing = False
         self._over_capacity_warned = False
+        self._wrote_this_turn = False  # an idle-path write already happened in this loop iteration
 
     # -------------------------------------------------------------------------------- producers
 
@@ -73,16 +75,27 @@ class Writer:
             self._over_capacity_warned = True
             log.warning("writer queue over capacity (%d): stdout reader is far behind", self._capacity)
         self._queue.append(event)
-        if len(self._queue) >= _MAX_BATCH and not self._sink.paused:
-            # The reader can process many buffered frames without yielding to the loop; write a full
-            # batch here rather than let the queue grow into coalescing while stdout is in fact fine.
-            self._write_batch()
-            return
         waiter = self._waiter
+        if not self._sink.paused:
+            if waiter is not None and not self._wrote_this_turn:
+                # Idle: the queue held nothing before this event. Write it now instead of waking the task
+                # (saves a loop iteration of latency); later events of this iteration batch in the task.
+                self._wrote_this_turn = True
+                asyncio.get_running_loop().call_soon(self._end_turn)
+                self._write_batch()
+                return
+            if len(self._queue) >= _MAX_BATCH:
+                # The reader can process many buffered frames without yielding to the loop; write a full
+                # batch here rather than let the queue grow into coalescing while stdout is in fact fine.
+                self._write_batch()
+                return
         if waiter is not None:
             self._waiter = None
             if not waiter.done():
                 waiter.set_result(None)
+
+    def _end_turn(self) -> None:
+        self._wrote_this_turn = False
 
     def _under_pressure(self) -> bool:
         return self._sink.paused or len(self._queue) >= self._pressure_depth

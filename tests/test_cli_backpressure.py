@@ -25,9 +25,22 @@ def test_stalled_reader_loses_no_trade_and_coalesces_bbo(
     car.unstall()
     sim.control("pause")  # freeze the market so "everything sent" is a fixed set
 
-    sent_trades = {m: sim.sent(f"trades.{m}") for m in MARKETS}
-    sent_bbo = sum(len(sim.sent(f"bbo.{m}", 1000)) for m in MARKETS)
-    want = {(p["market"], p["id"]) for m in MARKETS for p in sent_trades[m]}
+    # The simulator's history also holds what it sent before we subscribed: require every trade created
+    # after our subscription was acknowledged (status ts, wall ms).
+    subscribed_ms = {
+        (e["channel"], e["market"]): e["ts"]
+        for e in car.events
+        if e["type"] == "status" and e["state"] == "subscribed"
+    }
+    want = {
+        (m, p["id"])
+        for m in MARKETS
+        for p in sim.sent(f"trades.{m}")
+        if p["created_at"] > subscribed_ms[("trades", m)]
+    }
+    first_bbo = {m: next(e["exchange_seq"] for e in car.events if e["type"] == "bbo" and e["market"] == m)
+                 for m in MARKETS}  # fmt: skip
+    sent_bbo = sum(1 for m in MARKETS for p in sim.sent(f"bbo.{m}") if p["seq_no"] >= first_bbo[m])
     assert len(want) > 100, "the stall window must contain many trades for the test to mean anything"
 
     def got_trades() -> set[tuple[str, str]]:
@@ -35,7 +48,10 @@ def test_stalled_reader_loses_no_trade_and_coalesces_bbo(
 
     deadline = time.monotonic() + 20
     while not want <= got_trades() and time.monotonic() < deadline:
-        car.expect_type("trade", timeout=max(0.1, deadline - time.monotonic()))
+        try:
+            car.expect_type("trade", timeout=max(0.1, min(3, deadline - time.monotonic())))
+        except AssertionError:
+            break
     missing = want - got_trades()
     assert not missing, f"{len(missing)} trades lost, e.g. {sorted(missing)[:3]}"
 
@@ -50,7 +66,7 @@ def test_stalled_reader_loses_no_trade_and_coalesces_bbo(
     seqs = [e["seq"] for e in car.events]
     assert seqs == list(range(1, len(seqs) + 1)), "seq must stay contiguous through coalescing"
     bbo_out = sum(1 for e in car.events if e["type"] == "bbo")
-    assert bbo_out < sent_bbo or sent_bbo == 1000  # history is capped at 1000 per channel
+    assert bbo_out < sent_bbo  # the history holds the last 1000 per channel: enough for this window
     # Coalescing keeps the latest: each market's last bbo out is the last one the simulator sent.
     for market in MARKETS:
         last_sent = sim.sent(f"bbo.{market}", 1)[0]["seq_no"]
