@@ -316,6 +316,24 @@ export class QuoteHub {
     return this.sessions.size;
   }
 
+  /**
+   * Send each session `count` well-formed depth frames of a contract it did not subscribe to (reference §9.8:
+   * "messages for unsubscribed contracts"); a client must ignore them.
+   */
+  injectStray(count: number): number {
+    let sent = 0;
+    for (const s of this.sessions) {
+      const m = [...this.markets.values()].find((x) => ![...s.subs].some((c) => c.startsWith(`depth.${x.contract.contractId}.`)));
+      if (m === undefined || s.ws.readyState !== s.ws.OPEN) continue;
+      const channel = `depth.${m.contract.contractId}.15`;
+      for (let i = 0; i < count; i++) {
+        s.ws.send(this.#quoteEvent(channel, "changed", [this.#depthRecord(m, 15, m.version + 1 + i, m.version + 1 + i, [], [], false)]));
+        sent += 1;
+      }
+    }
+    return sent;
+  }
+
   /** Send `count` malformed frames to every connected client, cycling through the kinds. */
   injectMalformed(count: number): number {
     let sent = 0;

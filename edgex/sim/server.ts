@@ -200,6 +200,8 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
         if (m === undefined) return [400, { ok: false, error: "duplicate needs a known contractId" }];
         return [200, { ok: true, channels: quote.duplicateDepth(m.contract.contractId) }];
       }
+      case "stray":
+        return [200, { ok: true, sent: quote.injectStray(Math.max(1, num(b["count"], 1))) }];
       case "malformed": {
         const count = Math.max(1, num(b["count"], 1));
         const target = String(b["target"] ?? "quote");

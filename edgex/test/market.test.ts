@@ -149,6 +149,16 @@ describe("EdgeX market data against the simulator", T, () => {
     await assertSameBook();
   });
 
+  it("frames for contracts the client did not subscribe to are ignored (no event, no error)", async () => {
+    const from = rec.mark;
+    const r = await control(sim, "stray", { count: 3 });
+    assert.equal(r["sent"], 3);
+    await assertSameBook();
+    const unrelated = rec.events.slice(from).filter((e) => (e.type === "book" || e.type === "bbo") && e.market !== "BTCUSDC" && e.market !== "ETHUSDC");
+    assert.deepEqual(unrelated, []);
+    assert.equal(rec.of("error", from).length, 0);
+  });
+
   it("every event matched the sidecar's schema", () => {
     assert.deepEqual(rec.schemaErrors, []);
     const seqs = rec.events.map((e) => e.seq);
