@@ -249,10 +249,11 @@ class MarketProcess:
 
     # ── payloads ───────────────────────────────────────────────────────
     def bbo(self, ts_us: int) -> BboEvent:
-        bid, ask = self.best_prices()
-        return BboEvent(
-            self.symbol, self.seq_no, ts_us, bid, self.level_size(0, bid), ask, self.level_size(1, ask)
-        )
+        bid, ask = self._best
+        overrides = self._overrides  # inlined level_size: this runs for every bbo frame
+        bid_size = overrides.get((0, bid)) or self._base_size(0, bid)
+        ask_size = overrides.get((1, ask)) or self._base_size(1, ask)
+        return BboEvent(self.symbol, self.seq_no, ts_us, bid, bid_size, ask, ask_size)
 
     def book_snapshot(self) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         return self.levels(0), self.levels(1)
