@@ -111,6 +111,24 @@ test("typed bbo and trade events carry exactly the values the simulator sent", a
   assert.equal(sc.counters.invalidLines, 0);
 });
 
+test("every public channel of the real sidecar arrives typed, and nothing fails the schema", async () => {
+  const sc = sidecar({ channels: ["bbo", "trades", "book", "summary", "funding"] });
+  const problems: BridgeErrorEvent[] = [];
+  sc.on("error", (e) => {
+    if ("origin" in e) problems.push(e);
+  });
+  const seen = new Set<string>();
+  for (const type of ["bbo", "trade", "book", "summary", "funding", "stats"] as const) sc.on(type, (e) => seen.add(e.type));
+  await within(sc.start(), 20_000, "start");
+  await until(() => seen.size === 6, 10_000, `all event types (seen: ${[...seen].join(", ")})`);
+  const book = await within(sc.once("book"), 3000, "book");
+  assert.ok(book.bids.length > 0 && book.asks.length > 0);
+  // Never crossed: best bid below best ask (Number orders two tick-aligned prices of this size correctly).
+  assert.ok(Number(book.bids[0]![0]) < Number(book.asks[0]![0]));
+  await sc.close();
+  assert.deepEqual(problems, []);
+});
+
 test("commands: round-trips, a typed refusal, and a deadline (with the late answer reported, not misrouted)", async () => {
   const sc = sidecar({ heartbeatWindowMs: 10_000 });
   await within(sc.start(), 20_000, "start");
