@@ -163,3 +163,14 @@ describe("configuration from EDGEX_* variables", () => {
     assert.ok(!inspect(c).includes("topsecret"));
   });
 });
+
+describe("reconnect backoff", () => {
+  it("full jitter within [base/2, min(max, base·2^(n−1))], growing then capped", async () => {
+    const { backoffDelay } = await import("../src/transport/ws.ts");
+    assert.equal(backoffDelay(1, 100, 5_000, () => 0), 50);
+    assert.equal(backoffDelay(1, 100, 5_000, () => 1), 100);
+    assert.equal(backoffDelay(4, 100, 5_000, () => 1), 800);
+    assert.equal(backoffDelay(40, 100, 5_000, () => 1), 5_000);
+    assert.ok(backoffDelay(40, 100, 5_000, () => 0) >= 50);
+  });
+});
