@@ -82,8 +82,18 @@ export async function run(o: RunOptions): Promise<number> {
     return stopping;
   };
   const done = new Promise<number>((resolve) => {
-    process.once("SIGINT", () => void stop("SIGINT", 0).then(resolve));
-    process.once("SIGTERM", () => void stop("SIGTERM", 0).then(resolve));
+    // `on`, not `once`: our listener must stay registered so the bridge's last-resort handler sees that
+    // someone owns shutdown and does not re-raise the signal. A second signal forces the exit.
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (++signals > 1) {
+        process.stderr.write(`bot: second ${sig}, exiting without waiting for in-flight work (the journal has it)\n`);
+        process.exit(130);
+      }
+      void stop(sig, 0).then(resolve);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
     if (cfg.runSeconds !== null) setTimeout(() => void stop("--run-seconds elapsed", 0).then(resolve), cfg.runSeconds * 1000).unref();
   });
   try {
