@@ -94,14 +94,12 @@ def measure_wire(orders: int) -> dict[str, Any]:
         assert sim.stdout is not None
         ready = orjson.loads(sim.stdout.readline())
         control = ready["control_url"].rstrip("/")
-        # PLACE_BENCH_PROFILE=out.prof runs the sidecar under cProfile (where does the time go?).
-        profile = os.environ.get("PLACE_BENCH_PROFILE")
-        wrapper = ["-m", "cProfile", "-o", profile] if profile else []
+        # PLACE_BENCH_WRAPPER="/path/to/script.py": run the sidecar through it (e.g. a profiler harness).
+        wrapper = [os.environ["PLACE_BENCH_WRAPPER"]] if os.environ.get("PLACE_BENCH_WRAPPER") else ["-m"]
         sidecar = subprocess.Popen(
             [
                 sys.executable,
                 *wrapper,
-                "-m",
                 "paradex_ws_service",
                 "--env",
                 "sim",
@@ -157,7 +155,11 @@ def measure_wire(orders: int) -> dict[str, Any]:
                 raise RuntimeError(f"order went over {result['data'].get('via')}, not the WebSocket")
             if n >= warmup:
                 stamps[cid] = t0
-            time.sleep(0.002)  # let the simulator's updates drain: measure placing, not a queue
+                time.sleep(0.002)  # let the simulator's updates drain: measure placing, not a queue
+            else:
+                # Warm-up spans the signer's table build (1-3 s on a background thread, which competes for
+                # the GIL meanwhile): steady state is what is measured.
+                time.sleep(0.3)
         with urllib.request.urlopen(f"{control}/order_arrivals", timeout=10) as response:
             arrivals = dict(orjson.loads(response.read())["arrivals"])
         latencies = [(arrivals[c] - t0) / 1000 for c, t0 in stamps.items() if c in arrivals]

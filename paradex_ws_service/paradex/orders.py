@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 # (Paradex reads it as the signing time and a nonce; only an explicit recv_window bounds its age).
 PREFIX_REFRESH_S = 0.25
 PREFIX_MAX_AGE_MS = 1000
+PRESIGN_KINDS = 8  # kinds of order (market, side, type) whose prefixes are kept fresh
 LOOKUP_TRIES = 4
 LOOKUP_SPACING_S = 0.25
 REMEMBERED = 10_000  # command ids and client ids kept for deduplication
@@ -80,6 +81,8 @@ class OrderManager:
         self._warm: asyncio.Future[None] | None = None
         self._prefix_task: asyncio.Future[None] | None = None
         self._prefix_wake = asyncio.Event()  # set after an order used a timestamp: precompute the next one
+        self._kinds: OrderedDict[tuple[str, str, str], None] = OrderedDict()  # recent (market, side, type)
+        self._just_used: tuple[str, str, str] | None = None
         self._by_command: OrderedDict[Any, asyncio.Future[dict[str, Any]]] = OrderedDict()
         self._by_client_id: OrderedDict[str, tuple[tuple[Any, ...], asyncio.Future[dict[str, Any]]]] = (
             OrderedDict()
@@ -144,21 +147,32 @@ class OrderManager:
         return self._signer
 
     async def _prefix_loop(self) -> None:
-        """Keep the hash prefixes of likely orders computed for a fresh timestamp (see PREFIX_REFRESH_S)."""
+        """Keep the hash prefixes of likely orders computed for a fresh timestamp (see PREFIX_REFRESH_S).
+
+        Every tick refreshes each kind of order (market, side, type) seen lately, or, before any order,
+        LIMIT and MARKET on both sides of the configured markets; right after an order only its own kind
+        is refreshed, so a burst of orders is not slowed by work for kinds it does not use.
+        """
         assert self._warm is not None
         await self._warm
         signer = self.signer()
+        for market in self.options.presign_markets:
+            for side in ("BUY", "SELL"):
+                for order_type in ("LIMIT", "MARKET"):
+                    self._kinds[(market, side, order_type)] = None
         while True:
+            used = self._just_used
+            self._just_used = None
+            kinds = [used] if used is not None else list(self._kinds)
             ts = max(time.time_ns() // 1_000_000, self._last_ts + 1)
             signer.forget_prefixes(ts - PREFIX_MAX_AGE_MS)
-            for market in self.options.presign_markets:
-                for side in ("BUY", "SELL"):
-                    for order_type in ("LIMIT", "MARKET"):
-                        signer.precompute(ts, market, side, order_type)
-                        await asyncio.sleep(0)  # ≈0.3 ms each: never hold the loop longer than that
+            for market, side, order_type in kinds:
+                signer.precompute(ts, market, side, order_type)
+                await asyncio.sleep(0)  # ≈0.4 ms each: never hold the loop longer than that
             self._prefix_wake.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._prefix_wake.wait(), PREFIX_REFRESH_S)
+            if self._just_used is None:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._prefix_wake.wait(), PREFIX_REFRESH_S)
 
     async def _rest(self, fn: Callable[..., Any], *args: Any) -> Any:
         auth = self._require_auth()
@@ -267,6 +281,12 @@ class OrderManager:
         if ts is None or ts > now:
             ts = max(now, self._last_ts + 1)
         self._last_ts = ts
+        kind = (request.market, request.side, request.order_type)
+        self._kinds[kind] = None
+        self._kinds.move_to_end(kind)
+        while len(self._kinds) > PRESIGN_KINDS:
+            self._kinds.popitem(last=False)
+        self._just_used = kind
         self._prefix_wake.set()
         return ts
 

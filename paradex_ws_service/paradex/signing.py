@@ -192,6 +192,7 @@ class _Tables:
     """
 
     _lock = threading.Lock()
+    _start_lock = threading.Lock()
     built: _Tables | None = None
     _builder: threading.Thread | None = None
 
@@ -223,7 +224,7 @@ class _Tables:
     @classmethod
     def build_in_background(cls) -> None:
         """Start building on a daemon thread (once); callers use the reference library until done."""
-        with cls._lock:
+        with cls._start_lock:  # not the build lock: that one is held for the whole build
             if cls._builder is None:
                 cls._builder = threading.Thread(target=cls.get, name="pedersen-tables", daemon=True)
                 cls._builder.start()
@@ -300,6 +301,7 @@ class _GenTable:
     simulator's verifier does not), never read from a file that could change it."""
 
     _lock = threading.Lock()
+    _start_lock = threading.Lock()
     built: list[list[Point]] | None = None
     _builder: threading.Thread | None = None
 
@@ -313,7 +315,7 @@ class _GenTable:
 
     @classmethod
     def build_in_background(cls) -> None:
-        with cls._lock:
+        with cls._start_lock:  # not the build lock: that one is held for the whole build
             if cls._builder is None:
                 cls._builder = threading.Thread(target=cls.get, name="stark-gen-table", daemon=True)
                 cls._builder.start()
