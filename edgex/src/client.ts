@@ -308,8 +308,11 @@ export class EdgeXClient implements Venue {
     ]);
     // Feed the REST view through the same path as a stream Snapshot, without emitting it.
     const view = new AccountFeed({ emit: () => undefined, bad: (c, m) => this.#bad(c, m) }, () => this.#meta, (id) => this.market.mid(id));
-    const a = AccountAsset.parse(asset);
-    const orders = OrderPage.parse(page).dataList.filter((o) => OrderEntity.safeParse(o).success);
+    const assetReply = AccountAsset.safeParse(asset);
+    const pageReply = OrderPage.safeParse(page);
+    if (!assetReply.success || !pageReply.success) throw new EdgeXError("BAD_REPLY", "getAccountAsset/getActiveOrderPage reply has an unexpected shape");
+    const a = assetReply.data;
+    const orders = pageReply.data.dataList.filter((o) => OrderEntity.safeParse(o).success);
     view.onFrame({
       type: "trade-event",
       content: {
