@@ -238,6 +238,8 @@ export class ParadexSidecar {
 
   async #becomeReady(session: ChildSession, hello: HelloEvent): Promise<void> {
     this.#events.emit("hello", hello);
+    // A hello that arrives after close() began (or from a replaced child) must not reopen for commands.
+    if (this.#state !== "starting" || this.#session !== session) return;
     this.#state = "ready";
     this.#rpc.attach((line) => session.write(line));
     session.watch();

@@ -159,3 +159,15 @@ test("a quiet but healthy child answers the watchdog's ping and is not restarted
   assert.ok(sc.counters.rpc.ok >= 2, "the watchdog pinged");
   await sc.close();
 });
+
+test("close() while the child is still starting: start() rejects, nothing reopens, nothing is left", async () => {
+  const sc = fake();
+  const started = sc.start();
+  const closed = sc.close();
+  await assert.rejects(within(started, 5000, "start"), /closed/);
+  await within(closed, 5000, "close");
+  assert.equal(sc.state, "closed");
+  await assert.rejects(sc.ping(), /not ready/);
+  const pid = sc.pid;
+  if (pid !== undefined) await until(() => !alive(pid), 3000, "child gone");
+});
