@@ -25,6 +25,7 @@ Sink = Callable[[MarketEvent, tuple[str, ...]], None]
 BOOK_TICK_S = 0.05  # the 50ms feeds tick every time, the 100ms feeds every second time
 BOOK_FEEDS = (("snapshot", "50ms"), ("snapshot", "100ms"), ("deltas", "50ms"), ("deltas", "100ms"))
 _MAX_BATCH = 512  # events per wake before yielding, so connection senders keep draining
+MAX_RATE = 1_000_000.0  # frames/s per market; beyond it the virtual clock could not advance
 
 
 def book_channel(market: str, feed: str, rate: str) -> str:
@@ -115,8 +116,8 @@ class Simulation:
 
     # ── controls ───────────────────────────────────────────────────────
     def set_rate(self, bbo_per_s: float, market: str | None = None) -> None:
-        if not bbo_per_s > 0:
-            raise ValueError("bbo_per_s must be > 0")
+        if not 0 < bbo_per_s <= MAX_RATE:
+            raise ValueError(f"bbo_per_s must be in (0, {MAX_RATE:g}]")
         for m in [market] if market else list(self.markets):
             self.market(m)
             self.rates[m] = float(bbo_per_s)
@@ -140,8 +141,8 @@ class Simulation:
     def burst(self, market: str, count: int, rate: float) -> tuple[int, int, asyncio.Task[None]]:
         """Emit exactly `count` bbo frames on `market` at `rate`/s (its regular steps are suspended)."""
         proc = self.market(market)
-        if count <= 0 or rate <= 0:
-            raise ValueError("count and rate must be > 0")
+        if not (0 < count <= 100_000_000 and 0 < rate <= MAX_RATE):
+            raise ValueError(f"count must be in [1, 1e8] and rate in (0, {MAX_RATE:g}]")
         if market in self._bursting:
             raise ValueError(f"a burst is already running on {market}")
         first = proc.seq_no + 1

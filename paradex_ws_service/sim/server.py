@@ -72,10 +72,10 @@ def _validate(config: SimConfig) -> None:
     _check_loopback(config.host)
     checks = {
         "port must be in [0, 65535]": 0 <= config.port <= 65535,
-        "bbo_rate must be > 0": config.bbo_rate > 0,
-        "trade_rate must be >= 0": config.trade_rate >= 0,
-        "summary_interval must be > 0": config.summary_interval > 0,
-        "funding_interval must be > 0": config.funding_interval > 0,
+        "bbo_rate must be in (0, 1e6]": 0 < config.bbo_rate <= 1_000_000,
+        "trade_rate must be in [0, 1e6]": 0 <= config.trade_rate <= 1_000_000,
+        "summary_interval must be >= 0.01 s": config.summary_interval >= 0.01,
+        "funding_interval must be >= 0.01 s": config.funding_interval >= 0.01,
         "ping_interval and pong_timeout must be > 0": config.ping_interval > 0 and config.pong_timeout > 0,
         "max_queue must be > 0": config.max_queue > 0,
         "sent_history must be >= 0": config.sent_history >= 0,
