@@ -318,8 +318,8 @@ def test_a_client_that_stops_reading_is_dropped() -> None:
                 5,
             )
             [stalled_id] = [i for i, c in server.connections.items() if "bbo.ALL" in c.subscriptions]
-            # Never read `stalled` again: ~30 MB of frames cannot fit in socket buffers.
-            _, _, task = server.sim.burst("BTC-USD-PERP", 200_000, 100_000)
+            # Never read `stalled` again: ~12 MB of frames cannot fit in socket buffers.
+            _, _, task = server.sim.burst("BTC-USD-PERP", 60_000, 100_000)
             await until(lambda: stalled_id not in server.connections, 15)
             await task
             assert not polite.closed
