@@ -415,7 +415,9 @@ export class ArbBot {
     if (opening) m.seen++;
     const block = this.entryBlock(m, a.book.at, b.book.at, t0);
     if (block !== null) {
-      if (m.lastBlock !== block) this.log("entry_blocked", { base, reason: block, edge_bps: ev.opp.edgeBps.round(2).toString() });
+      // In-flight and cooldown blocks are the normal rhythm of trading; only guard blocks are news.
+      const routine = block === "in-flight arbitrage" || block === "cooldown";
+      if (m.lastBlock !== block && !routine) this.log("entry_blocked", { base, reason: block, edge_bps: ev.opp.edgeBps.round(2).toString() });
       m.lastBlock = block;
       const key = block.split(" ")[0] ?? block;
       m.blocked.set(key, (m.blocked.get(key) ?? 0) + 1);

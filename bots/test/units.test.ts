@@ -222,3 +222,39 @@ describe("price paths", () => {
     assert.ok(gaps.filter((g) => g < 1).length > gaps.length / 3);
   });
 });
+
+describe("guards", () => {
+  it("trip once on daily loss, net exposure, failures in a row or a reconnect storm, and say why", async () => {
+    const { Guards } = await import("../src/guards.ts");
+    const limits = { maxQuoteAgeMs: 100, maxDailyLossUsd: D.from("50"), maxNetExposureUsd: D.from("200"), maxConsecutiveFailures: 2, stormCount: 3, stormWindowMs: 1000 };
+    const trips: string[] = [];
+    const mk = () => new Guards(limits, (r) => trips.push(r));
+    let g = mk();
+    g.risk(D.from("-49.99"), D.from("199"));
+    assert.equal(g.killed, null);
+    g.risk(D.from("-50.01"), D.ZERO);
+    assert.match(g.killed ?? "", /daily loss -50.01/);
+    g.risk(D.from("-500"), D.from("9999"));
+    assert.equal(trips.length, 1, "sticky: a second breach does not re-run the kill");
+    g = mk();
+    g.risk(D.ZERO, D.from("200.5"));
+    assert.match(g.killed ?? "", /net exposure/);
+    g = mk();
+    g.arbOutcome(false);
+    g.arbOutcome(true); // a clean arbitrage resets the count
+    g.arbOutcome(false);
+    assert.equal(g.killed, null);
+    g.arbOutcome(false);
+    assert.match(g.killed ?? "", /2 consecutive/);
+    g = mk();
+    g.reconnect(0);
+    g.reconnect(600);
+    g.reconnect(1700); // the first two have left the window
+    g.reconnect(1750);
+    assert.equal(g.killed, null);
+    g.reconnect(1800);
+    assert.match(g.killed ?? "", /storm/);
+    assert.equal(g.quoteAgeProblem(10, 99), null);
+    assert.match(g.quoteAgeProblem(10, 101) ?? "", /quote age 101/);
+  });
+});
