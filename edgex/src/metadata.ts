@@ -4,7 +4,7 @@
  * `BTCUSDT` style of older configs.
  */
 import type { MarketMeta } from "../../bridge-ts/src/venue.ts";
-import type { Eip712DomainInput } from "./signing/eip712.ts";
+import type { Eip712DomainInput, StarkExAssets } from "./signing/eip712.ts";
 import { CoinMeta, ContractMeta, MetaData, describeIssues, type ContractMeta as ContractWire } from "./wire.ts";
 
 /** Quote coins whose perps map onto Paradex USD perps. */
@@ -33,6 +33,8 @@ export interface EdgexContract {
   readonly paradexMarket: string | undefined;
   /** `BTCUSDT`: the name older configs use. */
   readonly legacyName: string;
+  /** Legacy StarkEx asset ids/resolutions when the metadata has them (for a V1 signer). */
+  readonly starkEx: StarkExAssets | undefined;
 }
 
 export interface MetadataParse {
@@ -149,5 +151,14 @@ function buildContract(c: ContractWire, coins: ReadonlyMap<string, CoinMeta>): E
     quoteResolution,
     paradexMarket: USD_QUOTES.has(quoteCoin) ? `${baseCoin}-USD-PERP` : undefined,
     legacyName: `${baseCoin}USDT`,
+    starkEx:
+      c.starkExSyntheticAssetId && c.starkExResolution && quote.starkExAssetId && quote.starkExResolution
+        ? {
+            syntheticAssetId: c.starkExSyntheticAssetId,
+            syntheticResolution: c.starkExResolution,
+            collateralAssetId: quote.starkExAssetId,
+            collateralResolution: quote.starkExResolution,
+          }
+        : undefined,
   };
 }

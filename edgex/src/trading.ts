@@ -113,7 +113,11 @@ export class OrderGateway {
       },
       { side: v.side, type: v.type, size: v.size, price: v.price, oraclePrice, clientOrderId: clientId, nowMs: BigInt(this.#rest.now()) },
     );
-    const l2Signature = await this.#signer.sign({ accountId: this.#accountId, amounts });
+    const l2Signature = await this.#signer.sign({
+      accountId: this.#accountId,
+      amounts,
+      ...(contract.starkEx !== undefined ? { starkEx: contract.starkEx } : {}),
+    });
     // Null fields are left out: the signed canonical text and the sent JSON must agree (reference §3.2).
     const body = {
       accountId: this.#accountId,

@@ -118,6 +118,20 @@ describe("metadata and validation", () => {
     assert.equal(r.store.domain?.chainId, "33431");
   });
 
+  it("legacy StarkEx fields (reference §3.4 V1 example) are kept for a V1 signer", () => {
+    const meta = metaData() as { contractList: Record<string, unknown>[]; coinList: Record<string, unknown>[] };
+    const btc = meta.contractList[0] as Record<string, unknown>;
+    btc["starkExSyntheticAssetId"] = "0x425443322d31300000000000000000";
+    btc["starkExResolution"] = "0x2540be400";
+    const usdc = meta.coinList[0] as Record<string, unknown>;
+    usdc["starkExAssetId"] = "0x33bda5c923bae4e84825b74762d5482889b9512465fbffc50d1ae4b82e345c3";
+    usdc["starkExResolution"] = "0xf4240";
+    const c = MetadataStore.fromWire(meta).store.resolve("BTC");
+    assert.equal(c?.starkEx?.syntheticResolution, "0x2540be400");
+    assert.equal(c?.starkEx?.collateralResolution, "0xf4240");
+    assert.equal(MetadataStore.fromWire(metaData()).store.resolve("BTC")?.starkEx, undefined);
+  });
+
   it("a bad contract entry is skipped and reported, the rest loads", () => {
     const meta = metaData() as { contractList: unknown[] };
     meta.contractList.push({ contractId: "9", contractName: "BAD" });

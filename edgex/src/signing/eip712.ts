@@ -15,10 +15,23 @@ export interface Eip712DomainInput {
   readonly verifyingContract: string;
 }
 
+/**
+ * StarkEx identifiers of the order's assets (legacy `starkEx*` metadata fields, reference §6.2). V2 signing
+ * ignores them; a V1 signer recomputes its amounts from the l2 figures with these resolutions.
+ */
+export interface StarkExAssets {
+  readonly syntheticAssetId: string;
+  readonly syntheticResolution: string;
+  readonly collateralAssetId: string;
+  readonly collateralResolution: string;
+}
+
 /** What any order signer needs: the amounts of §4 plus who signs for which account. */
 export interface OrderSigningInput {
   readonly accountId: string;
   readonly amounts: L2OrderAmounts;
+  /** Present when the venue's metadata carries the StarkEx fields (needed by a V1 signer only). */
+  readonly starkEx?: StarkExAssets;
 }
 
 /** A scheme that turns an order into an `l2Signature` (V2: EIP-712; a V1 StarkEx signer would plug in here). */
