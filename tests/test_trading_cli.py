@@ -450,3 +450,25 @@ def test_bad_credentials_give_one_clear_error_and_exit_3(
     assert events[-1]["type"] == "status" and events[-1]["state"] == "closed"
     assert "5eed5eed5eed5eed" not in b"".join(sc.lines).decode() + sc.stderr()
     assert "Traceback" not in b"".join(sc.lines).decode()
+
+
+def test_orders_go_over_rest_while_the_websocket_is_down(start_sim: Any, start_sidecar: Any) -> None:
+    """No WebSocket (nothing listens at the WS URL): orders still go out, once each, over REST."""
+    sim = start_sim()
+    args = sidecar_args(sim, "--channels", "bbo", "--markets", MARKET)
+    args[args.index("--ws-url") + 1] = "ws://127.0.0.1:9/ws/v1"  # the discard port: connection refused
+    sc = start_sidecar(*args)
+    sc.expect_type("status", state="disconnected", timeout=SLOW)
+    res = _command(
+        sc, "r1", "place", SLOW, market=MARKET, side="BUY", type="MARKET", size="0.001", client_id="rest-a"
+    )
+    assert res["ok"] and res["data"]["via"] == "rest", res
+    again = _command(
+        sc, "r1", "place", market=MARKET, side="BUY", type="MARKET", size="0.001", client_id="rest-a"
+    )
+    assert again["data"]["order_id"] == res["data"]["order_id"]
+    assert _orders_received(sim) == 1
+    snap = _command(sc, "s", "snapshot")
+    assert snap["ok"] and [p["size"] for p in snap["data"]["positions"]] == ["0.001"], snap
+    res = _command(sc, "c", "cancel_all")
+    assert res["ok"] and res["data"]["via"] == "rest", res
