@@ -5,6 +5,8 @@ import { RpcClient } from "../src/rpc.ts";
 import { TypedEmitter, IteratorOverflowError } from "../src/events.ts";
 import { DEFAULT_RESTART_POLICY, SeqTracker, Watchdog, restartDelay, checkHello } from "../src/supervisor.ts";
 import { childEnvironment } from "../src/process.ts";
+import { REPO_ROOT, sidecarCommand } from "../src/options.ts";
+import { existsSync } from "node:fs";
 import { CommandTimeoutError, ProtocolVersionError, SidecarCommandError, SidecarGoneError } from "../src/errors.ts";
 
 test("rpc: unique ids, one result per id, typed refusal", async () => {
@@ -149,4 +151,14 @@ test("child environment: allowlist plus PARADEX_*, other secrets dropped, extras
     { PARADEX_ENV: "sim", PATH: "/usr/bin" },
   );
   assert.deepEqual(env, { PATH: "/usr/bin", HOME: "/h", PARADEX_L2_ADDRESS: "0xabc", PARADEX_ENV: "sim" });
+});
+
+test("command line: the repo's venv interpreter by default, options become the sidecar's flags", () => {
+  const c = sidecarCommand({ network: "sim", markets: ["BTC-USD-PERP", "ETH-USD-PERP"], channels: ["bbo"], statsIntervalS: 0.5, extraArgs: ["--no-sbe"] });
+  assert.equal(c.command, `${REPO_ROOT}.venv/bin/python`);
+  assert.deepEqual(c.args, ["-m", "paradex_ws_service", "--env", "sim", "--markets", "BTC-USD-PERP,ETH-USD-PERP", "--channels", "bbo", "--stats-interval", "0.5", "--no-sbe"]);
+  assert.ok(REPO_ROOT.endsWith("/") && existsSync(`${REPO_ROOT}paradex_ws_service/__main__.py`));
+  assert.deepEqual(sidecarCommand({ python: "/usr/bin/python3.10" }).command, "/usr/bin/python3.10");
+  const override = { command: "node", args: ["x.mjs"] };
+  assert.equal(sidecarCommand({ command: override, network: "prod" }), override);
 });
