@@ -102,13 +102,7 @@ async def install(services: Services) -> OrderManager:
         services.supervisor.auth = auth
         await _load_markets(services, auth)
 
-    manager = OrderManager(
-        auth,
-        lambda: services.feed.client,
-        services.supervisor.connected,
-        lambda: services.markets_meta,
-        _options(config.extras, config.markets),
-    )
+    public = None
     if auth is None and services.rest_url:
         public = ParadexApiClient(
             env=SDK_ENV_FOR.get(config.env, "testnet"),  # type: ignore[arg-type]
@@ -116,7 +110,14 @@ async def install(services: Services) -> OrderManager:
             retry_strategy=None,
             logger=logging.getLogger("paradex_ws_service.sdk"),
         )
-        manager._public_api = lambda: public  # type: ignore[method-assign]
+    manager = OrderManager(
+        auth,
+        lambda: services.feed.client,
+        services.supervisor.connected,
+        lambda: services.markets_meta,
+        _options(config.extras, config.markets),
+        public_api=public,
+    )
 
     private = PrivateNormalizers()
     services.feed.register_normalizer(ChannelKind.ORDERS, private.order)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import httpx
 from paradex_py.api.ws_client import ParadexWebsocketClient, WsRpcError
 from paradex_py.common.order import Order, OrderSide, OrderType
 
@@ -71,8 +72,12 @@ class OrderManager:
         connected: asyncio.Event,
         markets: Callable[[], dict[str, dict[str, Any]]],
         options: TradingOptions,
+        public_api: Any = None,
     ) -> None:
+        """``public_api``: a paradex-py ``ParadexApiClient`` without an account, for public REST (klines)
+        when there are no credentials."""
         self._auth = auth
+        self._public = public_api
         self._client = client
         self._connected = connected
         self._markets = markets
@@ -107,6 +112,16 @@ class OrderManager:
             self._remember(self._by_command, key, future)
             try:
                 result = await fn(command)
+            except (httpx.TransportError, OSError) as exc:  # REST unreachable: say so, not "internal"
+                error = CommandError(p.ERR_NOT_CONNECTED, f"{command.op}: Paradex REST unreachable: {exc}")
+                future.set_exception(error)
+                future.exception()
+                raise error from None
+            except ValueError as exc:  # paradex-py's form of an API error answer
+                error = CommandError(p.ERR_REJECTED, f"{command.op}: {_rest_message(exc)}")
+                future.set_exception(error)
+                future.exception()
+                raise error from None
             except BaseException as exc:
                 if not future.done():
                     future.set_exception(exc if isinstance(exc, CommandError) else _internal(exc))
@@ -484,8 +499,10 @@ class OrderManager:
             raise CommandError(
                 p.ERR_BAD_PARAMS, "klines: 'start_at' and 'end_at' must be ms integers, start ≤ end"
             )
-        api = self._api() if self._auth is not None else None
-        fetch = api.fetch_klines if api is not None else self._public_api().fetch_klines
+        api = self._api() if self._auth is not None else self._public
+        if api is None:
+            raise CommandError(p.ERR_NOT_CONNECTED, "klines: no REST endpoint is configured")
+        fetch = api.fetch_klines
         try:
             raw = await asyncio.to_thread(fetch, market, str(minutes), start, end)
         except ValueError as exc:
@@ -493,9 +510,6 @@ class OrderManager:
         width = minutes * 60_000
         rows = raw.get("results", []) if isinstance(raw, dict) else []
         return {"klines": [_kline(row, width) for row in rows]}
-
-    def _public_api(self) -> Any:
-        raise CommandError(p.ERR_CREDENTIALS, "klines needs the REST client (no credentials configured)")
 
     async def set_leverage(self, command: Command) -> dict[str, Any]:
         market = command.str_param("market")
