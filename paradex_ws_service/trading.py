@@ -120,10 +120,10 @@ async def install(services: Services) -> OrderManager:
     )
 
     private = PrivateNormalizers()
-    services.feed.register_normalizer(ChannelKind.ORDERS, private.order)
-    services.feed.register_normalizer(ChannelKind.FILLS, private.fill)
-    services.feed.register_normalizer(ChannelKind.POSITIONS, private.position)
-    services.feed.register_normalizer(ChannelKind.ACCOUNT, private.account)
+    services.feed.register_normalizer(ChannelKind.ORDERS, private.order, private.order_sbe)
+    services.feed.register_normalizer(ChannelKind.FILLS, private.fill, private.fill_sbe)
+    services.feed.register_normalizer(ChannelKind.POSITIONS, private.position, private.position_sbe)
+    services.feed.register_normalizer(ChannelKind.ACCOUNT, private.account, private.account_sbe)
     _track_mids(services, manager)
 
     for op, fn in (

@@ -117,3 +117,96 @@ def test_duplicates_are_emitted_once() -> None:
     assert n.account(dict(ACCOUNT), 0) is not None and n.account(dict(ACCOUNT), 0) is None
     assert n.duplicates == 4
     assert [e["status"] for e in seen] == ["OPEN", "CLOSED"]
+
+
+def test_sbe_models_give_the_same_events_as_their_json_twins() -> None:
+    """paradex-py's decoded SBE models (8-digit decimals, other field names) → identical events."""
+    from paradex_py.api.sbe.codec import AccountEventData, FillEventData, OrderEventData, PositionEventData
+
+    order = OrderEventData(
+        timestamp=1,
+        seq_no=ORDER["seq_no"],
+        status="OPEN",
+        side="BUY",
+        order_type="LIMIT",
+        time_in_force="GTC",
+        price="65000.00000000",
+        trigger_price=None,
+        size="0.05000000",
+        size_open="0.05000000",
+        avg_fill_price=None,
+        created_at=ORDER["created_at"],
+        updated_at=ORDER["last_updated_at"],
+        account="0x4638e3",
+        received_at=0,
+        published_at=0,
+        stp=None,
+        flags=[],
+        order_id=ORDER["id"],
+        client_order_id="arb-7f3a",
+        market="BTC-USD-PERP",
+        cancel_reason="",
+    )
+    fill = FillEventData(
+        timestamp=1,
+        seq_no=None,
+        fill_type="FILL",
+        side="SELL",
+        liquidity="TAKER",
+        price="64999.90000000",
+        size="0.01000000",
+        fee="0.19499900",
+        realized_pnl=None,
+        created_at=FILL["created_at"],
+        account="0x1",
+        underlying_price="0",
+        realized_funding="0",
+        fill_id="8833",
+        order_id=FILL["order_id"],
+        client_order_id="",
+        trade_id="1",
+        market="BTC-USD-PERP",
+        fee_currency="USDC",
+    )
+    position = PositionEventData(
+        timestamp=1,
+        seq_no=7,
+        side="SHORT",
+        size="-0.01000000",
+        avg_entry_price="64999.90000000",
+        unrealized_pnl="-0.05000000",
+        realized_pnl="0",
+        mark_price=None,
+        liquidation_price=None,
+        leverage="5",
+        updated_at=POSITION["last_updated_at"],
+        account="0x1",
+        avg_entry_price_usd="0",
+        cost="0",
+        cost_usd="0",
+        cached_funding_index="0",
+        unrealized_funding_pnl="0",
+        status="OPEN",
+        market="BTC-USD-PERP",
+        last_fill_id="8833",
+    )
+    account = AccountEventData(
+        timestamp=1,
+        seq_no=11,
+        total_collateral="10000.50000000",
+        free_collateral="9870.25000000",
+        initial_margin_req="130.25000000",
+        maintenance_margin_req="65.10000000",
+        account_value="10000.50000000",
+        unrealized_pnl=None,
+        updated_at=ACCOUNT["updated_at"],
+        account="0x495d",
+        margin_cushion="0",
+        status="ACTIVE",
+        settlement_asset="USDC",
+    )
+    from_json, from_sbe = PrivateNormalizers(), PrivateNormalizers()
+    assert from_sbe.order_sbe(order, 0) == from_json.order(dict(ORDER), 0)
+    assert from_sbe.fill_sbe(fill, 0) == from_json.fill(dict(FILL), 0)
+    assert from_sbe.position_sbe(position, 0) == from_json.position(dict(POSITION), 0)
+    assert from_sbe.account_sbe(account, 0) == from_json.account(dict(ACCOUNT), 0)

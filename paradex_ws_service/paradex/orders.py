@@ -93,7 +93,7 @@ class OrderManager:
             OrderedDict()
         )
         self._last_ts = 0
-        self.mids: dict[str, Decimal] = {}
+        self.touch: dict[str, tuple[str | None, str | None]] = {}  # market → (bid, ask) from the stream
         self.sent = {"ws": 0, "rest": 0, "recovered": 0, "unknown": 0}
 
     # ------------------------------------------------------------------ plumbing
@@ -267,9 +267,9 @@ class OrderManager:
             raise CommandError(exc.code, exc.message) from None
 
     async def _reference_price(self, market: str) -> Decimal | None:
-        mid = self.mids.get(market)
-        if mid is not None:
-            return mid
+        bid, ask = self.touch.get(market, (None, None))
+        if bid and ask:
+            return (Decimal(bid) + Decimal(ask)) / 2
         try:
             bbo = await self._rest(self._api().fetch_bbo, market)
             return (Decimal(bbo["bid"]) + Decimal(bbo["ask"])) / 2
@@ -278,9 +278,10 @@ class OrderManager:
             return None
 
     def note_bbo(self, event: dict[str, Any] | None) -> None:
-        """Remember the mid of each market from the bbo stream (prices MARKET orders' notional)."""
-        if event and event.get("bid") and event.get("ask"):
-            self.mids[event["market"]] = (Decimal(event["bid"]) + Decimal(event["ask"])) / 2
+        """Remember each market's touch from the bbo stream (prices MARKET orders' notional). On the hot
+        path of every bbo frame: a dict store, the arithmetic waits for an order that needs it."""
+        if event is not None:
+            self.touch[event["market"]] = (event["bid"], event["ask"])
 
     def _api(self) -> Any:
         auth = self._require_auth()

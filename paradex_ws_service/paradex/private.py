@@ -3,7 +3,8 @@
 Paradex stamps every order/position/account update with a ``seq_no`` ("unique increasing, non-sequential;
 use to dedupe", reference §2.8) and duplicates have been seen on the WebSocket, so a payload whose
 ``(channel, seq_no)`` was already emitted is dropped. Fills are deduplicated by fill id. Private payloads
-are JSON even when public channels are SBE (reference §0.1); these normalizers take the JSON ``data``.
+are JSON even when public channels are SBE (reference §0.1), but paradex-py decodes SBE templates 20-23
+too, so the ``*_sbe`` twins map its decoded models (other field names, reference §2.9) onto the JSON path.
 """
 
 from __future__ import annotations
@@ -144,6 +145,77 @@ class PrivateNormalizers:
         if not self._first("account", payload.get("seq_no")):
             return None
         return account_event(payload)
+
+    # SBE twins: paradex-py's decoded models (``paradex_py.api.sbe.codec.*EventData``) → the JSON shapes.
+
+    def order_sbe(self, m: Any, recv_us: int) -> dict[str, Any] | None:
+        return self.order(
+            {
+                "id": m.order_id,
+                "client_id": m.client_order_id,
+                "market": m.market,
+                "side": m.side,
+                "type": m.order_type,
+                "status": m.status,
+                "price": m.price,
+                "size": m.size,
+                "remaining_size": m.size_open,
+                "avg_fill_price": m.avg_fill_price,
+                "cancel_reason": m.cancel_reason,
+                "seq_no": m.seq_no,
+                "created_at": m.created_at,
+                "last_updated_at": m.updated_at,
+            },
+            recv_us,
+        )
+
+    def fill_sbe(self, m: Any, recv_us: int) -> dict[str, Any] | None:
+        return self.fill(
+            {
+                "id": m.fill_id,
+                "order_id": m.order_id,
+                "client_id": m.client_order_id,
+                "market": m.market,
+                "side": m.side,
+                "liquidity": m.liquidity,
+                "price": m.price,
+                "size": m.size,
+                "fee": m.fee,
+                "fee_currency": m.fee_currency,
+                "created_at": m.created_at,
+            },
+            recv_us,
+        )
+
+    def position_sbe(self, m: Any, recv_us: int) -> dict[str, Any] | None:
+        return self.position(
+            {
+                "market": m.market,
+                "side": m.side,
+                "size": m.size,
+                "average_entry_price": m.avg_entry_price,
+                "unrealized_pnl": m.unrealized_pnl,
+                "liquidation_price": m.liquidation_price,
+                "seq_no": m.seq_no,
+                "last_updated_at": m.updated_at,
+            },
+            recv_us,
+        )
+
+    def account_sbe(self, m: Any, recv_us: int) -> dict[str, Any] | None:
+        return self.account(
+            {
+                "account_value": m.account_value,
+                "free_collateral": m.free_collateral,
+                "total_collateral": m.total_collateral,
+                "initial_margin_requirement": m.initial_margin_req,
+                "maintenance_margin_requirement": m.maintenance_margin_req,
+                "status": m.status,
+                "seq_no": m.seq_no,
+                "updated_at": m.updated_at,
+            },
+            recv_us,
+        )
 
 
 def _zero_is_none(value: str | None) -> str | None:
