@@ -8,12 +8,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-import ipaddress
 import logging
 import os
 import re
 import time
-from array import array
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,16 +19,17 @@ from typing import Any
 
 import orjson
 from aiohttp import WSMsgType, web
-from websockets.frames import Frame, Opcode
 
 from . import sbe
 from .auth import PERMISSION_DENIED, AuthedAccount, JsonRpcError, default_verifier
 from .channels import Channel, parse_channel
+from .config import SimConfig, validate
+from .connection import Connection, SendTimes, ws_frame
 from .engine import EngineSettings, Simulation
 from .events import BboEvent, MarketEvent
 from .faults import Faults
 from .market import PricePath
-from .markets import MARKETS, e8_str
+from .markets import e8_str
 
 log = logging.getLogger("paradex_ws_service.sim")
 
@@ -38,203 +37,6 @@ RestHandler = Callable[[web.Request, dict[str, str]], Awaitable[web.StreamRespon
 WsMethodHandler = Callable[["Connection", Any], Awaitable[dict[str, Any]]]
 DisconnectHook = Callable[["Connection"], Awaitable[None] | None]
 ControlHandler = Callable[[web.Request, dict[str, Any]], Awaitable[dict[str, Any]]]
-
-DEFAULT_EXTENSIONS = ("paradex_ws_service.sim.trading",)
-_MAX_WRITE_BATCH = 4096  # frames joined into one socket write
-_WRITE_HIGH_WATER = 256 * 1024  # bytes buffered for a client before its sender waits
-
-
-@dataclass
-class SimConfig:
-    """Everything that shapes a simulator run. Same seed + same config → same payload values."""
-
-    seed: int = 1
-    host: str = "127.0.0.1"
-    port: int = 0
-    markets: tuple[str, ...] = tuple(MARKETS)
-    bbo_rate: float = 4.0  # bbo frames per second per market
-    trade_rate: float = 1.0  # average public trades per second per market
-    summary_interval: float = 1.0
-    funding_interval: float = 5.0
-    price_path: str | None = None  # JSON lines {"t": s, "BTC": "65000.5", ...}
-    ping_interval: float = 55.0  # protocol pings, like production
-    pong_timeout: float = 5.0
-    sbe_heartbeat_interval: float | None = 20.0  # SBE HeartbeatEvent on binary connections
-    max_queue: int = 2000  # Paradex drops a client that leaves this many messages unread
-    sent_history: int = 1000  # payloads kept per channel for GET /_sim/sent
-    record_sendtimes: bool = False  # bench mode: wall-clock send time of every bbo frame
-    chain_id: str = "PRIVATE_SN_POTC_SEPOLIA"
-    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS  # modules whose install(server) runs at start
-
-
-def _validate(config: SimConfig) -> None:
-    """Refuse a configuration that cannot run, with a message naming the field."""
-    _check_loopback(config.host)
-    checks = {
-        "port must be in [0, 65535]": 0 <= config.port <= 65535,
-        "bbo_rate must be in (0, 1e6]": 0 < config.bbo_rate <= 1_000_000,
-        "trade_rate must be in [0, 1e6]": 0 <= config.trade_rate <= 1_000_000,
-        "summary_interval must be >= 0.01 s": config.summary_interval >= 0.01,
-        "funding_interval must be >= 0.01 s": config.funding_interval >= 0.01,
-        "ping_interval and pong_timeout must be > 0": config.ping_interval > 0 and config.pong_timeout > 0,
-        "max_queue must be > 0": config.max_queue > 0,
-        "sent_history must be >= 0": config.sent_history >= 0,
-        "markets must not be empty": bool(config.markets),
-    }
-    failed = [message for message, ok in checks.items() if not ok]
-    if failed:
-        raise ValueError("; ".join(failed))
-
-
-class SendTimes:
-    """Bench mode's record of when each bbo frame was written: per market, (seq_no, time_ns) pairs
-    in two compact int64 arrays, so minutes at 50k frames/s stay in tens of MB."""
-
-    LIMIT = 20_000_000  # records; beyond it recording stops (with one warning) rather than grow forever
-
-    def __init__(self) -> None:
-        self._by_market: dict[str, tuple[array[int], array[int]]] = {}
-        self._count = 0
-        self._warned = False
-
-    def append(self, market: str, seq_no: int, sent_ns: int) -> None:
-        if self._count >= self.LIMIT:
-            if not self._warned:
-                log.warning("send-time record is full (%d); not recording more", self.LIMIT)
-                self._warned = True
-            return
-        arrays = self._by_market.get(market)
-        if arrays is None:
-            arrays = self._by_market[market] = (array("q"), array("q"))
-        arrays[0].append(seq_no)
-        arrays[1].append(sent_ns)
-        self._count += 1
-
-    def records(self, market: str | None = None) -> list[tuple[str, int, int]]:
-        out: list[tuple[str, int, int]] = []
-        for m, (seqs, times) in self._by_market.items():
-            if market in (None, m):
-                out.extend((m, s, t) for s, t in zip(seqs, times, strict=True))
-        return out
-
-    def clear(self) -> None:
-        self._by_market.clear()
-        self._count = 0
-        self._warned = False
-
-    def __len__(self) -> int:
-        return self._count
-
-
-def _check_loopback(host: str) -> None:
-    """The simulator listens on loopback only: nothing off this machine may ever reach it."""
-    if host == "localhost":
-        return
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return
-    except ValueError:
-        pass
-    raise ValueError(f"the simulator binds loopback addresses only, not {host!r}")
-
-
-class Connection:
-    """One WebSocket client: its encoding, account, subscriptions and a bounded send queue."""
-
-    def __init__(
-        self, server: SimServer, conn_id: int, ws: web.WebSocketResponse, request: web.Request
-    ) -> None:
-        self.server = server
-        self.id = conn_id
-        self.ws = ws
-        self.transport = request.transport
-        self.sbe_version: int | None = None
-        self.account: AuthedAccount | None = None
-        self.subscriptions: set[str] = set()
-        self.state: dict[str, Any] = {}  # free space for extensions (e.g. cancel-on-disconnect)
-        self.last_pong = time.monotonic()
-        self._after_reply: list[Callable[[], None]] = []
-        self._queue: deque[tuple[bytes, tuple[str, int] | None]] = deque()
-        self._wake = asyncio.Event()
-        self.closed = False
-
-    def __repr__(self) -> str:
-        return f"<Connection {self.id} sbe={self.sbe_version} authed={self.account is not None}>"
-
-    def enqueue(self, payload: bytes, binary: bool = False, stamp: tuple[str, int] | None = None) -> None:
-        """Queue one message (JSON text or SBE binary) for this client."""
-        self.enqueue_framed(ws_frame(payload, binary), stamp)
-
-    def enqueue_framed(self, frame: bytes, stamp: tuple[str, int] | None = None) -> None:
-        """Queue an already framed message; a client `max_queue` behind is dropped, like on Paradex."""
-        if self.closed:
-            return
-        if len(self._queue) >= self.server.config.max_queue:
-            log.warning("connection %d: %d frames unread, dropping it", self.id, len(self._queue))
-            self.abort()
-            return
-        self._queue.append((frame, stamp))
-        if not self._wake.is_set():
-            self._wake.set()
-
-    def send_json(self, obj: dict[str, Any]) -> None:
-        self.enqueue(orjson.dumps(obj))
-
-    def after_reply(self, callback: Callable[[], None]) -> None:
-        """Run `callback` right after the answer to the request being handled is queued.
-
-        For frames that must follow the acknowledgement on the wire: a deltas feed's opening snapshot,
-        or the order updates that follow an `order.create` result.
-        """
-        self._after_reply.append(callback)
-
-    def abort(self) -> None:
-        """Drop the TCP connection without a close handshake (what a crash or network cut looks like)."""
-        self.closed = True
-        self._queue.clear()
-        self._wake.set()
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.abort()
-
-    async def run_sender(self) -> None:
-        """Write queued frames straight to the socket, everything pending in one write.
-
-        One write per batch instead of one per frame is what lets a single Python process push
-        50k+ frames/s; frames are complete and in order, so interleaving with aiohttp's own
-        ping/pong/close writes stays valid.
-        """
-        transport = self.transport
-        config = self.server.config
-        sendtimes = self.server.sendtimes
-        queue = self._queue
-        while not self.closed:
-            if not queue:
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            if transport is None or transport.is_closing():
-                self.abort()
-                return
-            count = min(len(queue), _MAX_WRITE_BATCH)
-            batch = [queue.popleft() for _ in range(count)]
-            if config.record_sendtimes:
-                sent_ns = time.time_ns()
-                for _, stamp in batch:
-                    if stamp is not None:
-                        sendtimes.append(stamp[0], stamp[1], sent_ns)
-            transport.write(b"".join(frame for frame, _ in batch))
-            # A client that stops reading fills the kernel buffer, then ours: wait for it to drain
-            # (its queue keeps growing meanwhile, and max_queue drops it like Paradex would). A raw
-            # transport offers no public drain future, hence the short poll.
-            while transport.get_write_buffer_size() > _WRITE_HIGH_WATER and not self.closed:  # noqa: ASYNC110
-                await asyncio.sleep(0.005)
-            if count == _MAX_WRITE_BATCH:
-                await asyncio.sleep(0)
-
-
-def ws_frame(payload: bytes, binary: bool = False) -> bytes:
-    """A complete, unmasked, uncompressed server-to-client WebSocket frame (RFC 6455 §5.2)."""
-    return Frame(Opcode.BINARY if binary else Opcode.TEXT, payload).serialize(mask=False, extensions=[])
 
 
 @dataclass
@@ -289,7 +91,7 @@ class SimServer:
 
     def __init__(self, config: SimConfig | None = None) -> None:
         self.config = config or SimConfig()
-        _validate(self.config)
+        validate(self.config)
         path = PricePath.load(self.config.price_path) if self.config.price_path else None
         self.sim = Simulation(
             EngineSettings(
@@ -878,4 +680,4 @@ class SimServer:
         }
 
 
-__all__ = ["Connection", "RestError", "SimConfig", "SimServer", "error_response", "json_response"]
+__all__ = ["Connection", "RestError", "SimConfig", "SimServer", "error_response", "json_response", "ws_frame"]
