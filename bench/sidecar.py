@@ -180,6 +180,12 @@ class Sidecar:
             lambda e: e["type"] == "result" and e["id"] == cmd["id"], timeout, start_chunk=max(0, mark - 1)
         )
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the sidecar process has used so far (from /proc, load-independent)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks
+
     def memory_kib(self) -> dict[str, int]:
         fields = {}
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
@@ -199,7 +205,7 @@ class Sidecar:
 
 def _sidecar_for(sim: Sim, sbe: bool, *extra: str) -> Sidecar:
     encoding = "--sbe" if sbe else "--no-sbe"
-    car = Sidecar("--env", "sim", "--ws-url", sim.ws_url, "--rest-url", sim.rest_url, encoding,
+    car = Sidecar("--env", "testnet", "--ws-url", sim.ws_url, "--rest-url", sim.rest_url, encoding,
                   "--markets", MARKET, "--channels", "bbo", *extra)  # fmt: skip
     subscribed = car.reader.wait_for(lambda e: e["type"] == "status" and e["state"] == "subscribed", 30)
     if subscribed is None:
@@ -295,11 +301,13 @@ def throughput(rates: list[int], seconds: float = 2.0, sbe: bool = True) -> dict
         for rate in rates:
             mark = len(car.reader.chunks)
             count = int(rate * seconds)
+            cpu_before = car.cpu_seconds()
             burst = sim.post("burst", {"market": MARKET, "count": count, "rate": rate, "wait": True})
             first, last = burst["first_seq"], burst["last_seq"]
             car.reader.wait_for(
                 lambda e, last=last: e["type"] == "bbo" and e["exchange_seq"] == last, 10, mark
             )
+            cpu_us = (car.cpu_seconds() - cpu_before) * 1e6 / count
             events = car.reader.events(mark)
             seqs = [
                 e["exchange_seq"]
@@ -315,7 +323,7 @@ def throughput(rates: list[int], seconds: float = 2.0, sbe: bool = True) -> dict
             complete = seqs == list(range(first, last + 1)) and not drops
             achieved = (len(seqs) - 1) / ((times[-1] - times[0]) / 1e9) if len(times) > 1 else 0.0
             trials.append({"target": rate, "frames": count, "received": len(seqs), "complete": complete,
-                           "achieved_per_s": round(achieved), "reconnects": len(drops) > 0})  # fmt: skip
+                           "achieved_per_s": round(achieved), "reconnects": len(drops) > 0, "sidecar_cpu_us_per_event": round(cpu_us, 1)})  # fmt: skip
             memory = car.memory_kib()
             if not complete:
                 break

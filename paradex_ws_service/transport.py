@@ -37,20 +37,23 @@ _HIGH_WATER: Final = 256 * 1024  # bytes buffered in the pipe transport before w
 class _PipeProtocol(asyncio.BaseProtocol):
     """Flow-control callbacks of the write-pipe transport, turned into an awaitable 'writable' state."""
 
-    def __init__(self, on_lost: Callable[[Exception | None], None]) -> None:
-        self._writable = asyncio.Event()
-        self._writable.set()
-        self._on_lost = on_lost
+    def __init__(self, sink: StdoutSink) -> None:
+        self.writable = asyncio.Event()
+        self.writable.set()
+        self._sink = sink
 
     def pause_writing(self) -> None:
-        self._writable.clear()
+        self._sink.paused = True
+        self.writable.clear()
 
     def resume_writing(self) -> None:
-        self._writable.set()
+        self._sink.paused = False
+        self.writable.set()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._writable.set()  # wake a waiting writer so it can see the sink is gone
-        self._on_lost(exc)
+        self._sink.paused = False
+        self.writable.set()  # wake a waiting writer so it can see the sink is gone
+        self._sink._lost(exc)
 
 
 class StdoutSink:
@@ -61,6 +64,9 @@ class StdoutSink:
         self._transport: asyncio.WriteTransport | None = None
         self._protocol: _PipeProtocol | None = None
         self.closed = False
+        # True while the reader is not keeping up (the transport's buffer is over its high-water mark).
+        # A plain attribute, not a property: the writer reads it for every event.
+        self.paused = False
         self.on_lost: Callable[[Exception | None], None] = lambda exc: None
 
     @classmethod
@@ -83,7 +89,7 @@ class StdoutSink:
         if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or (stat.S_ISCHR(mode) and os.isatty(self._fd))):
             return
         loop = asyncio.get_running_loop()
-        protocol = _PipeProtocol(self._lost)
+        protocol = _PipeProtocol(self)
         pipe = os.fdopen(self._fd, "wb", buffering=0, closefd=True)
         transport, _ = await loop.connect_write_pipe(lambda: protocol, pipe)
         transport.set_write_buffer_limits(high=_HIGH_WATER)
@@ -93,14 +99,9 @@ class StdoutSink:
         self.closed = True
         self.on_lost(exc)
 
-    @property
-    def paused(self) -> bool:
-        """True while the reader is not keeping up (the transport's buffer is over its high-water mark)."""
-        return self._protocol is not None and not self._protocol._writable.is_set()
-
     async def writable(self) -> None:
         if self._protocol is not None:
-            await self._protocol._writable.wait()
+            await self._protocol.writable.wait()
 
     def write(self, data: bytes) -> None:
         if self.closed:

@@ -137,6 +137,7 @@ class Writer:
         dumps = orjson.dumps
         opt = orjson.OPT_APPEND_NEWLINE
         parts: list[bytes] = []
+        append = parts.append
         seq = self._seq
         for _ in range(min(len(queue), _MAX_BATCH)):
             event = queue.popleft()
@@ -147,7 +148,7 @@ class Writer:
                     del pending[key]
             seq += 1
             event["seq"] = seq
-            parts.append(dumps(event, option=opt))
+            append(dumps(event, option=opt))
             counts[etype] += 1
             recv_us = event.get("recv_us")
             if recv_us is not None:

@@ -193,3 +193,22 @@ def test_sbe_fast_path_equals_canonical_decimal() -> None:
         for rendered in (_f8(value), _f12(value)):
             assert nz._sbe(rendered) == canonical_decimal(rendered), rendered
     assert nz._sbe(None) is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["0", "-0", "0.0", "00", "01.5", "1.50", "-1.50", "1e3", "1E-3", "-0.000", ".5", "5.", "65000.50000000",
+     "123", "-123.45", "0.00000001", "1000", "10.01", "+1", " 1", "1_0"],
+)  # fmt: skip
+def test_json_fast_path_equals_canonical_decimal(raw: str) -> None:
+    from paradex_ws_service.protocol import canonical_decimal
+
+    try:
+        want: str | None = canonical_decimal(raw)
+    except ValueError:
+        want = None
+    if want is None:
+        with pytest.raises(ValueError):
+            nz._dec(raw)
+    else:
+        assert nz._dec(raw) == want

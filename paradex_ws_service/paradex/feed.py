@@ -279,8 +279,10 @@ class Feed:
             if code in (40110, 40111) or "bearer token" in text.lower():
                 self._listener.on_auth_rejected(code, text)
             if kind == "subscribe":
-                self._resolve_waiters(sub, ConnectionError(f"{code}: {text}"))
-                self._listener.on_subscribe_failed(sub, code, text)
+                if sub is not None and sub.waiters:  # a command is waiting: its result reports it
+                    self._resolve_waiters(sub, ConnectionError(f"{code}: {text}"))
+                else:
+                    self._listener.on_subscribe_failed(sub, code, text)
             elif kind != "auth":
                 log.warning("Paradex error reply to %s: %s %s", kind, code, text)
             return
@@ -350,6 +352,9 @@ class CapturingConnector:
                 compression=None,
                 open_timeout=self._open_timeout,
                 max_size=4 * 1024 * 1024,
+                # websockets stops reading the socket when 16 frames wait (its default); at tens of
+                # thousands of frames/s a deeper buffer means fewer pause/resume cycles, same memory scale.
+                max_queue=1024,
                 ping_interval=20,
                 ping_timeout=20,
                 close_timeout=1,

@@ -12,6 +12,7 @@ The frames quoted in docstrings are what the simulator sends (reference §3, §2
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,11 +23,21 @@ from paradex_ws_service.protocol import Bbo, Funding, Summary, Trade, canonical_
 # ------------------------------------------------------------------------------------------------------
 
 
+# A decimal string already in canonical form (most venue values are): returned as is, one regex match.
+_CANONICAL = re.compile(r"(?!-0\Z)-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?").fullmatch
+
+
 def _dec(value: Any) -> str | None:
-    """Canonical decimal or None for the absent values Paradex sends as ``""``/``null`` (SBE: null)."""
-    if value is None or value == "":
+    """Canonical decimal or None for the absent values Paradex sends as ``""``/``null``. Hot path."""
+    if value.__class__ is str:
+        if _CANONICAL(value) is not None:
+            return value
+        if value == "":
+            return None
+        return canonical_decimal(value)
+    if value is None:
         return None
-    return canonical_decimal(value if value.__class__ is str else str(value))
+    return canonical_decimal(str(value))
 
 
 def _sbe(value: str | None) -> str | None:
