@@ -101,10 +101,10 @@ def test_identical_to_sign_order_on_random_orders(chunk: int) -> None:
                 instruction=rng.choice(["GTC", "IOC", "POST_ONLY"]),
             )
             wire = order.dump_to_dict()
-            if (
-                rng.random() < 0.5
-            ):  # half of them through a precomputed (timestamp, market, side, type) prefix
-                fast.precompute(wire["signature_timestamp"], wire["market"], wire["side"], wire["type"])
+            roll = rng.random()  # a third through a precomputed prefix, a third through prefix + size
+            if roll < 2 / 3:
+                size = wire["size"] if roll < 1 / 3 else None
+                fast.precompute(wire["signature_timestamp"], wire["market"], wire["side"], wire["type"], size)
             expected = account.sign_order(order)
             assert fast.signature(wire) == expected, wire
             assert fast.sign_order(wire)["signature"] == expected

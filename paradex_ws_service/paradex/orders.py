@@ -86,7 +86,8 @@ class OrderManager:
         self._warm: asyncio.Future[None] | None = None
         self._prefix_task: asyncio.Future[None] | None = None
         self._prefix_wake = asyncio.Event()  # set after an order used a timestamp: precompute the next one
-        self._kinds: OrderedDict[tuple[str, str, str], None] = OrderedDict()  # recent (market, side, type)
+        # recent kinds of order (market, side, type) → their last size (a bot's usual size is a good guess)
+        self._kinds: OrderedDict[tuple[str, str, str], str | None] = OrderedDict()
         self._just_used: tuple[str, str, str] | None = None
         self._by_command: OrderedDict[Any, asyncio.Future[dict[str, Any]]] = OrderedDict()
         self._by_client_id: OrderedDict[str, tuple[tuple[Any, ...], asyncio.Future[dict[str, Any]]]] = (
@@ -174,16 +175,16 @@ class OrderManager:
         for market in self.options.presign_markets:
             for side in ("BUY", "SELL"):
                 for order_type in ("LIMIT", "MARKET"):
-                    self._kinds[(market, side, order_type)] = None
+                    self._kinds.setdefault((market, side, order_type), None)
         while True:
             used = self._just_used
             self._just_used = None
             kinds = [used] if used is not None else list(self._kinds)
             ts = max(time.time_ns() // 1_000_000, self._last_ts + 1)
             signer.forget_prefixes(ts - PREFIX_MAX_AGE_MS)
-            for market, side, order_type in kinds:
-                signer.precompute(ts, market, side, order_type)
-                await asyncio.sleep(0)  # ≈0.4 ms each: never hold the loop longer than that
+            for kind in kinds:
+                signer.precompute(ts, *kind, size=self._kinds.get(kind))
+                await asyncio.sleep(0)  # ≈0.5 ms each: never hold the loop longer than that
             self._prefix_wake.clear()
             if self._just_used is None:
                 with contextlib.suppress(asyncio.TimeoutError):
@@ -298,7 +299,7 @@ class OrderManager:
             ts = max(now, self._last_ts + 1)
         self._last_ts = ts
         kind = (request.market, request.side, request.order_type)
-        self._kinds[kind] = None
+        self._kinds[kind] = str(request.size)
         self._kinds.move_to_end(kind)
         while len(self._kinds) > PRESIGN_KINDS:
             self._kinds.popitem(last=False)

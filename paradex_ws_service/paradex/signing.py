@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -512,37 +513,54 @@ class OrderHasher:
         size_e8: int,
         price_e8: int,
         prefix: int | None = None,
+        sized: int | None = None,
     ) -> int:
-        """The message hash; ``prefix`` is :meth:`struct_prefix` of the same four fields, if precomputed."""
-        h = prefix
+        """The message hash. ``prefix`` is :meth:`struct_prefix` of the same four fields and ``sized`` the
+        chain one link further (the size hashed in), when they were precomputed."""
+        h = sized
         if h is None:
-            h = self.struct_prefix(timestamp_ms=timestamp_ms, market=market, side=side, order_type=order_type)
-        h = pedersen(h, size_e8)
+            if prefix is None:
+                prefix = self.struct_prefix(
+                    timestamp_ms=timestamp_ms, market=market, side=side, order_type=order_type
+                )
+            h = pedersen(prefix, size_e8)
         h = pedersen(h, price_e8)
         struct_hash = pedersen(h, self._len6)
         return pedersen(pedersen(self._message_head, struct_hash), self._len4)
 
-    def hash_order_dict(self, order: dict[str, Any], prefixes: dict[PrefixKey, int] | None = None) -> int:
+    def hash_order_dict(self, order: dict[str, Any], cache: PrefixCache | None = None) -> int:
         """Hash an order as it travels (``Order.dump_to_dict()`` / the ``order.create`` params)."""
         order_type = order["type"]
         price = order.get("price")
         price_e8 = 0 if order_type == "MARKET" or price in (None, "") else quantize_e8(price)
         timestamp_ms = int(order["signature_timestamp"])
-        prefix = None
-        if prefixes:
-            prefix = prefixes.get((timestamp_ms, order["market"], order["side"], order_type))
+        size_e8 = quantize_e8(order["size"])
+        prefix = sized = None
+        if cache is not None:
+            key = (timestamp_ms, order["market"], order["side"], order_type)
+            sized = cache.sized.get((*key, size_e8))
+            prefix = cache.prefixes.get(key)
         return self.message_hash(
             timestamp_ms=timestamp_ms,
             market=order["market"],
             side=order["side"],
             order_type=order_type,
-            size_e8=quantize_e8(order["size"]),
+            size_e8=size_e8,
             price_e8=price_e8,
             prefix=prefix,
+            sized=sized,
         )
 
 
 PrefixKey = tuple[int, str, str, str]  # (signature timestamp ms, market, side, order type)
+
+
+@dataclass
+class PrefixCache:
+    """Hash-chain links computed ahead of orders: after the order type, and after the size as well."""
+
+    prefixes: dict[PrefixKey, int] = field(default_factory=dict)
+    sized: dict[tuple[int, str, str, str, int], int] = field(default_factory=dict)
 
 
 def flatten_signature(r: int, s: int) -> str:
@@ -569,7 +587,7 @@ class FastOrderSigner:
     def __init__(self, chain_id: int, account_address: int, private_key: int) -> None:
         self._hasher = OrderHasher(chain_id, account_address)
         self._private_key = private_key
-        self._prefixes: dict[PrefixKey, int] = {}
+        self._cache = PrefixCache()
 
     def __repr__(self) -> str:  # never show the key
         return "FastOrderSigner(<redacted>)"
@@ -579,19 +597,28 @@ class FastOrderSigner:
         thread at first use, and signatures come from the reference library (slower, same bytes) meanwhile."""
         warm_up_tables()
 
-    def precompute(self, timestamp_ms: int, market: str, side: str, order_type: str) -> None:
+    def precompute(
+        self, timestamp_ms: int, market: str, side: str, order_type: str, size: str | None = None
+    ) -> None:
         """Hash the (timestamp, market, side, type) prefix ahead of time, for an order signed with that
-        timestamp: four of the nine Pedersen hashes are then already done when the order comes."""
+        timestamp: four of the nine Pedersen hashes are then already done when the order comes (five when
+        its ``size`` was guessed right, e.g. a bot's usual size)."""
         key = (timestamp_ms, market, side, order_type)
-        if key not in self._prefixes:
-            self._prefixes[key] = self._hasher.struct_prefix(
+        cache = self._cache
+        prefix = cache.prefixes.get(key)
+        if prefix is None:
+            prefix = cache.prefixes[key] = self._hasher.struct_prefix(
                 timestamp_ms=timestamp_ms, market=market, side=side, order_type=order_type
             )
+        if size is not None:
+            size_e8 = quantize_e8(size)
+            if (*key, size_e8) not in cache.sized:
+                cache.sized[(*key, size_e8)] = pedersen(prefix, size_e8)
 
     def prefixed_timestamp(self, market: str, side: str, order_type: str, not_before: int) -> int | None:
         """The newest precomputed timestamp for this kind of order that is ≥ ``not_before``, if any."""
         best = None
-        for ts, m, sd, t in self._prefixes:
+        for ts, m, sd, t in self._cache.prefixes:
             if (
                 m == market
                 and sd == side
@@ -603,13 +630,16 @@ class FastOrderSigner:
         return best
 
     def forget_prefixes(self, older_than: int) -> None:
-        for key in [k for k in self._prefixes if k[0] < older_than]:
-            del self._prefixes[key]
+        cache = self._cache
+        for key in [k for k in cache.prefixes if k[0] < older_than]:
+            del cache.prefixes[key]
+        for skey in [k for k in cache.sized if k[0] < older_than]:
+            del cache.sized[skey]
 
     def signature(self, order: dict[str, Any]) -> str:
         if order.get("id"):
             raise ValueError("FastOrderSigner signs new orders only, not modifications")
-        r, s = stark_sign(self._private_key, self._hasher.hash_order_dict(order, self._prefixes))
+        r, s = stark_sign(self._private_key, self._hasher.hash_order_dict(order, self._cache))
         return flatten_signature(r, s)
 
     def sign_order(self, order_data: dict[str, Any]) -> dict[str, Any]:
