@@ -292,11 +292,19 @@ def test_standalone_process_ready_line_down_and_sigterm(tmp_path: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "argv", [["--host", "10.0.0.1"], ["--markets", "DOGE-USD-PERP"], ["--bbo-rate", "0"]]
+    "argv",
+    [
+        ["--host", "10.0.0.1"],
+        ["--markets", "DOGE-USD-PERP"],
+        ["--bbo-rate", "0"],
+        ["--price-path", "/nonexistent/path.jsonl"],
+    ],
 )
 def test_standalone_process_rejects_bad_arguments(argv: list[str]) -> None:
-    with pytest.raises(RuntimeError, match="exited early"):
+    with pytest.raises(RuntimeError, match="exited early") as info:
         SimProcess(*argv)
+    message = str(info.value)
+    assert "(exit 2)" in message and "error:" in message and "Traceback" not in message
 
 
 def test_a_client_that_stops_reading_is_dropped() -> None:

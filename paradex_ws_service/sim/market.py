@@ -48,7 +48,11 @@ class PricePath:
     @classmethod
     def load(cls, path: str | Path) -> PricePath:
         points: list[tuple[float, dict[str, Decimal]]] = []
-        for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"cannot read price path {path}: {exc}") from exc
+        for lineno, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             try:

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from collections import deque
 from decimal import Decimal
 from typing import Any
@@ -165,21 +166,29 @@ class SimProcess:
     """`python -m paradex_ws_service.sim` as a child process; `ready` is its sim_ready line."""
 
     def __init__(self, *args: str) -> None:
+        # stderr goes to a file, not a pipe: an unread pipe would block the simulator's logging.
+        self._stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "paradex_ws_service.sim", "--port", "0", *args],
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._stderr,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if not line:
-            raise RuntimeError(
-                f"simulator exited early: {self.proc.stderr.read().decode() if self.proc.stderr else ''}"
-            )
+            code = self.proc.wait()
+            self.proc.stdout.close()
+            raise RuntimeError(f"simulator exited early (exit {code}): {self.stderr()}")
         self.ready: dict[str, Any] = orjson.loads(line)
 
+    def stderr(self) -> str:
+        """Everything the simulator logged so far."""
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")
+
     def terminate(self, timeout: float = 5.0) -> int:
+        """SIGTERM, wait, and return the exit code (SIGKILL if it does not stop within `timeout`)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
@@ -188,6 +197,5 @@ class SimProcess:
             if self.proc.poll() is None:
                 self.proc.kill()
                 self.proc.wait()
-            for stream in (self.proc.stdout, self.proc.stderr):
-                if stream is not None:
-                    stream.close()
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
