@@ -357,6 +357,7 @@ ERR_BAD_FRAME = "BAD_FRAME"
 ERR_NOT_CONNECTED = "NOT_CONNECTED"
 ERR_CREDENTIALS = "CREDENTIALS"
 ERR_TIMEOUT = "TIMEOUT"
+ERR_SUBSCRIBE_FAILED = "SUBSCRIBE_FAILED"  # Paradex refused a subscription (unknown market, …)
 
 # Trading refusals (``result ok:false`` of ``place``/``cancel``/…): stable, one per reason.
 ERR_UNKNOWN_MARKET = "UNKNOWN_MARKET"  # market not in GET /markets

@@ -266,7 +266,7 @@ class Supervisor:
             if spec.key in self.feed.subs and "connection" in str(exc):
                 return spec.name  # dropped meanwhile: it is resubscribed on reconnect
             self.feed.remove(spec)
-            raise CommandError("SUBSCRIBE_FAILED", f"Paradex refused {spec.name}: {exc}") from None
+            raise CommandError(p.ERR_SUBSCRIBE_FAILED, f"Paradex refused {spec.name}: {exc}") from None
         return spec.name
 
     async def unsubscribe(self, channel: str, market: str | None) -> str:
@@ -290,7 +290,7 @@ class Supervisor:
             {
                 "type": "error",
                 "seq": 0,
-                "code": "SUBSCRIBE_FAILED",
+                "code": p.ERR_SUBSCRIBE_FAILED,
                 "message": f"Paradex refused the subscription to {name}: {code} {message}",
                 "id": None,
             }
