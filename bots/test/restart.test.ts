@@ -12,14 +12,15 @@ import { after, before, describe, it } from "node:test";
 import type { JournalRecord } from "../src/journal.ts";
 import { REPO } from "../src/sims.ts";
 import { LogTap } from "./helpers.ts";
-import { type ParadexShared, type Sims, edgexLive, startParadexShared, startSims } from "./scenario-helpers.ts";
+import type { ParadexSimHandle } from "../src/sims.ts";
+import { type Sims, edgexLive, paradexKey, paradexLive, startParadexSimShared, startSims } from "./scenario-helpers.ts";
 
 const CHILD = fileURLToPath(new URL("./fixtures/bot-child.ts", import.meta.url));
 
-function startBot(s: Sims, journal: string): { child: ChildProcess; tap: LogTap; exited: Promise<number | null> } {
+function startBot(s: Sims, journal: string, key: Record<string, string>): { child: ChildProcess; tap: LogTap; exited: Promise<number | null> } {
   const args = [s.paradex.wsUrl, s.paradex.restUrl, s.edgex.restUrl, s.edgex.quoteWsUrl, s.edgex.privateWsUrl];
   const flags = ["--live", "--markets", "BTC", "--size", "0.01", "--max-position", "0.05", "--journal", journal, "--leg-timeout-ms", "3000", "--reconcile-interval-ms", "60000", "--status-interval-ms", "60000", "--max-quote-age-ms", "3000"];
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args, ...flags], { cwd: REPO, stdio: ["ignore", "pipe", "ignore"] });
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args, ...flags], { cwd: REPO, stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, ...key } });
   const tap = new LogTap();
   createInterface({ input: child.stdout! }).on("line", (line) => {
     try {
@@ -34,10 +35,10 @@ function startBot(s: Sims, journal: string): { child: ChildProcess; tap: LogTap;
 }
 
 describe("crash mid-trade and restart", () => {
-  let paradex: ParadexShared;
+  let paradex: ParadexSimHandle;
   let sims: Sims;
   before(async () => {
-    paradex = await startParadexShared(13);
+    paradex = await startParadexSimShared(13);
     sims = await startSims(paradex, 13);
   });
   after(async () => {
@@ -47,7 +48,8 @@ describe("crash mid-trade and restart", () => {
 
   it("reconciles the interrupted arbitrage from the journal and both venues' snapshots", { timeout: 60_000 }, async () => {
     const journal = join(sims.dir, "journal.jsonl");
-    const first = startBot(sims, journal);
+    const key = paradexKey(); // the same Paradex account for both runs
+    const first = startBot(sims, journal, key);
     await first.tap.wait("started", () => true, 20_000);
     // EdgeX will execute the next order but lose its reply: the leg stays unresolved while we kill the bot.
     await sims.edgex.control("no_reply_next", { count: 1 });
@@ -73,7 +75,7 @@ describe("crash mid-trade and restart", () => {
     assert.ok(!before.some((r) => r.k === "arb_state" && r.arbId === arbId && ["done", "hedged", "unwound"].includes(r.state)), "the arbitrage was cut short");
 
     await sims.edgex.control("price", { coin: "BTC", mid: 65000 }); // no new opportunity during the restart
-    const second = startBot(sims, journal);
+    const second = startBot(sims, journal, key);
     const rec = await second.tap.wait("recovery", (f) => f["arbId"] === arbId, 20_000);
     assert.equal(rec.fields["base"], "BTC");
     const done = await second.tap.wait("recovered", (f) => f["arbId"] === arbId, 20_000);
@@ -86,13 +88,18 @@ describe("crash mid-trade and restart", () => {
     second.child.kill("SIGTERM");
     const summary = await second.tap.wait("summary", () => true, 20_000);
     assert.equal(await second.exited, 0);
-    const markets = summary.fields["markets"] as { base: string; net: string; positions: { edgex: string } }[];
+    const markets = summary.fields["markets"] as { base: string; net: string; positions: { edgex: string; paradex: string } }[];
     assert.equal(markets[0]?.net, "0", "flat across venues after recovery");
-    // The bot's EdgeX position is what the EdgeX simulator holds.
-    const snap = await probe.snapshot();
+    // The bot's positions are what the simulators hold.
+    const size = (snap: Awaited<ReturnType<typeof probe.snapshot>>): string => {
+      const pos = snap.positions.find((p) => p.market.startsWith("BTC"));
+      return pos === undefined || pos.side === "FLAT" ? "0" : pos.side === "SHORT" ? `-${pos.size.replace(/^-/, "")}` : pos.size.replace(/^-/, "");
+    };
+    assert.equal(size(await probe.snapshot()), markets[0]?.positions.edgex);
     await probe.close();
-    const pos = snap.positions.find((p) => p.market.startsWith("BTC"));
-    const simSize = pos === undefined || pos.side === "FLAT" ? "0" : pos.side === "SHORT" ? `-${pos.size.replace(/^-/, "")}` : pos.size;
-    assert.equal(simSize, markets[0]?.positions.edgex);
+    const pProbe = paradexLive(sims, key);
+    await pProbe.connect();
+    assert.equal(size(await pProbe.snapshot()), markets[0]?.positions.paradex);
+    await pProbe.close();
   });
 });

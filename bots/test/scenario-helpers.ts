@@ -3,11 +3,12 @@
  * through the sidecar bridge, and the EdgeX simulator (in-process) through the native EdgeX client.
  *
  * Both simulators follow one flat price path, so quotes agree until a test moves one of them with
- * `/_sim/price` (held until the path moves, which a flat path never does). EdgeX trades for real against
- * its simulator with the simulator's public test account; Paradex runs as a PaperVenue over the real
- * simulator feed, because the sidecar's trading commands are not in the protocol yet. Every place() call is
- * counted by a transparent proxy, so "exactly one pair of orders" is checked at the venue boundary.
+ * `/_sim/price` (held until the path moves, which a flat path never does). Both venues trade for real
+ * against their simulators: EdgeX with the simulator's public test account, Paradex with a fresh random key
+ * per bot (the sidecar onboards it), so every test starts flat. Every place() call is counted by a
+ * transparent proxy, so "exactly one pair of orders" is checked at the venue boundary.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +19,6 @@ import { EdgeXClient } from "../../edgex/src/client.ts";
 import { DEV_ACCOUNT, DEV_SIGNER_KEY } from "../../edgex/sim/index.ts";
 import { ArbBot } from "../src/bot.ts";
 import { loadConfig } from "../src/config.ts";
-import { PaperVenue } from "../src/paper.ts";
 import { type EdgexSimHandle, type ParadexSimHandle, startEdgex, startParadexSim } from "../src/sims.ts";
 export { startParadexSim };
 import { LogTap } from "./helpers.ts";
@@ -29,8 +29,6 @@ export interface Sims {
   dir: string;
   paradex: ParadexSimHandle;
   edgex: EdgexSimHandle;
-  /** The Paradex venue (sidecar) shared by the tests of a file; each bot wraps it in its own PaperVenue. */
-  paradexVenue: Venue;
   stop(): Promise<void>;
 }
 
@@ -40,34 +38,35 @@ function flatPath(dir: string): string {
   return path;
 }
 
-/**
- * The Paradex side (simulator + sidecar) is slow to start (two Python processes, ≈7 s), so a test file starts
- * it once; it holds no account state (Paradex runs on paper here), and each test resets its price.
- */
-export interface ParadexShared {
-  sim: ParadexSimHandle;
-  venue: ParadexVenue;
-  shared: Venue;
-  stop(): Promise<void>;
-}
-
-export async function startParadexShared(seed = 11): Promise<ParadexShared> {
+/** The Paradex simulator is slow to start (a Python process), so a test file shares one; accounts are per key. */
+export async function startParadexSimShared(seed = 11): Promise<ParadexSimHandle> {
   const dir = mkdtempSync(join(tmpdir(), "arb-scn-p-"));
-  const sim = await startParadexSim({ seed, pricePath: flatPath(dir), bboRate: 20 });
-  const venue = new ParadexVenue({ wsUrl: sim.wsUrl, restUrl: sim.restUrl, channels: ["bbo", "book"], extraArgs: ["--log-level", "WARNING"], logger: silentLogger });
-  let connected: Promise<void> | null = null;
-  const shared = new Counting(venue);
-  shared.connect = () => (connected ??= venue.connect());
-  shared.close = async () => {};
-  return { sim, venue, shared, stop: async () => void (await Promise.allSettled([venue.close().then(() => sim.stop())])) };
+  return startParadexSim({ seed, pricePath: flatPath(dir), bboRate: 20 });
 }
 
-/** A fresh EdgeX simulator (fresh account) next to the shared Paradex side, Paradex's price reset. */
-export async function startSims(p: ParadexShared, seed = 11): Promise<Sims> {
+/** A fresh EdgeX simulator (fresh account) next to the shared Paradex simulator, whose price is reset. */
+export async function startSims(paradex: ParadexSimHandle, seed = 11): Promise<Sims> {
   const dir = mkdtempSync(join(tmpdir(), "arb-scn-"));
   const edgex = await startEdgex({ seed, pricePath: flatPath(dir), stepMs: 50 });
-  await p.sim.control("price", { market: "BTC-USD-PERP", mid: MIDS.BTC });
-  return { dir, paradex: p.sim, edgex, paradexVenue: p.shared, stop: () => edgex.stop() };
+  await paradex.control("price", { market: "BTC-USD-PERP", mid: MIDS.BTC });
+  return { dir, paradex, edgex, stop: () => edgex.stop() };
+}
+
+/** A Paradex account of its own: a random L2 key, onboarded by the sidecar on the simulator. */
+export function paradexKey(): Record<string, string> {
+  return { PARADEX_L1_ADDRESS: `0x${randomBytes(20).toString("hex")}`, PARADEX_L2_PRIVATE_KEY: `0x0${randomBytes(31).toString("hex")}` };
+}
+
+export function paradexLive(s: Sims, key: Record<string, string>): ParadexVenue {
+  return new ParadexVenue({
+    network: "sim",
+    wsUrl: s.paradex.wsUrl,
+    restUrl: s.paradex.restUrl,
+    channels: ["bbo", "book", "orders", "fills", "positions", "account"],
+    extraArgs: ["--log-level", "WARNING"],
+    env: key,
+    logger: silentLogger,
+  });
 }
 
 /** Counts `place()` calls and passes everything through. */
@@ -106,14 +105,11 @@ export function edgexLive(s: Sims): EdgeXClient {
   });
 }
 
-export function paradexPaper(s: Sims): PaperVenue {
-  return new PaperVenue(s.paradexVenue);
-}
-
 export interface LiveRig {
   bot: ArbBot;
   p: Counting;
   e: Counting;
+  paradex: ParadexVenue;
   edgex: EdgeXClient;
   tap: LogTap;
   journal: string;
@@ -122,7 +118,8 @@ export interface LiveRig {
 /** A bot trading BTC only (0.01 per arbitrage) between the two simulators; `args` override defaults. */
 export function liveRig(s: Sims, args: string[] = [], journal = join(s.dir, "journal.jsonl")): LiveRig {
   const edgex = edgexLive(s);
-  const p = new Counting(paradexPaper(s));
+  const paradex = paradexLive(s, paradexKey());
+  const p = new Counting(paradex);
   const e = new Counting(edgex);
   const cfg = loadConfig(
     ["--live", "--markets", "BTC", "--size", "0.01", "--max-position", "0.05", "--min-edge-bps", "5", "--slippage-bps", "2", "--journal", journal, "--cooldown-ms", "100", "--leg-timeout-ms", "3000", "--reconcile-interval-ms", "60000", "--max-quote-age-ms", "3000", ...args],
@@ -130,7 +127,7 @@ export function liveRig(s: Sims, args: string[] = [], journal = join(s.dir, "jou
   );
   const tap = new LogTap();
   const bot = new ArbBot({ cfg, venues: { paradex: p, edgex: e }, log: tap.fn });
-  return { bot, p, e, edgex, tap, journal };
+  return { bot, p, e, paradex, edgex, tap, journal };
 }
 
 /** Move one simulator's BTC mid (a string decimal). */

@@ -1,28 +1,30 @@
 /**
- * Scenario tests: the bot against both real simulators (Paradex over the sidecar bridge, EdgeX native), with
- * scripted prices (`/_sim/price`) and fault injection (`/_sim/reject_next`, `partial_next`, `down`).
+ * Scenario tests: the bot trading against both real simulators (Paradex through the sidecar bridge, EdgeX
+ * native), with scripted prices (`/_sim/price`) and fault injection (`reject_next`, `partial_next`, `down`,
+ * `drop_after_order_received`). Positions are checked in the simulators themselves, not only in the bot.
  */
 import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import { D } from "../src/decimal.ts";
-import { type LiveRig, type ParadexShared, type Sims, liveRig, quoteEvents, setMid, startParadexShared, startSims } from "./scenario-helpers.ts";
+import type { ParadexSimHandle } from "../src/sims.ts";
+import { type LiveRig, type Sims, liveRig, quoteEvents, setMid, startParadexSimShared, startSims } from "./scenario-helpers.ts";
 
 const T = { timeout: 45_000 };
 
-/** EdgeX BTC position as the EdgeX simulator reports it (snapshot through the real client). */
-async function edgexPosition(r: LiveRig): Promise<D> {
-  const snap = await r.edgex.snapshot();
-  const p = snap.positions.find((x) => x.market === r.bot.markets.get("BTC")?.meta.edgex.market);
-  if (p === undefined) return D.ZERO;
-  return p.side === "SHORT" ? D.from(p.size).abs().neg() : D.from(p.size);
+/** A venue's BTC position as its simulator reports it (snapshot through the real client). */
+async function simPosition(r: LiveRig, venue: "paradex" | "edgex"): Promise<D> {
+  const snap = await (venue === "paradex" ? r.paradex : r.edgex).snapshot();
+  const p = snap.positions.find((x) => x.market === r.bot.markets.get("BTC")?.meta[venue].market);
+  if (p === undefined || p.side === "FLAT") return D.ZERO;
+  return p.side === "SHORT" ? D.from(p.size).abs().neg() : D.from(p.size).abs();
 }
 
 describe("scenarios against both simulators", { concurrency: false }, () => {
-  let paradex: ParadexShared;
+  let paradex: ParadexSimHandle;
   let sims: Sims;
   let r: LiveRig | null = null;
   before(async () => {
-    paradex = await startParadexShared();
+    paradex = await startParadexSimShared();
   });
   after(async () => {
     await paradex.stop();
@@ -48,7 +50,8 @@ describe("scenarios against both simulators", { concurrency: false }, () => {
     assert.equal(r.p.placed[0]?.side, "BUY");
     assert.equal(r.e.placed[0]?.side, "SELL");
     assert.equal(r.e.placed[0]?.tif, "IOC");
-    assert.equal((await edgexPosition(r)).toString(), "-0.01");
+    assert.equal((await simPosition(r, "edgex")).toString(), "-0.01");
+    assert.equal((await simPosition(r, "paradex")).toString(), "0.01");
     assert.equal(r.bot.status().markets[0]?.net, "0");
   });
 
@@ -64,7 +67,7 @@ describe("scenarios against both simulators", { concurrency: false }, () => {
   });
 
   it("a rejected leg is unwound to a flat net position within the bound", T, async () => {
-    r = liveRig(sims, ["--residual-timeout-ms", "5000"]);
+    r = liveRig(sims, ["--residual-timeout-ms", "5000", "--cooldown-ms", "60000"]); // one arbitrage only
     await r.bot.start();
     await sims.edgex.control("reject_next", { count: 1, code: "ORDER_REJECTED" });
     const t0 = performance.now();
@@ -75,7 +78,8 @@ describe("scenarios against both simulators", { concurrency: false }, () => {
     assert.equal(r.e.placed.length, 1, "the refused EdgeX leg is not resent");
     assert.equal(r.p.placed.length, 2);
     assert.equal(r.p.placed[1]?.reduceOnly, true);
-    assert.equal((await edgexPosition(r)).toString(), "0");
+    assert.equal((await simPosition(r, "edgex")).toString(), "0");
+    assert.equal((await simPosition(r, "paradex")).toString(), "0", "the Paradex simulator holds nothing either");
     const m = r.bot.status().markets[0];
     assert.equal(m?.positions.paradex, "0");
     assert.equal(m?.net, "0");
@@ -91,8 +95,21 @@ describe("scenarios against both simulators", { concurrency: false }, () => {
     // EdgeX sold 0.004 of 0.01; the hedge sells the missing 0.006 on EdgeX (a real order to the simulator).
     assert.equal(r.e.placed.length, 2);
     assert.equal(r.e.placed[1]?.size, "0.006");
-    assert.equal((await edgexPosition(r)).toString(), "-0.01");
+    assert.equal((await simPosition(r, "edgex")).toString(), "-0.01");
+    assert.equal((await simPosition(r, "paradex")).toString(), "0.01");
     assert.equal(r.bot.status().markets[0]?.net, "0");
+  });
+
+  it("a Paradex leg whose acknowledgement is lost is looked up, not resent, and the pair completes", T, async () => {
+    r = liveRig(sims, ["--max-position", "0.01"]);
+    await r.bot.start();
+    await sims.paradex.control("drop_after_order_received", { count: 1 }); // accepted, then the connection drops
+    await setMid(sims, "edgex", "65130");
+    const done = await r.tap.wait("arb_done", () => true, 30_000);
+    assert.notEqual(done.fields["state"], "failed");
+    assert.equal(r.p.placed.length, 1, "the Paradex leg was sent once");
+    assert.equal(r.bot.status().markets[0]?.net, "0");
+    assert.equal((await simPosition(r, "paradex")).add(await simPosition(r, "edgex")).toString(), "0", "flat in the simulators");
   });
 
   it("a reconnecting venue blocks entries until it is back", T, async () => {
