@@ -238,7 +238,8 @@ def measure_signing(orders: int) -> dict[str, Any]:
 
 def measure_pipeline(orders: int) -> dict[str, Any]:
     """CPU cost of the sidecar's own work per order, in-process and without the event loop: validate,
-    sign (prefix precomputed between orders, as the sidecar does while idle), build the JSON-RPC frame."""
+    sign (prefix and size link precomputed between orders, as the sidecar does while idle for a repeated
+    size), build the JSON-RPC frame."""
     import json
 
     from paradex_py.common.order import Order, OrderSide, OrderType
@@ -263,7 +264,7 @@ def measure_pipeline(orders: int) -> dict[str, Any]:
     costs = []
     for n in range(orders):
         ts = 1_795_000_000_000 + n
-        signer.precompute(ts, MARKET, "BUY", "LIMIT")  # done while idle, before the order arrives
+        signer.precompute(ts, MARKET, "BUY", "LIMIT", "0.001")  # done while idle, before the order arrives
         t = time.perf_counter_ns()
         req = validate_place({**params, "client_id": f"p{n}"}, meta)
         order = Order(
@@ -307,7 +308,7 @@ def main() -> int:
     )
     pipe = result["pipeline_cpu"]
     print(
-        f"sidecar CPU per order (validate + sign with precomputed prefix + frame), in-process: "
+        f"sidecar CPU per order (validate + sign with precomputed prefix/size + frame), in-process: "
         f"p50 {pipe['p50_us']} µs, p99 {pipe['p99_us']} µs; load average {result['load_average']:.1f}"
     )
     print(
