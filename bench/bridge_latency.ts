@@ -433,7 +433,7 @@ async function main(): Promise<void> {
         });
         log(`max ${c.name.padEnd(10)} target ${String(rate).padStart(7)}/s  sim sent ${String(sentRate).padStart(7)}/s  received ${String(recvRate).padStart(7)}/s  lost ${b.lost}/${count} coalesced ${b.coalesced} reconnects ${b.reconnects}  p50 ${fmt(s.p50)}  p99 ${fmt(s.p99)}`);
         if (!clean) break;
-        best = Math.min(sentRate ?? rate, recvRate ?? rate);
+        best = Math.max(best ?? 0, Math.min(sentRate ?? rate, recvRate ?? rate));
       }
       await c.unsubscribe();
       results[c === direct ? "direct_max_lossless_per_s" : "bridge_max_lossless_per_s"] = best;
