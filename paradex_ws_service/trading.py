@@ -39,6 +39,16 @@ def _decimal_arg(value: str) -> Decimal:
     return number
 
 
+def _positive_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 < seconds <= 60:
+        raise argparse.ArgumentTypeError(f"{value!r} must be in (0, 60]")
+    return seconds
+
+
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
@@ -54,13 +64,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--dry-run",
         action=argparse.BooleanOptionalAction,
         default=_env_flag("PARADEX_DRY_RUN"),
-        help="validate 'place' and answer without signing or sending (default: $PARADEX_DRY_RUN or off)",
+        help="validate 'place' and answer without signing or sending (environment: PARADEX_DRY_RUN=1)",
     )
-    max_notional = os.environ.get("PARADEX_MAX_ORDER_NOTIONAL") or None
     group.add_argument(
         "--max-order-notional",
         type=_decimal_arg,
-        default=_decimal_arg(max_notional) if max_notional else None,
+        # a string default goes through ``type`` too: a bad environment value is a usage error (exit 2)
+        default=os.environ.get("PARADEX_MAX_ORDER_NOTIONAL") or None,
         metavar="USD",
         help="refuse any order above this notional (default: $PARADEX_MAX_ORDER_NOTIONAL, no cap)",
     )
@@ -68,11 +78,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--cancel-on-disconnect",
         action=argparse.BooleanOptionalAction,
         default=_env_flag("PARADEX_CANCEL_ON_DISCONNECT"),
-        help="arm Paradex's cancel-on-disconnect on every (re)connection (default: off)",
+        help="arm Paradex's cancel-on-disconnect on every (re)connection "
+        "(environment: PARADEX_CANCEL_ON_DISCONNECT=1)",
     )
     group.add_argument(
         "--order-timeout",
-        type=float,
+        type=_positive_seconds,
         default=DEFAULT_ORDER_TIMEOUT_S,
         metavar="SECONDS",
         help="wait this long for an order acknowledgement before looking the order up by client id "

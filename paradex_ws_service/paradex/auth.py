@@ -19,7 +19,6 @@ import asyncio
 import base64
 import contextlib
 import logging
-import os
 import re
 import secrets
 import time
@@ -307,7 +306,3 @@ class SecretRedactor(logging.Filter):
         for handler in root.handlers:
             if self not in handler.filters:
                 handler.addFilter(self)
-
-
-def credentials_from_environment() -> Credentials | None:
-    return Credentials.from_env(os.environ)
