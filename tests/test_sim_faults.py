@@ -73,6 +73,18 @@ def test_drop_cuts_connections_and_the_server_stays_up() -> None:
     run(body)
 
 
+def test_clean_drop_sends_a_going_away_close_frame() -> None:
+    async def body(server: SimServer) -> None:
+        async with aiohttp.ClientSession() as session:
+            ws = await session.ws_connect(server.ws_url)
+            assert (await control(server.base_url, "drop", {"clean": True}))["dropped"] == 1
+            msg = await asyncio.wait_for(ws.receive(), 5)
+            assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 1001
+            await ws.close()
+
+    run(body)
+
+
 def test_silence_one_channel_while_others_flow() -> None:
     async def body(server: SimServer) -> None:
         client = await RawClient.connect(server.ws_url)

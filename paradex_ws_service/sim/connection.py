@@ -125,6 +125,13 @@ class Connection:
         if self.transport is not None and not self.transport.is_closing():
             self.transport.abort()
 
+    async def close_going_away(self) -> None:
+        """Close with 1001 and a close handshake (bounded: a silent client is cut after 2 s)."""
+        try:
+            await asyncio.wait_for(self.ws.close(code=1001, message=b"going away"), 2.0)
+        except (asyncio.TimeoutError, ConnectionError):
+            self.abort()
+
     async def run_sender(self) -> None:
         """Write queued frames straight to the socket, everything pending in one write.
 

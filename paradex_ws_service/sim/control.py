@@ -38,7 +38,7 @@ def routes(server: SimServer) -> dict[tuple[str, str], ControlHandler]:
     faults, sim = server.faults, server.sim
 
     async def drop(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-        return {"dropped": faults.drop_all()}
+        return {"dropped": faults.drop_all(clean=bool(body.get("clean", False)))}
 
     async def down(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         return {"until": await faults.down(_num(body, "seconds"))}

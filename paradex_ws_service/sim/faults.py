@@ -39,13 +39,21 @@ class Faults:
         self.counters[name] = self.counters.get(name, 0) + n
 
     # ── connections ───────────────────────────────────────────────────
-    def drop_all(self) -> int:
-        """Cut every WebSocket connection at the TCP level, no close frame; the server stays up."""
+    def drop_all(self, clean: bool = False) -> int:
+        """Cut every WebSocket connection; the server stays up.
+
+        Default: at the TCP level, no close frame (a network cut; clients see 1006). With `clean`, a
+        close handshake with 1001 "going away" instead (a server restart; paradex-py's own reconnect
+        handles that one, §2.7).
+        """
         conns = list(self._server.connections.values())
         for conn in conns:
-            conn.abort()
+            if clean:
+                self._server.spawn(conn.close_going_away(), f"paradex-sim-close-{conn.id}")
+            else:
+                conn.abort()
         self._count("drop")
-        log.info("fault: dropped %d connection(s)", len(conns))
+        log.info("fault: dropped %d connection(s)%s", len(conns), " cleanly" if clean else "")
         return len(conns)
 
     async def down(self, seconds: float) -> float:
