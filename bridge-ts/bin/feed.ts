@@ -84,6 +84,11 @@ async function main(): Promise<void> {
   const tty = process.stdout.isTTY === true;
   let drawn = false;
 
+  // A message printed between redraws moves the cursor: the next draw starts below it, not over it.
+  const note = (message: string): void => {
+    process.stderr.write(`${message}\n`);
+    drawn = false;
+  };
   const draw = (): void => {
     const now = Date.now();
     if (drawn) process.stdout.write(`\x1b[${markets.length}F`);
@@ -98,14 +103,14 @@ async function main(): Promise<void> {
   });
   sidecar.on("lifecycle", (e) => {
     const detail = e.state === "restarting" ? ` attempt ${e.attempt} in ${e.delay_ms} ms: ${e.reason}` : e.state === "stopped" ? `: ${e.reason}` : "";
-    process.stderr.write(`[bridge] ${e.state}${detail}\n`);
+    note(`[bridge] ${e.state}${detail}`);
   });
   sidecar.on("status", (s) => {
     if (options.logger === stderrLogger || s.state !== "subscribed") {
-      process.stderr.write(`[sidecar] ${s.state} ${s.channel ?? ""} ${s.market ?? ""} ${s.reason ?? ""}\n`);
+      note(`[sidecar] ${s.state} ${s.channel ?? ""} ${s.market ?? ""} ${s.reason ?? ""}`.trimEnd());
     }
   });
-  sidecar.on("error", (e) => process.stderr.write(`[error] ${e.code}: ${e.message}\n`));
+  sidecar.on("error", (e) => note(`[error] ${e.code}: ${e.message}`));
 
   let closing = false;
   const shutdown = (): void => {
@@ -120,7 +125,7 @@ async function main(): Promise<void> {
 
   try {
     const hello = await sidecar.start();
-    process.stderr.write(`[bridge] sidecar ${hello.version} pid ${hello.pid} env ${hello.env}, protocol ${hello.protocol}\n`);
+    note(`[bridge] sidecar ${hello.version} pid ${hello.pid} env ${hello.env}, protocol ${hello.protocol}`);
   } catch (err) {
     process.stderr.write(`[bridge] could not start the sidecar: ${(err as Error).message}\n`);
     process.exit(1);
