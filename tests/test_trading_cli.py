@@ -472,3 +472,19 @@ def test_orders_go_over_rest_while_the_websocket_is_down(start_sim: Any, start_s
     assert snap["ok"] and [p["size"] for p in snap["data"]["positions"]] == ["0.001"], snap
     res = _command(sc, "c", "cancel_all")
     assert res["ok"] and res["data"]["via"] == "rest", res
+
+
+def test_l1_key_credentials_derive_onboard_and_trade(start_sim: Any, start_sidecar: Any) -> None:
+    """PARADEX_L1_ADDRESS + PARADEX_L1_PRIVATE_KEY: the Stark key is derived, the account onboarded."""
+    from eth_account import Account
+
+    eth = Account.create()
+    sim = start_sim()
+    env = {"PARADEX_L1_ADDRESS": eth.address, "PARADEX_L1_PRIVATE_KEY": eth.key.hex()}
+    sc = start_sidecar(*sidecar_args(sim, "--channels", ",".join(PRIVATE), "--markets", MARKET), env=env)
+    _ready(sc)
+    res = _command(sc, "l1", "place", SLOW, market=MARKET, side="SELL", type="MARKET", size="0.001")
+    assert res["ok"], res
+    assert _order_closed(sc, res["data"]["order_id"])["remaining_size"] == "0"
+    assert len(sim.get("trading")["accounts"]) == 1
+    assert eth.key.hex().removeprefix("0x") not in b"".join(sc.lines).decode() + sc.stderr()

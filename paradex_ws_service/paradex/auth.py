@@ -66,15 +66,15 @@ class Credentials:
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Credentials | None:
         """Read the ``PARADEX_*`` variables; ``None`` when there are none, an error when they don't fit."""
-        l1_addr = environ.get("PARADEX_L1_ADDRESS", "").strip()
-        l1_key = environ.get("PARADEX_L1_PRIVATE_KEY", "").strip()
-        l2_addr = environ.get("PARADEX_L2_ADDRESS", "").strip()
-        l2_key = environ.get("PARADEX_L2_PRIVATE_KEY", "").strip()
+        l1_addr = _hex(environ.get("PARADEX_L1_ADDRESS", ""))
+        l1_key = _hex(environ.get("PARADEX_L1_PRIVATE_KEY", ""))
+        l2_addr = _hex(environ.get("PARADEX_L2_ADDRESS", ""))
+        l2_key = _hex(environ.get("PARADEX_L2_PRIVATE_KEY", ""))
         if not any((l1_addr, l1_key, l2_addr, l2_key)):
             return None
         for name, value in (("PARADEX_L1_PRIVATE_KEY", l1_key), ("PARADEX_L2_PRIVATE_KEY", l2_key)):
             if value and not _is_hex_key(value):
-                raise CredentialError(f"{name} is not a hex private key (0x followed by up to 64 hex digits)")
+                raise CredentialError(f"{name} is not a hex private key (up to 64 hex digits, 0x optional)")
         for name, value in (("PARADEX_L1_ADDRESS", l1_addr), ("PARADEX_L2_ADDRESS", l2_addr)):
             if value and not re.fullmatch(r"0x[0-9a-fA-F]{1,64}", value):
                 raise CredentialError(f"{name} is not a 0x hex address")
@@ -94,6 +94,14 @@ class Credentials:
         """A throwaway key for the simulator: generated per run, never written anywhere."""
         key = secrets.randbelow(EC_ORDER - 1) + 1
         return cls("paper", "0x" + secrets.token_hex(20), "", "", hex(key))
+
+
+def _hex(value: str) -> str:
+    """Trimmed, with a ``0x`` prefix when it looks like bare hex (Ethereum keys are often written without)."""
+    value = value.strip()
+    if value and not value.lower().startswith("0x") and re.fullmatch(r"[0-9a-fA-F]+", value):
+        return "0x" + value
+    return value
 
 
 def _is_hex_key(value: str) -> bool:
