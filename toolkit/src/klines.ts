@@ -211,6 +211,8 @@ export class KlineBuilder {
       // Candles starting after asOf cannot exist yet; ignore rather than invent the future.
     }
     if (s.open === null) s.seedCut = asOf;
+    // With no closed candle to continue from, nothing before the open (or current) bucket can be placed.
+    if (s.lastClose() === null) s.closedThrough = s.open?.candle.openTime ?? Math.floor(asOf / s.ms) * s.ms;
   }
 
   /** Apply one trade to every interval. Bad input is counted as `invalid` and never throws. */
@@ -286,6 +288,9 @@ export class KlineBuilder {
     if (s.open !== null && bucket > s.open.candle.openTime) this.closeOpen(s);
     if (s.open === null) {
       this.fillFlatUntil(s, bucket, true);
+      // Buckets before the first open candle are history we never saw: a trade for one is late, and must
+      // not be merged into this candle.
+      s.closedThrough = Math.max(s.closedThrough, bucket);
       s.open = {
         candle: {
           openTime: bucket,

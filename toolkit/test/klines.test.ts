@@ -162,6 +162,22 @@ test("a late trade is dropped for intervals whose candle closed and applied wher
   assert.deepEqual(b.current("15m"), c("15m", 0, "100", "104", "90", "104", "8.8", 8));
 });
 
+test("a trade older than the very first candle is late, never merged into it", () => {
+  const b = new KlineBuilder({ market: "X", intervals: ["1m"] });
+  b.addTrade(tr(M + 5 * S, "10", "1"));
+  b.addTrade(tr(30 * S, "99", "5"));
+  assert.deepEqual(b.current("1m"), c("1m", 1, "10", "10", "10", "10", "1", 1));
+  assert.equal(b.counters().late["1m"], 1);
+});
+
+test("after a seed with only an open candle, an older trade is late", () => {
+  const b = new KlineBuilder({ market: "X", intervals: ["1m"] });
+  b.seed("1m", [{ ...c("1m", 2, "5", "5", "5", "5", "1", 0), trades: null }], H + 2 * M + 10 * S);
+  b.addTrade(tr(M + 5 * S, "99", "1"));
+  assert.equal(b.counters().late["1m"], 1);
+  assert.deepEqual(b.current("1m"), { ...c("1m", 2, "5", "5", "5", "5", "1", 0), trades: null });
+});
+
 test("a duplicate trade_id is dropped and counted; candles are unchanged", () => {
   const b = build(TAPE.slice(0, 3));
   const before = b.candles("1m");
