@@ -38,7 +38,8 @@ export interface ExchangeClientOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const MAX_KLINES = 1500;
+/** The smaller of the venues' per-request kline caps (EdgeX `getKline` and the sidecar serve at most 1000). */
+const MAX_KLINES = 1000;
 
 export class ExchangeClient {
   readonly exchange: VenueName;

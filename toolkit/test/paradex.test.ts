@@ -103,7 +103,7 @@ test("getQuote reads the REST top of book; bad limits and intervals are clear er
   assert.equal(q.symbol, "BTCUSDT");
   assert.equal(q.source, "rest");
   assert.ok(q.bid !== null && q.ask !== null && Number(q.bid) < Number(q.ask));
-  await assert.rejects(client.getKlines("BTCUSDT", "1m", 0), /limit must be an integer in 1..1500/);
+  await assert.rejects(client.getKlines("BTCUSDT", "1m", 0), /limit must be an integer in 1..1000/);
   await assert.rejects(client.getKlines("BTCUSDT", "2m" as "1m", 5), /unsupported interval "2m"/);
 });
 
