@@ -223,6 +223,20 @@ def test_orders_fills_positions_and_account(start_sim: Any, start_sidecar: Any) 
     assert not res["ok"] and res["error"]["code"] == "CLIENT_ID_REUSED", res
     assert _orders_received(sim) == before + 1
 
+    # Every private update sent twice by the exchange is emitted once.
+    sim.control("duplicate_private", {"count": 8})  # a MARKET order's 8 private publications
+    start = len(sc.events)
+    res = _command(sc, "twice", "place", market=MARKET, side="BUY", type="MARKET", size="0.001")
+    oid = res["data"]["order_id"]
+    _order_closed(sc, oid)
+    _find(sc, start, "account")
+    then = _command(sc, "after-twice", "place", market=MARKET, side="SELL", type="MARKET", size="0.001")
+    _order_closed(sc, then["data"]["order_id"])  # frames arrive in order: every duplicate was read by now
+    sent = [o for o in sim.sent("orders.ALL") if o["id"] == oid]
+    assert len(sent) == 4  # NEW and CLOSED, each twice
+    assert [e["status"] for e in _events_after(sc, start, "order", order_id=oid)] == ["NEW", "CLOSED"]
+    assert len(_events_after(sc, start, "fill", order_id=oid)) == 1
+
     # A snapshot reconciles: no open orders left, the position is the sum of the fills.
     snap = _command(sc, "s1", "snapshot")
     assert snap["ok"], snap

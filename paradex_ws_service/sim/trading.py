@@ -8,7 +8,8 @@ id, all), ``/v1/orders-history``, ``/v1/positions``, ``/v1/account``, ``/v1/bala
 use them through ``server.auth_verifier``.
 
 Controls (``POST /_sim/<action>``): ``drop_after_order_received`` (``{"count": n}``: accept the next n
-WebSocket orders, then cut the connection instead of acknowledging), ``jwt_lifetime`` (``{"seconds"}``),
+WebSocket orders, then cut the connection instead of acknowledging), ``duplicate_private`` (``{"count": n}``:
+send the next n private payloads twice), ``jwt_lifetime`` (``{"seconds"}``),
 ``account`` (``{"public_key", "address"?, "collateral"?}``: an onboarded account), ``subkey``
 (``{"address", "public_key"}``), ``collateral`` (``{"address", "amount"}``); ``GET /_sim/trading``;
 ``GET /_sim/order_arrivals`` (when each order request arrived: the place-latency benchmark).
@@ -58,12 +59,16 @@ class Trading:
         self.accounts = Accounts(server.config.chain_id, lifetime)
         self.exchange = Exchange(self.accounts.chain_id, server.market, self._publish, server.emit_trade)
         self.drop_after_order_received = 0
+        self.duplicate_private = 0  # the next n private payloads are sent twice
         # (client_id, wall-clock ns when the order request reached the handler): the place-latency bench.
         self.arrivals: deque[tuple[str, int]] = deque(maxlen=100_000)
         self.counters: dict[str, int] = {"orders_received": 0, "orders_rejected": 0, "drops_after_order": 0}
 
     def _publish(self, channel: str, payload: dict[str, Any], account: str) -> None:
         self.server.publish(channel, payload, account=account)
+        if self.duplicate_private > 0:  # Paradex has been seen to send an update twice (reference §2.8)
+            self.duplicate_private -= 1
+            self.server.publish(channel, payload, account=account)
 
     # ------------------------------------------------------------------ auth seam
 
@@ -323,6 +328,10 @@ class Trading:
         self.drop_after_order_received = int(body.get("count", 1))
         return {"armed": self.drop_after_order_received}
 
+    async def ctl_duplicate_private(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        self.duplicate_private = int(body.get("count", 1))
+        return {"armed": self.duplicate_private}
+
     async def ctl_jwt_lifetime(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         seconds = float(body["seconds"])
         if not 0 < seconds <= 86400:
@@ -430,6 +439,7 @@ def install(server: SimServer) -> Trading:
     controls = {
         ("POST", "drop_after_order_received"): t.ctl_drop_after_order,
         ("POST", "jwt_lifetime"): t.ctl_jwt_lifetime,
+        ("POST", "duplicate_private"): t.ctl_duplicate_private,
         ("POST", "account"): t.ctl_account,
         ("POST", "subkey"): t.ctl_subkey,
         ("POST", "collateral"): t.ctl_collateral,
