@@ -38,8 +38,14 @@ class Config:
         return self.env == "sim" and self.ws_url is None
 
     def default_rest_url(self) -> str | None:
+        """``--rest-url``, else the environment's. For a standalone simulator given only by
+        ``--ws-url ws://host:port/ws/v1``, its REST API lives on the same port at ``/v1``."""
         if self.rest_url is not None:
             return self.rest_url
         if self.env in ("prod", "testnet", "nightly"):
             return f"https://api.{self.env}.paradex.trade/v1"
+        if self.env == "sim" and self.ws_url and self.ws_url.startswith("ws://"):
+            base = self.ws_url.split("?", 1)[0]
+            if base.endswith("/ws/v1"):
+                return "http://" + base[len("ws://") : -len("/ws/v1")] + "/v1"
         return None

@@ -126,7 +126,8 @@ def test_exits_zero_quickly(sim: SimProcess, start_sidecar: Callable[..., Sideca
 
 
 def test_bad_configuration_exits_2_with_nothing_on_stdout() -> None:
-    for args in (["--channels", "weather"], ["--env", "mars"], ["--stale-after", "-1"], ["--markets", ","]):
+    # one case end to end (the other refusals are checked in-process in test_cli_config.py)
+    for args in (["--channels", "weather"],):
         proc = subprocess.run(
             [PYTHON, "-m", "paradex_ws_service", *args],
             capture_output=True,

@@ -1,0 +1,77 @@
+"""cli.parse_config in-process: flags win over the environment, which wins over .env.paradex, which wins
+over defaults; every invalid value exits 2 with the reason on stderr."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from paradex_ws_service.cli import load_extension, parse_config
+
+ENV_VARS = ("PARADEX_ENV", "PARADEX_MARKETS", "PARADEX_CHANNELS", "PARADEX_SBE", "PARADEX_STALE_AFTER",
+            "PARADEX_BOOK_FEED", "PARADEX_WS_URL", "PARADEX_REST_URL", "PARADEX_STATS_INTERVAL",
+            "PARADEX_ENV_FILE", "PARADEX_LOG_LEVEL")  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no developer .env.paradex
+
+
+def test_defaults() -> None:
+    config = parse_config([])
+    assert (config.env, config.markets, config.channels) == ("testnet", ("BTC-USD-PERP",), ("bbo",))
+    assert config.sbe is True and config.book_feed == "snapshot" and config.ws_url is None
+    assert config.default_rest_url() == "https://api.testnet.paradex.trade/v1"
+
+
+def test_flags_win_over_environment_which_wins_over_dotenv(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".env.paradex").write_text(
+        "PARADEX_ENV=nightly\nPARADEX_MARKETS=SOL-USD-PERP\nPARADEX_CHANNELS=trades\nPARADEX_SBE=0\n"
+    )
+    monkeypatch.setenv("PARADEX_MARKETS", "ETH-USD-PERP")
+    config = parse_config(["--channels", "bbo,book,bbo"])
+    assert config.env == "nightly"  # only in .env.paradex
+    assert config.markets == ("ETH-USD-PERP",)  # environment beats .env.paradex
+    assert config.channels == ("bbo", "book")  # the flag beats both; duplicates dropped
+    assert config.sbe is False
+    assert parse_config(["--sbe"]).sbe is True
+
+
+def test_sim_rest_url_follows_a_standalone_simulator_ws_url() -> None:
+    config = parse_config(["--env", "sim", "--ws-url", "ws://127.0.0.1:8787/ws/v1"])
+    assert config.default_rest_url() == "http://127.0.0.1:8787/v1"
+    assert config.embedded_sim is False
+    assert parse_config(["--env", "sim"]).embedded_sim is True
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--channels", "weather"],
+        ["--env", "mars"],
+        ["--stale-after", "-1"],
+        ["--stats-interval", "zero"],
+        ["--markets", ","],
+        ["--book-feed", "full"],
+        ["--log-level", "chatty"],
+    ],
+)
+def test_invalid_values_exit_2_with_a_reason(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        parse_config(args, load_extension())
+    assert info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "error:" in captured.err
+
+
+def test_bad_boolean_in_environment_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARADEX_SBE", "maybe")
+    with pytest.raises(SystemExit) as info:
+        parse_config([])
+    assert info.value.code == 2
