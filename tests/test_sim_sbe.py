@@ -164,9 +164,21 @@ def test_wire_sbe_and_json_connections_get_the_same_values() -> None:
                     assert "result" in await js.subscribe(c)
                     assert "result" in await sb.subscribe(c)
                 server.sim.resume()
-                await asyncio.sleep(1.5)
+
+                def public(client: RawClient) -> int:
+                    return sum(1 for ch, _, _ in client.notifications if ch != "_control")
+
+                await js._wait(lambda: public(js) >= 150, 10)  # let every feed run a while
                 server.sim.pause()
-                await asyncio.sleep(0.2)
+                # Nothing new is produced while paused: the two connections converge on the same set.
+                stable = 0
+                for _ in range(200):
+                    counts = (public(js), public(sb))
+                    await asyncio.sleep(0.05)
+                    same = counts[0] == counts[1] == public(js) == public(sb)
+                    stable = stable + 1 if same else 0
+                    if stable == 2:
+                        break
             finally:
                 await js.close()
                 await sb.close()
