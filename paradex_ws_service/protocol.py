@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, TypedDict, Union
+from typing import Any, Literal, TypedDict
 
 from typing_extensions import NotRequired
 
@@ -296,9 +296,9 @@ class Result(TypedDict):
     error: NotRequired[ErrorBody]
 
 
-Event = Union[
-    Hello, Status, Bbo, Trade, Book, Summary, Funding, Order, Fill, Position, Account, Stats, Error, Result
-]
+MarketEvent = Bbo | Trade | Book | Summary | Funding
+AccountEvent = Order | Fill | Position | Account
+Event = Hello | Status | MarketEvent | AccountEvent | Stats | Error | Result
 
 EVENT_TYPES: dict[str, type] = {
     "hello": Hello,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import get_type_hints
+from typing import get_origin, get_type_hints
 
 import orjson
 import pytest
-from typing_extensions import NotRequired, get_origin
+from typing_extensions import NotRequired
 
 from paradex_ws_service import protocol
 from paradex_ws_service.protocol import COMMAND_OPS, EVENT_TYPES, canonical_decimal
@@ -43,7 +43,8 @@ def test_examples_have_contiguous_seq() -> None:
 
 
 def test_commands_use_known_ops() -> None:
-    ops = {orjson.loads(line)["op"] for line in (EXAMPLES / "commands.jsonl").read_text().splitlines() if line}
+    lines = (EXAMPLES / "commands.jsonl").read_text().splitlines()
+    ops = {orjson.loads(line)["op"] for line in lines if line}
     assert ops == COMMAND_OPS
 
 
