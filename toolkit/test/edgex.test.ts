@@ -216,11 +216,31 @@ test("fallback: a silenced depth stream is served from REST (source rest), then 
   fb.start();
   try {
     await until(() => quotes.some((q) => q.source !== "rest"), 5000, "a stream quote");
-    await sim.control("silence", { channel: "bbo", seconds: 3 });
+    await sim.control("silence", { channel: "bbo", seconds: 4 });
     await until(() => quotes.filter((q) => q.source === "rest").length >= 3, 8000, "three REST quotes");
     const stale = statuses.find((s) => s.state === "stale");
     assert.equal(stale?.market, "BTCUSDC");
     for (const q of quotes.filter((x) => x.source === "rest")) assert.ok(q.bid !== null && q.ask !== null && D.cmp(q.bid, q.ask) < 0);
+    // With the market paused, a REST quote must be exactly the best levels of the simulator's getDepth.
+    await sim.control("pause");
+    try {
+      const [rec] = (await raw(`/api/v2/public/quote/getDepth?contractId=${client.symbols.toVenueId("BTCUSDT")}&level=15`)) as {
+        bids: unknown[];
+        asks: unknown[];
+      }[];
+      const level = (l: unknown): [string, string] => (Array.isArray(l) ? [l[0], l[1]] : [(l as { price: string }).price, (l as { size: string }).size]);
+      const bids = rec!.bids.map(level).filter(([, sz]) => !D.isZero(sz));
+      const asks = rec!.asks.map(level).filter(([, sz]) => !D.isZero(sz));
+      const bestBid = bids.reduce((a, b) => (D.cmp(b[0], a[0]) > 0 ? b : a));
+      const bestAsk = asks.reduce((a, b) => (D.cmp(b[0], a[0]) < 0 ? b : a));
+      const n = quotes.length;
+      await until(() => quotes.length > n + 1, 5000, "REST quotes while paused");
+      const last = quotes.at(-1)!;
+      assert.equal(last.source, "rest");
+      assert.deepEqual([last.bid, last.bid_size, last.ask, last.ask_size], [...bestBid, ...bestAsk].map((x) => D.canonical(x)));
+    } finally {
+      await sim.control("resume");
+    }
     await until(() => statuses.some((s) => s.state === "live"), 10_000, "the stream back");
     assert.equal(statuses.at(-1)?.reason, "stream_recovered");
     assert.equal(fb.mode("BTCUSDC"), "ws");

@@ -121,7 +121,7 @@ test("fallback: a silenced bbo stream is served from REST (source rest), then ha
   fb.start();
   try {
     await until(() => quotes.some((q) => q.source !== "rest"), 5000, "a stream quote");
-    await sim.control("silence", { channel: "bbo", seconds: 3 });
+    await sim.control("silence", { channel: "bbo", seconds: 4 });
     await until(() => quotes.filter((q) => q.source === "rest").length >= 3, 8000, "three REST quotes");
     const stale = statuses.find((s) => s.state === "stale");
     assert.equal(stale?.channel, "bbo");
@@ -130,6 +130,18 @@ test("fallback: a silenced bbo stream is served from REST (source rest), then ha
     for (const q of quotes.filter((x) => x.source === "rest")) {
       assert.equal(q.market, "BTC-USD-PERP");
       assert.ok(q.bid !== null && q.ask !== null && Number(q.bid) < Number(q.ask));
+    }
+    // With the market paused, a REST quote must be exactly the simulator's GET /bbo.
+    await sim.control("pause");
+    try {
+      const wire = (await (await fetch(`${sim.restUrl}/bbo/BTC-USD-PERP`)).json()) as Record<string, string>;
+      const n = quotes.length;
+      await until(() => quotes.length > n + 1, 5000, "REST quotes while paused");
+      const last = quotes.at(-1)!;
+      assert.equal(last.source, "rest");
+      assert.deepEqual([last.bid, last.bid_size, last.ask, last.ask_size], [wire["bid"], wire["bid_size"], wire["ask"], wire["ask_size"]]);
+    } finally {
+      await sim.control("resume");
     }
     await until(() => statuses.some((s) => s.state === "live"), 10_000, "the stream back");
     const liveAt = quotes.length;
