@@ -38,7 +38,8 @@ stdout carries the NDJSON protocol and nothing else (docs/PROTOCOL.md); logs go 
 stdin takes one JSON command per line: {"id":1,"op":"ping"}; ops: ping, subscribe, unsubscribe,
 stats, shutdown (+ trading ops when enabled). End of stdin, SIGTERM or "shutdown" stop the process.
 
-environment (flags win; .env.paradex in the working directory is read too, never overriding):
+environment (flags win; .env.paradex in the working directory, or $PARADEX_ENV_FILE, is read too, never
+overriding the real environment):
   PARADEX_ENV, PARADEX_MARKETS, PARADEX_CHANNELS, PARADEX_WS_URL, PARADEX_REST_URL, PARADEX_SBE (1/0),
   PARADEX_BOOK_FEED, PARADEX_STALE_AFTER, PARADEX_STATS_INTERVAL, PARADEX_LOG_LEVEL
 

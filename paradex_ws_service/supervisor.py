@@ -45,6 +45,7 @@ BACKOFF_START_S = 0.1
 BACKOFF_CAP_S = 10.0
 MIN_CONNECT_INTERVAL_S = 0.05  # ≤ 20 connects/s
 SUBSCRIBE_ACK_TIMEOUT_S = 5.0
+AUTH_TIMEOUT_S = 30.0  # a JWT refresh (REST) that hangs must not freeze reconnection
 BAD_FRAME_REPORTS_PER_S = 10
 
 OnConnected = Callable[[ParadexWebsocketClient], Awaitable[None]]
@@ -121,6 +122,23 @@ class Supervisor:
         self._spawn(self._watch_staleness(), "staleness")
 
     async def _run(self) -> None:
+        """The connection loop; a bug inside one round is reported and the loop goes on (never dies)."""
+        while not self._closing:
+            try:
+                await self._connection_loop()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.exception("supervisor round failed")
+                self._emit(
+                    {"type": "error", "seq": 0, "code": p.ERR_INTERNAL, "id": None,
+                     "message": f"supervisor: {type(exc).__name__}: {exc}; reconnecting"}
+                )  # fmt: skip
+                self.connected.clear()
+                await close_socket(self.client)
+                await asyncio.sleep(BACKOFF_CAP_S / 10)
+
+    async def _connection_loop(self) -> None:
         attempt = 0
         reason: str | None = None
         while not self._closing:
@@ -157,7 +175,7 @@ class Supervisor:
     async def _connect(self) -> tuple[bool, str]:
         if self.auth is not None:
             try:
-                await self.auth.ensure_fresh(force=self._auth_rejected)
+                await asyncio.wait_for(self.auth.ensure_fresh(force=self._auth_rejected), AUTH_TIMEOUT_S)
             except Exception as exc:  # bad credentials must not kill the data feed
                 message = f"authentication failed: {type(exc).__name__}: {exc}"
                 self._emit(
@@ -178,8 +196,13 @@ class Supervisor:
         receiver = asyncio.get_running_loop().create_task(self.feed.receive(), name="receive")
         hooks: list[asyncio.Task[None]] = []
         try:
-            for sub in list(self.feed.subs.values()):
-                await self.feed.send_subscribe(sub)
+            # A `subscribe` command may add a channel while these sends await; loop until every one was
+            # sent, then mark connected with no await in between (later commands send their own).
+            sent: set[int] = set()
+            while pending := [s for s in self.feed.subs.values() if id(s) not in sent]:
+                for sub in pending:
+                    sent.add(id(sub))
+                    await self.feed.send_subscribe(sub)
             self.connected.set()
             hooks = [asyncio.get_running_loop().create_task(self._run_hook(h)) for h in self._hooks]
             reason = await receiver
