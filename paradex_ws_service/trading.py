@@ -121,6 +121,8 @@ async def install(services: Services) -> OrderManager:
             retry_strategy=None,
             logger=logging.getLogger("paradex_ws_service.sdk"),
         )
+    private = PrivateNormalizers()
+    private.attach(services.emit)
     manager = OrderManager(
         auth,
         lambda: services.feed.client,
@@ -128,9 +130,9 @@ async def install(services: Services) -> OrderManager:
         lambda: services.markets_meta,
         _options(config.extras, config.markets),
         public_api=public,
+        private=private,
     )
 
-    private = PrivateNormalizers()
     services.feed.register_normalizer(ChannelKind.ORDERS, private.order, private.order_sbe)
     services.feed.register_normalizer(ChannelKind.FILLS, private.fill, private.fill_sbe)
     services.feed.register_normalizer(ChannelKind.POSITIONS, private.position, private.position_sbe)

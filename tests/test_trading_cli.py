@@ -106,10 +106,9 @@ def test_orders_fills_positions_and_account(start_sim: Any, start_sidecar: Any) 
     kinds = [
         e["type"]
         for e in sc.events[start:]
-        if e["type"] in ("order", "fill", "position", "account") and e.get("order_id", oid) == oid
+        if e["type"] in ("result", "order", "fill", "position", "account") and e.get("order_id", oid) == oid
     ]
-    first = {k: kinds.index(k) for k in ("order", "fill", "position", "account")}
-    assert first["order"] < first["fill"] < first["position"] < first["account"], kinds
+    assert kinds == ["result", "order", "order", "fill", "position", "account"], kinds
     fill = _find(sc, start, "fill", order_id=oid)
     assert fill["liquidity"] == "TAKER" and fill["size"] == "0.01" and fill["fee_currency"] == "USDC"
     assert Decimal(fill["fee"]) > 0

@@ -210,3 +210,23 @@ def test_sbe_models_give_the_same_events_as_their_json_twins() -> None:
     assert from_sbe.fill_sbe(fill, 0) == from_json.fill(dict(FILL), 0)
     assert from_sbe.position_sbe(position, 0) == from_json.position(dict(POSITION), 0)
     assert from_sbe.account_sbe(account, 0) == from_json.account(dict(ACCOUNT), 0)
+
+
+def test_events_held_during_a_placement_come_out_after_it_in_order() -> None:
+    import asyncio
+
+    async def scenario() -> list[str]:
+        out: list[str] = []
+        n = PrivateNormalizers()
+        n.attach(lambda e: out.append(e["type"]))
+        n.hold()
+        assert n.order(dict(ORDER), 0) is None and n.fill(dict(FILL), 0) is None  # held, not dropped
+        out.append("result")  # what the command layer writes when the place handler returns
+        n.release()
+        assert out == ["result"]  # released on the next loop turn, not inside the handler
+        await asyncio.sleep(0)
+        event = n.account(dict(ACCOUNT), 0)
+        assert event is not None  # no hold: straight through
+        return out
+
+    assert asyncio.run(scenario()) == ["result", "order", "fill"]

@@ -73,11 +73,13 @@ class OrderManager:
         markets: Callable[[], dict[str, dict[str, Any]]],
         options: TradingOptions,
         public_api: Any = None,
+        private: PrivateNormalizers | None = None,
     ) -> None:
         """``public_api``: a paradex-py ``ParadexApiClient`` without an account, for public REST (klines)
         when there are no credentials."""
         self._auth = auth
         self._public = public_api
+        self._private = private  # holds private events while an order is in flight (see private.py)
         self._client = client
         self._connected = connected
         self._markets = markets
@@ -333,6 +335,8 @@ class OrderManager:
             }
         signer = self.signer()
         order = self._order(request, signer)
+        if self._private is not None:
+            self._private.hold()
         try:
             if self._ws_ready() is not None:
                 self.sent["ws"] += 1
@@ -345,6 +349,9 @@ class OrderManager:
             raise CommandError(p.ERR_REJECTED, _rpc_message(exc)) from None
         except _Unknown as exc:
             return await self._recover(request, str(exc))
+        finally:
+            if self._private is not None:
+                self._private.release()
         return {**base, **_order_summary(resp), "via": via}
 
     async def _rest_submit(self, order: Order, signer: FastOrderSigner) -> dict[str, Any]:

@@ -9,6 +9,7 @@ too, so the ``*_sbe`` twins map its decoded models (other field names, reference
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -55,6 +56,39 @@ class PrivateNormalizers:
         self._seen = {kind: _Seen() for kind in ("order", "fill", "position", "account")}
         self._on_order = on_order
         self.duplicates = 0
+        self._emit: Callable[[dict[str, Any]], None] | None = None
+        self._holds = 0
+        self._held: list[dict[str, Any]] = []
+
+    # While an order is being placed, its updates can reach us before the command's result is written
+    # (the acknowledgement and the first updates arrive back to back). Holding private events for that
+    # moment keeps the promised order on stdout: result, then order → fill → position → account.
+
+    def attach(self, emit: Callable[[dict[str, Any]], None]) -> None:
+        """The writer's ``emit``, for events released after a hold."""
+        self._emit = emit
+
+    def hold(self) -> None:
+        self._holds += 1
+
+    def release(self) -> None:
+        """End one hold; what was held goes out on the next loop turn, after the command's result."""
+        self._holds -= 1
+        if self._holds == 0 and self._held:
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        if self._holds or self._emit is None:
+            return
+        held, self._held = self._held, []
+        for event in held:
+            self._emit(event)
+
+    def _out(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        if self._holds and self._emit is not None:
+            self._held.append(event)
+            return None
+        return event
 
     def _first(self, kind: str, key: Any) -> bool:
         if self._seen[kind].first_time(key):
@@ -89,7 +123,7 @@ class PrivateNormalizers:
         }
         if self._on_order is not None:
             self._on_order(event)
-        return event
+        return self._out(event)
 
     def fill(self, payload: dict[str, Any], recv_us: int) -> dict[str, Any] | None:
         """``fills.*`` — ``{"id": "8833", "order_id": "1681…", "client_id": "", "market": "BTC-USD-PERP",
@@ -98,21 +132,23 @@ class PrivateNormalizers:
         """
         if not self._first("fill", payload.get("id")):
             return None
-        return {
-            "type": "fill",
-            "seq": 0,
-            "fill_id": str(payload["id"]),
-            "order_id": str(payload["order_id"]),
-            "client_id": _none_if_empty(payload.get("client_id")),
-            "market": payload["market"],
-            "side": payload["side"],
-            "liquidity": payload.get("liquidity", "TAKER"),
-            "price": canonical_decimal(str(payload["price"])),
-            "size": canonical_decimal(str(payload["size"])),
-            "fee": canonical_decimal(str(payload.get("fee") or "0")),
-            "fee_currency": payload.get("fee_currency") or "USDC",
-            "exchange_ts": _ts(payload, "created_at"),
-        }
+        return self._out(
+            {
+                "type": "fill",
+                "seq": 0,
+                "fill_id": str(payload["id"]),
+                "order_id": str(payload["order_id"]),
+                "client_id": _none_if_empty(payload.get("client_id")),
+                "market": payload["market"],
+                "side": payload["side"],
+                "liquidity": payload.get("liquidity", "TAKER"),
+                "price": canonical_decimal(str(payload["price"])),
+                "size": canonical_decimal(str(payload["size"])),
+                "fee": canonical_decimal(str(payload.get("fee") or "0")),
+                "fee_currency": payload.get("fee_currency") or "USDC",
+                "exchange_ts": _ts(payload, "created_at"),
+            }
+        )
 
     def position(self, payload: dict[str, Any], recv_us: int) -> dict[str, Any] | None:
         """``positions`` — ``{"market": "BTC-USD-PERP", "side": "SHORT", "size": "-0.01",
@@ -124,19 +160,21 @@ class PrivateNormalizers:
         if payload.get("side") == "SHORT" and not size.startswith("-") and size != "0":
             size = "-" + size
         side = "FLAT" if size == "0" else ("SHORT" if size.startswith("-") else "LONG")
-        return {
-            "type": "position",
-            "seq": 0,
-            "market": payload["market"],
-            "side": side,
-            "size": size,
-            "average_entry_price": None
-            if side == "FLAT"
-            else optional_decimal(payload.get("average_entry_price")),
-            "unrealized_pnl": optional_decimal(payload.get("unrealized_pnl")),
-            "liquidation_price": _zero_is_none(optional_decimal(payload.get("liquidation_price"))),
-            "exchange_ts": _ts(payload, "last_updated_at", "created_at"),
-        }
+        return self._out(
+            {
+                "type": "position",
+                "seq": 0,
+                "market": payload["market"],
+                "side": side,
+                "size": size,
+                "average_entry_price": None
+                if side == "FLAT"
+                else optional_decimal(payload.get("average_entry_price")),
+                "unrealized_pnl": optional_decimal(payload.get("unrealized_pnl")),
+                "liquidation_price": _zero_is_none(optional_decimal(payload.get("liquidation_price"))),
+                "exchange_ts": _ts(payload, "last_updated_at", "created_at"),
+            }
+        )
 
     def account(self, payload: dict[str, Any], recv_us: int) -> dict[str, Any] | None:
         """``account`` — ``{"account_value": "136285.06918911", "free_collateral": "73276.47229774",
@@ -144,7 +182,7 @@ class PrivateNormalizers:
         "status": "ACTIVE", "seq_no": …, "updated_at": 1681471234972}``"""
         if not self._first("account", payload.get("seq_no")):
             return None
-        return account_event(payload)
+        return self._out(account_event(payload))
 
     # SBE twins: paradex-py's decoded models (``paradex_py.api.sbe.codec.*EventData``) → the JSON shapes.
 
