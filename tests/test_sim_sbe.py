@@ -200,13 +200,23 @@ def test_wire_sbe_and_json_connections_get_the_same_values() -> None:
     asyncio.run(asyncio.wait_for(main(), 30))
 
 
-def test_sbe_heartbeat_is_sent_and_discarded_by_the_decoder() -> None:
+def test_sbe_heartbeat_goes_to_idle_connections_only() -> None:
     async def main() -> None:
-        async with SimServer(SimConfig(seed=1, sbe_heartbeat_interval=0.1)) as server:
-            sb = await RawClient.connect(server.ws_url + "?sbeSchemaId=1&sbeSchemaVersion=2")
+        config = SimConfig(seed=1, bbo_rate=40, sbe_heartbeat_interval=0.5)
+        async with SimServer(config) as server:
+            idle = await RawClient.connect(server.ws_url + "?sbeSchemaId=1&sbeSchemaVersion=2")
+            busy = await RawClient.connect(server.ws_url + "?sbeSchemaId=1&sbeSchemaVersion=2")
             try:
-                await sb._wait(lambda: any(ch == "_control" for ch, _, _ in sb.notifications), 5)
+                await busy.subscribe("bbo.ALL")
+                # decode_frame returns (None, None) for template 40: RawClient files it under "_control".
+                await idle._wait(lambda: any(ch == "_control" for ch, _, _ in idle.notifications), 5)
+                # SBE frames name their market ("bbo.BTC-USD-PERP"), not the ".ALL" subscription.
+                await busy._wait(
+                    lambda: sum(ch.startswith("bbo.") for ch, _, _ in busy.notifications) >= 60, 5
+                )
+                assert not any(ch == "_control" for ch, _, _ in busy.notifications)
             finally:
-                await sb.close()
+                await idle.close()
+                await busy.close()
 
-    asyncio.run(asyncio.wait_for(main(), 10))
+    asyncio.run(asyncio.wait_for(main(), 15))

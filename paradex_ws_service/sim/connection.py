@@ -82,6 +82,7 @@ class Connection:
         self.subscriptions: set[str] = set()
         self.state: dict[str, Any] = {}  # free space for extensions (e.g. cancel-on-disconnect)
         self.last_pong = time.monotonic()
+        self.last_sent = time.monotonic()  # the SBE heartbeat goes to idle connections only
         self._after_reply: list[Callable[[], None]] = []
         self._queue: deque[tuple[bytes, tuple[str, int] | None]] = deque()
         self._wake = asyncio.Event()
@@ -159,6 +160,7 @@ class Connection:
                     if stamp is not None:
                         sendtimes.append(stamp[0], stamp[1], sent_ns)
             transport.write(b"".join(frame for frame, _ in batch))
+            self.last_sent = time.monotonic()
             # A client that stops reading fills the kernel buffer, then ours: wait for it to drain
             # (its queue keeps growing meanwhile, and max_queue drops it like Paradex would). A raw
             # transport offers no public drain future, hence the short poll.

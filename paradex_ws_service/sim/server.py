@@ -637,14 +637,24 @@ class SimServer:
                     conn.abort()
 
     async def _heartbeat_loop(self, interval: float) -> None:
+        """SBE HeartbeatEvent (template 40) to binary connections idle for `interval` (schema: 20 s)."""
         seq = 0
+        tick = min(interval, 1.0)
         while True:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(tick)
+            now = time.monotonic()
+            idle = [
+                c
+                for c in self.connections.values()
+                if c.sbe_version is not None and now - c.last_sent >= interval
+            ]
+            if not idle:
+                continue
             seq += 1
             ts = self._us_now()
-            for conn in list(self.connections.values()):
-                if conn.sbe_version is not None:
-                    conn.enqueue(sbe.encode_heartbeat(seq, ts, conn.sbe_version), True)
+            for conn in idle:
+                assert conn.sbe_version is not None
+                conn.enqueue(sbe.encode_heartbeat(seq, ts, conn.sbe_version), True)
 
     # ── state ─────────────────────────────────────────────────────────
     def state(self) -> dict[str, Any]:
