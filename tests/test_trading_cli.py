@@ -290,9 +290,8 @@ REFUSALS = [
 def test_validation_refusals_and_dry_run(start_sim: Any, start_sidecar: Any) -> None:
     sim = start_sim()
     sc = start_sidecar(
-        *sidecar_args(
-            sim, "--channels", "bbo", "--markets", MARKET, "--dry-run", "--max-order-notional", "5000"
-        )
+        *sidecar_args(sim, "--channels", "bbo", "--markets", MARKET),
+        env={"PARADEX_DRY_RUN": "1", "PARADEX_MAX_ORDER_NOTIONAL": "5000"},  # the environment's way in
     )
     sc.expect_type("status", state="subscribed", timeout=SLOW)
     for n, (params, code) in enumerate(REFUSALS):
