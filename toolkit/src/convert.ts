@@ -6,7 +6,7 @@
  * Venue decimals may arrive as JSON numbers (Paradex klines) and are brought to canonical strings exactly.
  */
 import { z } from "zod";
-import type { AccountEvent, BboEvent, PositionEvent } from "../../bridge-ts/src/schema.ts";
+import type { BboEvent, PositionEvent } from "../../bridge-ts/src/schema.ts";
 import type { PlaceOrderResult, VenueName } from "../../bridge-ts/src/venue.ts";
 import { DepthRecord } from "../../edgex/src/wire.ts";
 import * as D from "./decimal.ts";
@@ -309,23 +309,6 @@ export function balanceFromEdgex(data: unknown, quoteCoinId: string, asset: stri
     equity: model?.totalEquity ?? D.add(cash, upnl),
     available: model?.availableAmount ?? cash,
     marginUsed: model?.initialMarginRequirement ?? null,
-  };
-}
-
-/** An `account` event (either venue) → Balance, with the positions' unrealized PnL and the cash balance. */
-export function balanceFromAccountEvent(
-  account: AccountEvent,
-  cash: string,
-  positions: readonly PositionEvent[],
-  asset: string,
-): Balance {
-  return {
-    asset,
-    balance: cash,
-    unrealizedPnl: D.sum(positions.map((p) => p.unrealized_pnl ?? "0")),
-    equity: account.account_value,
-    available: account.free_collateral,
-    marginUsed: account.initial_margin_requirement,
   };
 }
 

@@ -13,6 +13,7 @@ import {
   leverageText,
   midPrice,
   positionFromEvent,
+  quoteFromBbo,
   topOfBookFromEdgex,
   topOfBookFromParadex,
 } from "../src/convert.ts";
@@ -127,6 +128,16 @@ test("top of book: paradex GET /bbo and edgex getDepth (objects or tuples, zero 
   const ev = bboEventFromRest(top, 4, 123);
   assert.equal(ev.source, "rest");
   assert.equal(ev.type, "bbo");
+  assert.deepEqual(quoteFromBbo(ev, "BTCUSDT"), {
+    symbol: "BTCUSDT",
+    bid: "64999.9",
+    bidSize: "3",
+    ask: "65000.3",
+    askSize: "1",
+    ts: T,
+    source: "rest",
+  });
+  assert.equal(quoteFromBbo({ ...ev, source: undefined }, "BTCUSDT").source, "ws");
   assert.equal(midPrice("1", "2"), "1.5");
   assert.equal(midPrice(null, "2"), null);
   assert.throws(() => topOfBookFromEdgex([], "X", T), /edgex getDepth/);
