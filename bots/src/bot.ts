@@ -10,18 +10,21 @@ import type { MarketMeta, Venue, VenueName } from "../../bridge-ts/src/venue.ts"
 import type { BotConfig, MarketConfig } from "./config.ts";
 import { D } from "./decimal.ts";
 import { Guards } from "./guards.ts";
-import { Journal, foldJournal, posKey, type ReplayState } from "./journal.ts";
+import { Journal, foldJournal } from "./journal.ts";
 import { Ledger } from "./ledger.ts";
-import { type ArbResult, type LegEnv, type LegResult, dispatchArb, finishArb, lookup, settleArb, signedSize } from "./legs.ts";
+import { type ArbResult, type LegEnv, dispatchArb, settleArb, signedSize } from "./legs.ts";
 import { OrderTracker } from "./orders.ts";
 import { PaperVenue } from "./paper.ts";
 import { VenueQuotes } from "./quotes.ts";
+import { realizedToday, recoverArb } from "./recovery.ts";
+import { type BotStatus, buildStatus } from "./status.ts";
 import { type Evaluation, evaluate, type VenueSide } from "./signal.ts";
 
 export const VENUES: readonly VenueName[] = ["paradex", "edgex"];
 const QUOTES_OK = new Set(["USD", "USDC", "USDT"]);
 
 export type LogFn = (event: string, fields: Record<string, unknown>) => void;
+export type { BotStatus };
 
 export interface MarketState {
   cfg: MarketConfig;
@@ -35,32 +38,8 @@ export interface MarketState {
   lastBlock: string | null;
   /** Whether the previous evaluation was actionable: `seen` counts openings, not events. */
   open: boolean;
-}
-
-export interface BotStatus {
-  mode: "paper" | "live";
-  killed: string | null;
-  startedAt: number;
-  markets: {
-    base: string;
-    quotes: Record<VenueName, { bid: string | null; ask: string | null; ageMs: number | null; health: string }>;
-    edgeBps: string | null;
-    direction: string | null;
-    positions: Record<VenueName, string>;
-    net: string;
-    realized: string;
-    unrealized: string;
-    seen: number;
-    taken: number;
-    inFlight: boolean;
-    block: string | null;
-  }[];
-  realized: string;
-  unrealized: string;
-  fees: string;
-  arbs: { total: number; clean: number; corrected: number; failed: number };
-  latencyUs: { p50: number | null; p99: number | null; n: number; fromRecvP50: number | null; fromRecvP99: number | null };
-  mismatches: string[];
+  /** Bumped when an arbitrage starts: a snapshot requested before a bump may predate its fills. */
+  generation: number;
 }
 
 export class StartupError extends Error {
@@ -114,7 +93,6 @@ export class ArbBot {
   readonly latencyFromRecvMs = new Samples();
   readonly results: ArbResult[] = [];
   private readonly byMarket = new Map<string, string>(); // `${venue}|${market}` → base
-  private readonly venuePositions = new Map<string, D>();
   private readonly down = new Set<VenueName>();
   private readonly log: LogFn;
   private readonly clock: () => number;
@@ -193,8 +171,19 @@ export class ArbBot {
       if (!(venue instanceof PaperVenue)) continue;
       for (const m of this.markets.values()) venue.restorePosition(m.meta[v].market, this.ledger.position(v, m.cfg.base).toString(), null);
     }
-    this.priorRealizedToday = this.realizedOf(folded);
-    await this.recover(folded);
+    this.priorRealizedToday = realizedToday(folded);
+    for (const arb of folded.open) {
+      const m = this.markets.get(arb.base);
+      if (m === undefined) {
+        this.log("recovery_skipped", { arbId: arb.arbId, base: arb.base, reason: "market not configured" });
+        continue;
+      }
+      m.inFlight = true;
+      const res = await recoverArb(this.env, arb);
+      m.inFlight = false;
+      this.results.push(res);
+      if (res.state === "failed") this.guards.trip(`recovery could not flatten ${arb.arbId} (residual ${res.residual.toString()} ${arb.base})`);
+    }
     await this.reconcile("start");
     for (const m of this.markets.values()) {
       for (const v of VENUES) {
@@ -226,10 +215,6 @@ export class ArbBot {
         venue.on("status", (e) => this.onStatus(v, e)),
         venue.on("order", (e) => this.tracker.onOrder(v, e)),
         venue.on("fill", (e) => this.tracker.onFill(v, e)),
-        venue.on("position", (e) => {
-          const base = this.byMarket.get(`${v}|${e.market}`);
-          if (base !== undefined) this.venuePositions.set(posKey(v, base), signedSize(e));
-        }),
       );
     }
   }
@@ -247,85 +232,27 @@ export class ArbBot {
         this.log("market_skipped", { base: mc.base, paradex: p?.market ?? null, edgex: e?.market ?? null });
         continue;
       }
-      this.markets.set(mc.base, { cfg: mc, meta: { paradex: p, edgex: e }, inFlight: false, cooldownUntil: 0, seen: 0, taken: 0, blocked: new Map(), lastEval: null, lastBlock: null, open: false });
+      this.markets.set(mc.base, { cfg: mc, meta: { paradex: p, edgex: e }, inFlight: false, cooldownUntil: 0, seen: 0, taken: 0, blocked: new Map(), lastEval: null, lastBlock: null, open: false, generation: 0 });
       this.byMarket.set(`paradex|${p.market}`, mc.base);
       this.byMarket.set(`edgex|${e.market}`, mc.base);
     }
     if (this.markets.size === 0) throw new StartupError("none of the configured markets exists on both venues");
   }
 
-  private realizedOf(folded: ReplayState): D {
-    const l = new Ledger();
-    const plans = new Map<string, { venue: VenueName; base: string; side: "BUY" | "SELL" }>();
-    for (const a of folded.arbs.values()) for (const leg of a.legs) plans.set(leg.plan.clientId, leg.plan);
-    for (const r of folded.todaysLegs) {
-      const p = plans.get(r.clientId);
-      if (p === undefined || r.avgPrice === null) continue;
-      const q = D.from(r.filled);
-      l.apply(p.venue, p.base, p.side === "BUY" ? q : q.neg(), D.from(r.avgPrice), D.from(r.fee));
-    }
-    return l.realizedTotal();
-  }
-
-  /**
-   * Finish what a crash interrupted: legs journaled as sent without an outcome are looked up at the venue
-   * (open orders cancelled, fills inferred from the position change), then the residual is flattened.
-   */
-  private async recover(folded: ReplayState): Promise<void> {
-    for (const arb of folded.open) {
-      if (!this.markets.has(arb.base)) {
-        this.log("recovery_skipped", { arbId: arb.arbId, base: arb.base, reason: "market not configured" });
-        continue;
-      }
-      const m = this.markets.get(arb.base) as MarketState;
-      m.inFlight = true;
-      this.log("recovery", { arbId: arb.arbId, base: arb.base, state: arb.state, legs: arb.legs.length });
-      const results: LegResult[] = [];
-      for (const leg of arb.legs) {
-        if (leg.done !== null) {
-          results.push({
-            plan: leg.plan,
-            state: leg.done.state,
-            filled: D.from(leg.done.filled),
-            avgPrice: leg.done.avgPrice === null ? null : D.from(leg.done.avgPrice),
-            fee: D.from(leg.done.fee),
-            orderId: leg.done.orderId,
-            via: leg.done.via,
-          });
-          continue;
-        }
-        const r = await lookup(this.env, leg.plan, "interrupted by restart", "recovery");
-        this.journal.append({
-          k: "leg_done", ts: this.wall(), arbId: arb.arbId, clientId: leg.plan.clientId, venue: leg.plan.venue, state: r.state,
-          orderId: r.orderId, filled: r.filled.toString(), avgPrice: r.avgPrice?.toString() ?? null, fee: r.fee.toString(), via: "recovery",
-        });
-        if (r.filled.isPos()) {
-          const sgn = leg.plan.side === "BUY" ? r.filled : r.filled.neg();
-          this.ledger.setSize(leg.plan.venue, arb.base, D.from(leg.plan.positionBefore).add(sgn), null);
-          this.journal.append({ k: "position", ts: this.wall(), venue: leg.plan.venue, base: arb.base, size: this.ledger.position(leg.plan.venue, arb.base).toString(), source: "leg" });
-        }
-        results.push(r);
-      }
-      const res = await finishArb(this.env, arb.arbId, arb.base, results);
-      this.results.push(res);
-      m.inFlight = false;
-      this.log("recovered", { arbId: arb.arbId, state: res.state, residual: res.residual.toString() });
-      if (res.state === "failed") this.guards.trip(`recovery could not flatten ${arb.arbId} (residual ${res.residual.toString()} ${arb.base})`);
-    }
-  }
-
   // ---------------------------------------------------------------- reconciliation and risk
 
   /** Compare our positions with both venues' snapshots; adopt the venue's size, flag cross-venue mismatches. */
   async reconcile(why: string): Promise<void> {
+    const generations = new Map([...this.markets.values()].map((m) => [m.cfg.base, m.generation]));
     const snaps = await Promise.all(VENUES.map((v) => this.venues[v].snapshot()));
     for (const m of this.markets.values()) {
-      if (m.inFlight) continue; // a trade in progress owns these positions until it settles
+      // A trade in progress owns these positions until it settles; one that started (and maybe finished)
+      // while the snapshots were on their way makes them stale for this market.
+      if (m.inFlight || m.generation !== generations.get(m.cfg.base)) continue;
       const base = m.cfg.base;
       VENUES.forEach((v, i) => {
         const pos = snaps[i]?.positions.find((p) => p.market === m.meta[v].market);
         const venueSize = pos === undefined ? D.ZERO : signedSize(pos);
-        this.venuePositions.set(posKey(v, base), venueSize);
         const ours = this.ledger.position(v, base);
         if (!venueSize.eq(ours)) {
           this.log("position_drift", { why, venue: v, base, ours: ours.toString(), venue_size: venueSize.toString() });
@@ -357,7 +284,7 @@ export class ArbBot {
     return !bad;
   }
 
-  private pnl(): { realized: D; unrealized: D; exposure: D } {
+  pnl(): { realized: D; unrealized: D; exposure: D } {
     let unrealized = D.ZERO;
     let exposure = D.ZERO;
     for (const m of this.markets.values()) {
@@ -426,6 +353,7 @@ export class ArbBot {
     m.lastBlock = null;
     m.taken++;
     m.inFlight = true;
+    m.generation++;
     const arbId = `${this.runTag}-${++this.arbSeq}`;
     const d = dispatchArb(this.env, arbId, base, ev.opp);
     this.latencyMs.push(d.sentAt - t0);
@@ -484,60 +412,7 @@ export class ArbBot {
   // ---------------------------------------------------------------- status and shutdown
 
   status(): BotStatus {
-    const now = this.clock();
-    const { realized, unrealized } = this.pnl();
-    const arbs = { total: this.results.length, clean: 0, corrected: 0, failed: 0 };
-    for (const r of this.results) {
-      if (r.state === "failed") arbs.failed++;
-      else if (r.clean) arbs.clean++;
-      else if (r.state === "unwound" || r.state === "hedged") arbs.corrected++;
-    }
-    return {
-      mode: this.cfg.live ? "live" : "paper",
-      killed: this.guards.killed,
-      startedAt: this.startedAt,
-      markets: [...this.markets.values()].map((m) => {
-        const base = m.cfg.base;
-        const q = (v: VenueName): BotStatus["markets"][number]["quotes"][VenueName] => {
-          const view = this.quotes[v].view(m.meta[v].market);
-          return { bid: view?.bids[0]?.price.toString() ?? null, ask: view?.asks[0]?.price.toString() ?? null, ageMs: view ? Math.round(now - view.at) : null, health: this.quotes[v].health() };
-        };
-        const ev = m.lastEval;
-        const edge = ev === null ? null : ev.ok ? ev.opp.edgeBps : ev.edgeBps;
-        let un = D.ZERO;
-        let re = D.ZERO;
-        for (const v of VENUES) {
-          un = un.add(this.ledger.unrealized(v, base, this.quotes[v].mid(m.meta[v].market)));
-          re = re.add(this.ledger.get(v, base).realized);
-        }
-        return {
-          base,
-          quotes: { paradex: q("paradex"), edgex: q("edgex") },
-          edgeBps: edge?.round(2).toString() ?? null,
-          direction: ev === null ? null : ev.ok ? `buy ${ev.opp.buy.venue} / sell ${ev.opp.sell.venue}` : ev.direction,
-          positions: { paradex: this.ledger.position("paradex", base).toString(), edgex: this.ledger.position("edgex", base).toString() },
-          net: this.ledger.position("paradex", base).add(this.ledger.position("edgex", base)).toString(),
-          realized: re.round(4).toString(),
-          unrealized: un.round(4).toString(),
-          seen: m.seen,
-          taken: m.taken,
-          inFlight: m.inFlight,
-          block: m.lastBlock,
-        };
-      }),
-      realized: realized.round(4).toString(),
-      unrealized: unrealized.round(4).toString(),
-      fees: this.ledger.feesTotal().round(4).toString(),
-      arbs,
-      latencyUs: {
-        p50: toUs(this.latencyMs.pct(50)),
-        p99: toUs(this.latencyMs.pct(99)),
-        n: this.latencyMs.n,
-        fromRecvP50: toUs(this.latencyFromRecvMs.pct(50)),
-        fromRecvP99: toUs(this.latencyFromRecvMs.pct(99)),
-      },
-      mismatches: [...this.guards.mismatches.values()],
-    };
+    return buildStatus(this, this.clock());
   }
 
   /** Stop entering, let in-flight arbitrages finish (bounded), close venues and the journal. */
@@ -556,6 +431,3 @@ export class ArbBot {
   }
 }
 
-function toUs(ms: number | null): number | null {
-  return ms === null ? null : Math.round(ms * 1000);
-}

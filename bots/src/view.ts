@@ -4,7 +4,7 @@
  * The view only reads `BotStatus` snapshots and log events; it never touches trading state, so a slow
  * terminal cannot delay an order (rendering happens on a timer, not in the quote listener).
  */
-import type { BotStatus } from "./bot.ts";
+import type { BotStatus } from "./status.ts";
 
 const RED = "\x1b[31m";
 const GREEN = "\x1b[32m";
