@@ -9,7 +9,7 @@ import { D } from "../src/decimal.ts";
 import type { ParadexSimHandle } from "../src/sims.ts";
 import { type LiveRig, type Sims, liveRig, quoteEvents, setMid, startParadexSimShared, startSims } from "./scenario-helpers.ts";
 
-const T = { timeout: 45_000 };
+const T = { timeout: 60_000 };
 
 /** A venue's BTC position as its simulator reports it (snapshot through the real client). */
 async function simPosition(r: LiveRig, venue: "paradex" | "edgex"): Promise<D> {
