@@ -18,8 +18,15 @@ from typing import Any
 from paradex_py.api.api_client import ParadexApiClient
 
 from paradex_ws_service import protocol as p
-from paradex_ws_service.app import EXIT_CREDENTIALS, Services, StartupError
-from paradex_ws_service.paradex.auth import SDK_ENV_FOR, Auth, CredentialError, Credentials, SecretRedactor
+from paradex_ws_service.app import EXIT_CREDENTIALS, EXIT_INTERNAL, Services, StartupError
+from paradex_ws_service.paradex.auth import (
+    SDK_ENV_FOR,
+    Auth,
+    CredentialError,
+    Credentials,
+    RestUnreachable,
+    SecretRedactor,
+)
 from paradex_ws_service.paradex.channels import ChannelKind
 from paradex_ws_service.paradex.orders import OrderManager, TradingOptions
 from paradex_ws_service.paradex.private import PrivateNormalizers
@@ -173,6 +180,8 @@ async def _authenticate(services: Services, redactor: SecretRedactor) -> Auth | 
         raise StartupError(
             p.ERR_CREDENTIALS, f"Paradex refused the credentials: {exc}", EXIT_CREDENTIALS
         ) from None
+    except RestUnreachable as exc:  # not a credentials problem: exit 1 with what could not be reached
+        raise StartupError(p.ERR_NOT_CONNECTED, str(exc), EXIT_INTERNAL) from None
     log.info("authenticated as %s (%s)", hex(auth.address), credentials.kind)
     return auth
 

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import orjson
 from paradex_py.account.account import ParadexAccount
 from paradex_py.account.subkey_account import SubkeyAccount
@@ -39,10 +40,15 @@ log = logging.getLogger(__name__)
 SDK_ENV_FOR = {"prod": "prod", "testnet": "testnet", "nightly": "nightly", "sim": "testnet"}
 REFRESH_MARGIN_S = 60.0  # refresh a 5-minute JWT one minute before it expires
 MIN_REFRESH_DELAY_S = 0.2
+START_ATTEMPTS = 3
 
 
 class CredentialError(Exception):
     """Credentials missing, inconsistent or rejected; the message never contains a secret."""
+
+
+class RestUnreachable(Exception):
+    """Paradex's REST API could not be reached to authenticate (network, DNS, server down)."""
 
 
 @dataclass(frozen=True)
@@ -155,14 +161,26 @@ class Auth:
         account = self.account
         return FastOrderSigner(int(account.l2_chain_id), int(account.l2_address), int(account.l2_private_key))
 
-    async def start(self) -> None:
-        """Fetch the system config, build the account, authenticate (and onboard if needed)."""
-        try:
-            await asyncio.to_thread(self._init_sync)
-        except CredentialError:
-            raise
-        except Exception as exc:
-            raise CredentialError(self._describe(exc, "authentication failed")) from None
+    async def start(self, attempts: int = START_ATTEMPTS) -> None:
+        """Fetch the system config, build the account, authenticate (and onboard if needed).
+
+        Raises :class:`CredentialError` when Paradex answers and refuses, :class:`RestUnreachable` when it
+        could not be reached ``attempts`` times in a row (one second apart).
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                await asyncio.to_thread(self._init_sync)
+                break
+            except CredentialError:
+                raise
+            except httpx.TransportError as exc:
+                if attempt == attempts:
+                    where = f"cannot reach Paradex REST at {self.rest_url}"
+                    raise RestUnreachable(self._describe(exc, where)) from None
+                log.warning("Paradex REST unreachable (%s), retrying", type(exc).__name__)
+                await asyncio.sleep(1.0)
+            except Exception as exc:
+                raise CredentialError(self._describe(exc, "authentication failed")) from None
         self._refresher = asyncio.get_running_loop().create_task(self._refresh_loop(), name="jwt-refresh")
 
     def _init_sync(self) -> None:
