@@ -36,7 +36,13 @@ from paradex_ws_service import protocol as p
 from paradex_ws_service.commands import CommandError
 from paradex_ws_service.paradex.book import BookError
 from paradex_ws_service.paradex.channels import ChannelKind, ChannelSpec, channel_spec, parse_kind
-from paradex_ws_service.paradex.feed import CapturingConnector, Feed, Subscription, close_socket
+from paradex_ws_service.paradex.feed import (
+    CapturingConnector,
+    Feed,
+    Subscription,
+    SubscriptionRefused,
+    close_socket,
+)
 from paradex_ws_service.stats import Stats
 
 log = logging.getLogger(__name__)
@@ -285,11 +291,13 @@ class Supervisor:
             await asyncio.wait_for(waiter, SUBSCRIBE_ACK_TIMEOUT_S)
         except asyncio.TimeoutError:
             raise CommandError(p.ERR_TIMEOUT, f"no acknowledgement for {spec.name} within 5 s") from None
-        except ConnectionError as exc:
-            if spec.key in self.feed.subs and "connection" in str(exc):
-                return spec.name  # dropped meanwhile: it is resubscribed on reconnect
+        except SubscriptionRefused as exc:
             self.feed.remove(spec)
             raise CommandError(p.ERR_SUBSCRIBE_FAILED, f"Paradex refused {spec.name}: {exc}") from None
+        except ConnectionError:
+            if spec.key in self.feed.subs:
+                return spec.name  # the connection dropped meanwhile: it is resubscribed on reconnect
+            raise CommandError(p.ERR_BAD_PARAMS, f"{spec.name} was unsubscribed meanwhile") from None
         return spec.name
 
     async def unsubscribe(self, channel: str, market: str | None) -> str:

@@ -61,6 +61,10 @@ DEFAULT_NORMALIZERS: dict[ChannelKind, Normalizer] = {
 }
 
 
+class SubscriptionRefused(Exception):
+    """Paradex answered a subscribe with an error (unknown market, invalid channel…)."""
+
+
 class FeedListener(Protocol):
     """What the feed reports upward (the supervisor implements it)."""
 
@@ -280,7 +284,7 @@ class Feed:
                 self._listener.on_auth_rejected(code, text)
             if kind == "subscribe":
                 if sub is not None and sub.waiters:  # a command is waiting: its result reports it
-                    self._resolve_waiters(sub, ConnectionError(f"{code}: {text}"))
+                    self._resolve_waiters(sub, SubscriptionRefused(f"{code}: {text}"))
                 else:
                     self._listener.on_subscribe_failed(sub, code, text)
             elif kind != "auth":
