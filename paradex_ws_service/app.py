@@ -197,8 +197,7 @@ def _build(
 ) -> Services:
     connector = CapturingConnector()
     client = build_client(config.env, ws_url, config.sbe, connector)
-    supervisor: Supervisor
-    feed = Feed(client, emit, _Listener(lambda: supervisor), config.book_feed, list(config.markets))
+    feed = Feed(client, emit, config.book_feed, list(config.markets))
     supervisor = Supervisor(
         feed, connector, emit, stats, config.book_feed, config.stale_after, rng=random.Random()
     )
@@ -216,16 +215,6 @@ def _build(
     )
     dispatcher.ctx.services = services
     return services
-
-
-class _Listener:
-    """Forwards feed callbacks to the supervisor (built after the feed, which it wraps)."""
-
-    def __init__(self, get: Callable[[], Supervisor]) -> None:
-        self._get = get
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._get(), name)
 
 
 def _check_credentials(services: Services) -> None:

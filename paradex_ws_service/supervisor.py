@@ -87,6 +87,7 @@ class Supervisor:
         rng: random.Random | None = None,
     ) -> None:
         self.feed = feed
+        feed.listener = self
         self.client = feed.client
         self._connector = connector
         self._emit = emit

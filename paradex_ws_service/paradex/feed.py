@@ -97,13 +97,15 @@ class Feed:
         self,
         client: ParadexWebsocketClient,
         emit: Emit,
-        listener: FeedListener,
         book_feed: str,
         markets: list[str],
+        listener: FeedListener | None = None,
     ) -> None:
         self.client = client
         self._emit = emit
-        self._listener = listener
+        # Who hears about acks, gaps, bad frames…: the supervisor, which attaches itself (it is built
+        # around this feed, so it cannot be passed in here).
+        self.listener: FeedListener = listener if listener is not None else _NullListener()
         self._book_feed = book_feed
         self._markets = list(markets)
         self.normalizers: dict[ChannelKind, Normalizer] = dict(DEFAULT_NORMALIZERS)
@@ -171,7 +173,7 @@ class Feed:
             try:
                 changed = book.apply(update, check_seq)
             except BookError as exc:
-                self._listener.on_book_error(sub, exc)
+                self.listener.on_book_error(sub, exc)
                 return None
             return book.render() if changed else None
 
@@ -258,12 +260,12 @@ class Feed:
                 sub.last_rx = monotonic()
                 if sub.stale:
                     sub.stale = False
-                    self._listener.on_live(sub)
+                    self.listener.on_live(sub)
                 if event is not None:
                     emit(event)
             except (ValueError, KeyError, TypeError, AttributeError, SbeDecodeError) as exc:
                 # orjson.JSONDecodeError is a ValueError; a bad frame is counted and reported, never fatal.
-                self._listener.on_bad_frame(_describe_frame(raw), exc)
+                self.listener.on_bad_frame(_describe_frame(raw), exc)
 
     def _on_response(self, msg: dict[str, Any]) -> None:
         """A reply with an ``id``: order RPCs and acks go to the SDK; ours to the subscription."""
@@ -281,12 +283,12 @@ class Feed:
             code = error.get("code") if isinstance(error, dict) else None
             text = str(error.get("message", error)) if isinstance(error, dict) else str(error)
             if code in (40110, 40111) or "bearer token" in text.lower():
-                self._listener.on_auth_rejected(code, text)
+                self.listener.on_auth_rejected(code, text)
             if kind == "subscribe":
                 if sub is not None and sub.waiters:  # a command is waiting: its result reports it
                     self._resolve_waiters(sub, SubscriptionRefused(f"{code}: {text}"))
                 else:
-                    self._listener.on_subscribe_failed(sub, code, text)
+                    self.listener.on_subscribe_failed(sub, code, text)
             elif kind != "auth":
                 log.warning("Paradex error reply to %s: %s %s", kind, code, text)
             return
@@ -297,7 +299,7 @@ class Feed:
                 acked.acked = True
                 acked.last_rx = time.monotonic()
                 self._resolve_waiters(acked, None)
-                self._listener.on_subscribed(acked)
+                self.listener.on_subscribed(acked)
 
     @staticmethod
     def _resolve_waiters(sub: Subscription | None, exc: Exception | None) -> None:
@@ -310,6 +312,17 @@ class Feed:
                 else:
                     waiter.set_exception(exc)
         sub.waiters.clear()
+
+
+class _NullListener:
+    """Ignores every report: a feed without a supervisor (unit tests, tools)."""
+
+    def on_subscribed(self, sub: Subscription) -> None: ...
+    def on_subscribe_failed(self, sub: Subscription | None, code: Any, message: str) -> None: ...
+    def on_live(self, sub: Subscription) -> None: ...
+    def on_book_error(self, sub: Subscription, error: BookError) -> None: ...
+    def on_bad_frame(self, where: str, error: Exception) -> None: ...
+    def on_auth_rejected(self, code: Any, message: str) -> None: ...
 
 
 def _unset(payload: Any, recv_us: int) -> None:
