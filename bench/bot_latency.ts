@@ -6,7 +6,12 @@
  * write-ahead journal (one write; fdatasync after the dispatch by default, before it with `strict`, never
  * with --no-fsync), clientIds and both `place()` calls. The spread is opened by
  * the triggering event and closed again after each arbitrage, alternating direction so positions stay flat.
- * Writes bench/results/bot_latency.json.
+ * Writes bench/results/bot_latency_<mode>.json.
+ *
+ * `--sims SECONDS` instead runs the bot LIVE against both simulators (generated dislocating price paths,
+ * Paradex through the sidecar with a throwaway simulator account, EdgeX native with the simulator's test
+ * account) and reports the bot's own measurements: listener entry → both `place()` issued, and the venue
+ * client's frame receipt (`recv_us`) → both `place()` issued. Writes bench/results/bot_latency_sims.json.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,8 +20,14 @@ import { parseArgs } from "node:util";
 import { ArbBot } from "../bots/src/bot.ts";
 import { loadConfig } from "../bots/src/config.ts";
 import { FakeVenue, meta } from "../bots/test/fake-venue.ts";
+import { writePaths } from "../bots/src/pricepath.ts";
+import { startEdgex, startParadexSim } from "../bots/src/sims.ts";
+import { ParadexVenue } from "../bridge-ts/src/paradex-venue.ts";
+import { silentLogger } from "../bridge-ts/src/sidecar.ts";
+import { EdgeXClient } from "../edgex/src/client.ts";
+import { DEV_ACCOUNT, DEV_SIGNER_KEY } from "../edgex/sim/index.ts";
 
-const { values } = parseArgs({ options: { n: { type: "string" }, "no-fsync": { type: "boolean" }, "journal-sync": { type: "string" }, dir: { type: "string" } } });
+const { values } = parseArgs({ options: { n: { type: "string" }, "no-fsync": { type: "boolean" }, "journal-sync": { type: "string" }, dir: { type: "string" }, sims: { type: "string" } } });
 const N = Number(values.n ?? 2000);
 const durable = values["no-fsync"] !== true;
 const mode = values["journal-sync"] ?? "after";
@@ -60,7 +71,51 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-main().catch((err: unknown) => {
+async function sims(seconds: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "bot-bench-sims-"));
+  const paths = writePaths(dir, { seed: 5, seconds: seconds + 60 });
+  const psim = await startParadexSim({ seed: 5, pricePath: paths.paradex, bboRate: 10 });
+  const esim = await startEdgex({ seed: 5, pricePath: paths.edgex });
+  const cfg = loadConfig(["--live", "--journal", join(dir, "journal.jsonl"), "--journal-sync", mode, "--max-consecutive-failures", "1000", "--reconcile-interval-ms", "3600000"], {});
+  const paradex = new ParadexVenue({ network: "sim", wsUrl: psim.wsUrl, restUrl: psim.restUrl, channels: ["bbo", "book", "orders", "fills", "positions", "account"], extraArgs: ["--log-level", "WARNING"], logger: silentLogger });
+  const edgex = new EdgeXClient({
+    restUrl: esim.restUrl,
+    quoteWsUrl: esim.quoteWsUrl,
+    privateWsUrl: esim.privateWsUrl,
+    credentials: { accountId: DEV_ACCOUNT.accountId, api: { apiKey: DEV_ACCOUNT.apiKey, apiSecret: DEV_ACCOUNT.apiSecret, passphrase: DEV_ACCOUNT.passphrase }, signerKey: DEV_SIGNER_KEY },
+  });
+  // How much of the path is the venue clients' own synchronous work inside place() (signing, framing)?
+  const syncUs: Record<string, number[]> = { paradex: [], edgex: [] };
+  for (const v of [paradex, edgex] as const) {
+    const place = v.place.bind(v);
+    v.place = (o) => {
+      const t = performance.now();
+      const p = place(o);
+      syncUs[v.name]?.push(Math.round((performance.now() - t) * 1000));
+      return p;
+    };
+  }
+  const bot = new ArbBot({ cfg, venues: { paradex, edgex }, log: () => {} });
+  await bot.start();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const s = await bot.stop();
+  await Promise.allSettled([psim.stop(), esim.stop()]);
+  const med = (xs: number[]): number | null => (xs.length === 0 ? null : ([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? null));
+  const result = {
+    mode: "sims-live",
+    seconds,
+    journal_sync: mode,
+    ...s.latencyUs,
+    place_sync_p50_us: { paradex: med(syncUs["paradex"] ?? []), edgex: med(syncUs["edgex"] ?? []) },
+    arbs: s.arbs,
+    node: process.version,
+  };
+  mkdirSync("bench/results", { recursive: true });
+  writeFileSync("bench/results/bot_latency_sims.json", `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+(values.sims !== undefined ? sims(Number(values.sims)) : main()).catch((err: unknown) => {
   process.stderr.write(`${String((err as Error).stack ?? err)}\n`);
   process.exit(1);
 });

@@ -94,6 +94,8 @@ export class ArbBot {
   readonly results: ArbResult[] = [];
   private readonly byMarket = new Map<string, string>(); // `${venue}|${market}` → base
   private readonly down = new Set<VenueName>();
+  /** EWMA of each venue's synchronous `place()` time, ms. */
+  private readonly placeCost = new Map<VenueName, number>();
   private readonly log: LogFn;
   private readonly clock: () => number;
   private readonly wall: () => number;
@@ -127,6 +129,8 @@ export class ArbBot {
       now: () => this.clock(),
       wall: () => this.wall(),
       log: (e, f) => this.log(e, f),
+      placeCost: (venue, ms) => this.placeCost.set(venue, 0.8 * (this.placeCost.get(venue) ?? ms) + 0.2 * ms),
+      costOf: (venue) => this.placeCost.get(venue) ?? 0,
     };
   }
 

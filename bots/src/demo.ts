@@ -43,7 +43,9 @@ async function demo(argv: string[]): Promise<number> {
     ...argv,
   ];
   try {
-    return await run({ argv: args, env: {} });
+    // BOT_* settings from the environment apply, except that the demo never trades for real.
+    const env: Record<string, string | undefined> = { ...process.env, BOT_LIVE: "false" };
+    return await run({ argv: args, env });
   } finally {
     await Promise.allSettled([paradex.stop(), edgex.stop()]);
   }

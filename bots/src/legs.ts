@@ -9,7 +9,7 @@
  * if it cannot be flattened the caller trips the kill switch. Every step is journaled before and after.
  */
 import type { PositionEvent } from "../../bridge-ts/src/schema.ts";
-import type { MarketMeta, Venue, VenueName } from "../../bridge-ts/src/venue.ts";
+import type { MarketMeta, PlaceOrderResult, Venue, VenueName } from "../../bridge-ts/src/venue.ts";
 import { D } from "./decimal.ts";
 import type { ArbState, Journal, LegPlanRecord, LegRole, LegState } from "./journal.ts";
 import type { Ledger } from "./ledger.ts";
@@ -40,6 +40,10 @@ export interface LegEnv {
   /** Wall-clock ms, for journal timestamps. */
   wall(): number;
   log(event: string, fields: Record<string, unknown>): void;
+  /** Synchronous time a venue's `place()` took (ms): lets the dispatcher hand the cheaper venue its order first. */
+  placeCost?(venue: VenueName, ms: number): void;
+  /** Typical synchronous `place()` cost of a venue so far (ms), if known. */
+  costOf?(venue: VenueName): number;
 }
 
 export interface LegResult {
@@ -79,13 +83,17 @@ export function journalLeg(env: LegEnv, arbId: string, plan: LegPlanRecord): voi
   env.journal.append({ k: "leg_sent", ts: env.wall(), arbId, leg: plan });
 }
 
-/** Send a journaled leg and settle it (events, else snapshot lookup). Never throws. */
-export async function sendLeg(env: LegEnv, arbId: string, plan: LegPlanRecord): Promise<LegResult> {
+/**
+ * Send a journaled leg and settle it (events, else snapshot lookup). Never throws. The venue's `place()` is
+ * called synchronously, before this function first yields, so the caller knows the order has been handed over
+ * when it returns; the time that took (signing, framing) is reported to `env.placeCost`.
+ */
+export function sendLeg(env: LegEnv, arbId: string, plan: LegPlanRecord): Promise<LegResult> {
   const venue = env.venues[plan.venue];
-  let error: string | undefined;
-  let accepted = false;
+  const t = env.now();
+  let placing: Promise<PlaceOrderResult>;
   try {
-    const res = await venue.place({
+    placing = venue.place({
       market: plan.market,
       side: plan.side,
       type: "LIMIT",
@@ -95,6 +103,18 @@ export async function sendLeg(env: LegEnv, arbId: string, plan: LegPlanRecord): 
       reduceOnly: plan.reduceOnly,
       clientId: plan.clientId,
     });
+  } catch (err) {
+    placing = Promise.reject(err);
+  }
+  env.placeCost?.(plan.venue, env.now() - t);
+  return settleLeg(env, arbId, plan, placing);
+}
+
+async function settleLeg(env: LegEnv, arbId: string, plan: LegPlanRecord, placing: Promise<PlaceOrderResult>): Promise<LegResult> {
+  let error: string | undefined;
+  let accepted = false;
+  try {
+    const res = await placing;
     accepted = true;
     env.tracker.accepted(plan.venue, plan.clientId, res.orderId);
   } catch (err) {
@@ -239,7 +259,14 @@ export function dispatchArb(env: LegEnv, arbId: string, base: string, opp: Oppor
   );
   env.tracker.expect(buy.venue, buy.clientId);
   env.tracker.expect(sell.venue, sell.clientId);
-  const pending: [Promise<LegResult>, Promise<LegResult>] = [sendLeg(env, arbId, buy), sendLeg(env, arbId, sell)];
+  // Hand the order first to the venue whose client returns faster (EdgeX signs inside place(), ≈ms): the
+  // slower one leaves when it leaves either way, the faster one no longer waits behind it.
+  const sellFirst = (env.costOf?.(sell.venue) ?? 0) < (env.costOf?.(buy.venue) ?? 0);
+  let pending: [Promise<LegResult>, Promise<LegResult>];
+  if (sellFirst) {
+    const s = sendLeg(env, arbId, sell);
+    pending = [sendLeg(env, arbId, buy), s];
+  } else pending = [sendLeg(env, arbId, buy), sendLeg(env, arbId, sell)];
   const sentAt = env.now();
   // Next turn of the loop: clients that write asynchronously (fetch) get their requests out first.
   if (after) setImmediate(() => env.journal.sync());
