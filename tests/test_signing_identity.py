@@ -38,7 +38,8 @@ def _python_backend_ready() -> None:
     """Tables built before any check: otherwise the signer would (rightly) use the reference library while
     they build, and these tests would compare starknet_crypto_py with itself."""
     signing.warm_up_tables()
-    assert signing._Tables.built is not None and signing._GenTable.built is not None
+    assert signing._GenTable.built is not None
+    assert signing._Tables.built is not None or signing.backend() == "fast_stark_crypto"
 
 
 CHAINS = ["PRIVATE_SN_POTC_SEPOLIA", "PRIVATE_SN_PARACLEAR_MAINNET", "PRIVATE_SN_PARACLEAR_TESTNET"]
@@ -138,6 +139,7 @@ def test_precomputed_prefix_is_used_only_for_its_own_order() -> None:
 def test_python_pedersen_matches_starknet_crypto(monkeypatch: pytest.MonkeyPatch) -> None:
     """The pure-Python backend (whatever backend is active), incl. cached operands and edge values."""
     monkeypatch.setattr(signing, "_native_pedersen", None)
+    signing._Tables.get()  # the Python tables, even when a native backend made them unnecessary
     rng = random.Random(7)
     edges = [0, 1, 2, (1 << 248) - 1, 1 << 248, FIELD_PRIME - 1, (1 << 251) + 5]
     pairs = [(a, b) for a in edges for b in edges]
