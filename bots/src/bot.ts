@@ -10,7 +10,7 @@ import type { MarketMeta, Venue, VenueName } from "../../bridge-ts/src/venue.ts"
 import type { BotConfig, MarketConfig } from "./config.ts";
 import { D } from "./decimal.ts";
 import { Guards } from "./guards.ts";
-import { Journal, foldJournal } from "./journal.ts";
+import { Journal, type JournalRecord, foldJournal } from "./journal.ts";
 import { Ledger } from "./ledger.ts";
 import { type ArbResult, type LegEnv, dispatchArb, settleArb, signedSize } from "./legs.ts";
 import { OrderTracker } from "./orders.ts";
@@ -261,7 +261,7 @@ export class ArbBot {
         if (!venueSize.eq(ours)) {
           this.log("position_drift", { why, venue: v, base, ours: ours.toString(), venue_size: venueSize.toString() });
           this.ledger.setSize(v, base, venueSize, pos?.average_entry_price ? D.from(pos.average_entry_price) : null);
-          this.journal.append({ k: "position", ts: this.wall(), venue: v, base, size: venueSize.toString(), source: "snapshot" });
+          this.record({ k: "position", ts: this.wall(), venue: v, base, size: venueSize.toString(), source: "snapshot" });
         }
       });
       this.checkNet(m);
@@ -279,7 +279,7 @@ export class ArbBot {
     if (bad && !had) {
       const note = `net ${net.toString()} ${base} (~${notional?.round(2).toString() ?? "?"} USD) across venues`;
       this.guards.mismatches.set(base, note);
-      this.journal.append({ k: "mismatch", ts: this.wall(), base, net: net.toString(), note });
+      this.record({ k: "mismatch", ts: this.wall(), base, net: net.toString(), note });
       this.log("net_mismatch", { base, net: net.toString(), usd: notional?.round(2).toString() ?? null, action: "entries stopped" });
     } else if (!bad && had) {
       this.guards.mismatches.delete(base);
@@ -309,8 +309,22 @@ export class ArbBot {
     this.guards.risk(realized.add(unrealized).add(this.priorRealizedToday), exposure);
   }
 
+  /** Journal a record outside the order path; a failing journal stops entries instead of throwing here. */
+  private record(rec: JournalRecord): void {
+    try {
+      this.journal.append(rec);
+    } catch (err) {
+      this.log("journal_failed", { record: rec.k, error: String(err) });
+      this.guards.trip(`journal write failed: ${String(err)}`);
+    }
+  }
+
   private onKill(reason: string): void {
-    this.journal.append({ k: "kill", ts: this.wall(), reason });
+    try {
+      this.journal.append({ k: "kill", ts: this.wall(), reason });
+    } catch (err) {
+      this.log("journal_failed", { record: "kill", error: String(err) }); // the kill itself must still happen
+    }
     this.log("KILL_SWITCH", { reason, action: "cancelling open orders; no new entries; exits still allowed" });
     for (const v of VENUES) {
       this.venues[v].cancelAll().catch((e) => this.log("cancel_all_failed", { venue: v, error: String(e) }));
@@ -359,7 +373,17 @@ export class ArbBot {
     m.inFlight = true;
     m.generation++;
     const arbId = `${this.runTag}-${++this.arbSeq}`;
-    const d = dispatchArb(this.env, arbId, base, ev.opp);
+    let d: ReturnType<typeof dispatchArb>;
+    try {
+      d = dispatchArb(this.env, arbId, base, ev.opp);
+    } catch (err) {
+      // The write-ahead record could not be written (disk full, I/O error): nothing was sent, and nothing
+      // may be sent until an operator looks.
+      m.inFlight = false;
+      this.log("journal_failed", { arbId, error: String(err) });
+      this.guards.trip(`journal write failed: ${String(err)}`);
+      return;
+    }
     this.latencyMs.push(d.sentAt - t0);
     this.latencyFromRecvMs.push(performance.timeOrigin + d.sentAt - recvUs / 1000);
     this.log("arb_sent", {

@@ -296,14 +296,13 @@ export async function finishArb(env: LegEnv, arbId: string, base: string, legs: 
   const firstTwo = legs.filter((l) => l.plan.role !== "correction");
   const clean = firstTwo.length === 2 && firstTwo.every((l) => l.state === "filled") && legs.length === 2;
   let residual = D.sum([...deltas(legs).values()]);
-  const lot = env.meta("paradex", base).stepSize;
   if (residual.isZero()) {
     const state: ArbState = clean ? "done" : firstTwo.every((l) => l.filled.isZero()) ? "done" : "hedged";
     env.journal.append({ k: "arb_state", ts: env.wall(), arbId, state, note: clean ? "both legs filled" : "flat" });
     return { arbId, base, state, clean: clean && legs.every((l) => l.filled.isPos()), residual, legs };
   }
   env.journal.append({ k: "arb_state", ts: env.wall(), arbId, state: "correcting", residual: residual.toString() });
-  env.log("residual", { arbId, base, residual: residual.toString(), policy: env.cfg.residualPolicy, lot });
+  env.log("residual", { arbId, base, residual: residual.toString(), policy: env.cfg.residualPolicy });
   const deadline = env.now() + env.cfg.residualTimeoutMs;
   let finalState: ArbState = "failed";
   let n = legs.filter((l) => l.plan.role === "correction").length;

@@ -193,6 +193,19 @@ describe("ArbBot over fake venues", () => {
     await r.bot.stop();
   });
 
+  it("a journal that cannot be written stops trading before anything is sent", T, async () => {
+    const r = rig();
+    await r.bot.start();
+    r.bot.journal.close(); // every append now fails, as on a full disk
+    quote(r, 65000, 65100);
+    const k = await r.tap.wait("KILL_SWITCH");
+    assert.match(String(k.fields["reason"]), /journal write failed/);
+    assert.equal(r.p.placed.length + r.e.placed.length, 0);
+    quote(r, 65000, 65200);
+    assert.equal(r.p.placed.length + r.e.placed.length, 0);
+    await r.bot.stop();
+  });
+
   it("a reconnect storm trips the kill switch", T, async () => {
     const r = rig(["--storm-count", "3", "--storm-window-ms", "60000"]);
     await r.bot.start();
