@@ -331,7 +331,7 @@ def throughput(rates: list[int], seconds: float = 2.0, sbe: bool = True) -> dict
     no reconnect. The rate is frames / (burst start → the moment the counters show the last line written),
     so a sidecar that buffers and catches up later is charged for it.
     """
-    sim = Sim("--bbo-rate", "1", "--trade-rate", "0.01", "--markets", MARKET)
+    sim = Sim("--bbo-rate", "0.01", "--trade-rate", "0.01", "--markets", MARKET)  # quiet between bursts
     encoding = "--sbe" if sbe else "--no-sbe"
     car = Sidecar("--env", "testnet", "--ws-url", sim.ws_url, "--rest-url", sim.rest_url, encoding,
                   "--markets", MARKET, "--channels", "bbo", grep_only=True)  # fmt: skip

@@ -40,6 +40,8 @@ from paradex_ws_service.paradex.channels import ChannelKind, ChannelSpec, sbe_al
 
 log = logging.getLogger(__name__)
 
+YIELD_EVERY = 128  # frames read back to back before the receive loop lets the event loop poll (power of 2)
+
 Emit = Callable[[dict[str, Any]], None]
 JsonNormalizer = Callable[[dict[str, Any], int], "dict[str, Any] | None"]
 SbeNormalizer = Callable[[Any, int], "dict[str, Any] | None"]
@@ -229,7 +231,13 @@ class Feed:
         time_ns = time.time_ns
         monotonic = time.monotonic
         emit = self._emit
+        frames = 0
         while True:
+            frames += 1
+            if not frames & (YIELD_EVERY - 1):
+                # recv() returns without suspending while websockets has frames queued, so a burst can
+                # hold the loop; let it poll once so stdout's buffered bytes reach the pipe meanwhile.
+                await asyncio.sleep(0)
             try:
                 raw = await recv()
             except ConnectionClosed as exc:
