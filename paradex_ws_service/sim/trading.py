@@ -18,7 +18,6 @@ send the next n private payloads twice), ``jwt_lifetime`` (``{"seconds"}``),
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import threading
@@ -342,13 +341,20 @@ class Trading:
     async def ctl_account(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         key = int(str(body["public_key"]), 16)
         address = int(str(body["address"]), 16) if body.get("address") else None
-        account = self.accounts.create(key, address)
+        try:
+            account = self.accounts.create(key, address)
+        except ApiError as exc:  # a control answers 400 with the message
+            raise ValueError(exc.message) from None
         if "collateral" in body:
             account.collateral_e8 = to_e8(str(body["collateral"]))
         return {"address": account.address_hex}
 
     async def ctl_subkey(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-        account = self.accounts.add_subkey(int(str(body["address"]), 16), int(str(body["public_key"]), 16))
+        address, key = int(str(body["address"]), 16), int(str(body["public_key"]), 16)
+        try:
+            account = self.accounts.add_subkey(address, key)
+        except ApiError as exc:
+            raise ValueError(exc.message) from None
         return {"address": account.address_hex}
 
     async def ctl_collateral(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -446,15 +452,9 @@ def install(server: SimServer) -> Trading:
         ("GET", "trading"): t.ctl_state,
         ("GET", "order_arrivals"): t.ctl_arrivals,
     }
-    register_control = getattr(server, "register_control", None)
     for (method, action), handler in controls.items():
-        if register_control is not None:
-            register_control(method, action, handler)
-        else:  # until the server grows a public seam for controls (see /tmp/requests-for-sim.md)
-            server._control_routes[(method, action)] = handler
-    spawn = getattr(server, "spawn", None) or server._spawn
-    with contextlib.suppress(RuntimeError):  # no running loop: a synchronous unit test of install()
-        spawn(t.sweep_loop(), "paradex-sim-trading-sweep")
+        server.register_control(method, action, handler)
+    server.spawn(t.sweep_loop(), "paradex-sim-trading-sweep")
     # Signature checks hash with the Python Pedersen once its tables are loaded (≈1 s from the disk cache);
     # until then they use the reference library. Load them now, beside the event loop.
     threading.Thread(target=warm_up_tables, args=(False,), name="sim-signing-warm-up", daemon=True).start()
