@@ -65,6 +65,13 @@ export interface HealthOptions {
   lagSamples?: number;
   /** Wall clock in ms (tests inject one). */
   now?: () => number;
+  /** Wall clock in µs for lag; sub-millisecond, since loopback lags are tens of µs (tests inject one). */
+  nowUs?: () => number;
+}
+
+/** Wall clock in µs with sub-ms resolution, comparable with the `recv_us` both venues stamp. */
+export function wallMicros(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
 }
 
 const DEGRADED = new Set(["stale", "disconnected", "reconnecting", "gap", "closed"]);
@@ -143,11 +150,13 @@ export class HealthMonitor {
   private readonly rateWindowMs: number;
   private readonly lagSamples: number;
   private readonly now: () => number;
+  private readonly nowUs: () => number;
 
   constructor(options: HealthOptions = {}) {
     this.rateWindowMs = options.rateWindowMs ?? 10_000;
     this.lagSamples = options.lagSamples ?? 2048;
     this.now = options.now ?? Date.now;
+    this.nowUs = options.nowUs ?? wallMicros;
   }
 
   /** Count every event of `venue` from now on; returns the detach function. */
@@ -170,7 +179,8 @@ export class HealthMonitor {
       v.channels.set(channel, c);
     }
     const recvUs = "recv_us" in e ? e.recv_us : null;
-    const lag = recvUs === null ? null : Math.max(0, Math.round(now * 1000 - recvUs));
+    // Clamped at 0: two processes' clocks can disagree by a few µs, and a negative lag means "none measurable".
+    const lag = recvUs === null ? null : Math.max(0, this.nowUs() - recvUs);
     c.record(now, "market" in e ? e.market : undefined, lag);
   }
 

@@ -45,7 +45,7 @@ const status = (state: StatusEvent["state"], extra: Partial<StatusEvent> = {}): 
 
 test("health: rates over the window, per-market ages, lag percentiles, reconnects, degraded channels", () => {
   let now = 1_000_000;
-  const h = new HealthMonitor({ now: () => now, rateWindowMs: 10_000 });
+  const h = new HealthMonitor({ now: () => now, nowUs: () => now * 1000, rateWindowMs: 10_000 });
   const src = new Source();
   h.attach("paradex", src);
   src.emit("status", status("connected"));
