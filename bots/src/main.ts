@@ -84,12 +84,16 @@ export async function run(o: RunOptions): Promise<number> {
   const done = new Promise<number>((resolve) => {
     // `on`, not `once`: our listener must stay registered so the bridge's last-resort handler sees that
     // someone owns shutdown and does not re-raise the signal. A second signal forces the exit.
-    let signals = 0;
+    // Ctrl-C reaches us twice at once (from the terminal's process group and relayed by npx/tsx), so only
+    // a signal more than a second after the first counts as "second".
+    let firstAt: number | null = null;
     const onSignal = (sig: NodeJS.Signals): void => {
-      if (++signals > 1) {
+      if (firstAt !== null && performance.now() - firstAt < 1000) return;
+      if (firstAt !== null) {
         process.stderr.write(`bot: second ${sig}, exiting without waiting for in-flight work (the journal has it)\n`);
         process.exit(130);
       }
+      firstAt = performance.now();
       void stop(sig, 0).then(resolve);
     };
     process.on("SIGINT", onSignal);
