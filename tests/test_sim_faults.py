@@ -250,10 +250,75 @@ def test_burst_emits_exactly_n_bbo_frames_with_send_times() -> None:
     run(body, bbo_rate=2)
 
 
+def test_down_keep_rest_takes_only_the_websocket_side_down() -> None:
+    """A stream outage: connections cut, upgrades refused with 503, REST answering throughout."""
+
+    async def connects(url: str) -> bool:
+        try:
+            c = await RawClient.connect(url)
+        except aiohttp.WSServerHandshakeError as exc:
+            assert exc.status == 503
+            return False
+        await c.close()
+        return True
+
+    async def rest_bbo(session: aiohttp.ClientSession, server: SimServer) -> dict[str, Any]:
+        async with session.get(f"{server.rest_url}/bbo/BTC-USD-PERP") as resp:
+            assert resp.status == 200
+            return dict(await resp.json())
+
+    async def body(server: SimServer) -> None:
+        client = await RawClient.connect(server.ws_url)
+        async with aiohttp.ClientSession() as session:
+            try:
+                await client.subscribe("bbo.BTC-USD-PERP")
+                await client.collect("bbo.BTC-USD-PERP", 1)
+                reply = await control(server.base_url, "down", {"seconds": 1.5, "keep_rest": True})
+                assert reply["ok"] and reply["keep_rest"] is True
+                await client.wait_closed()
+                assert not await connects(server.ws_url)
+                assert not await connects(server.ws_url + SBE_QUERY)
+                state = await control(server.base_url, "state", method="GET")
+                assert state["ws_down"] is True and state["down"] is False
+                # REST keeps answering, from the market that keeps moving underneath.
+                first = await rest_bbo(session, server)
+                await until(lambda: server.market("BTC-USD-PERP").seq_no > first["seq_no"], 5)
+                assert (await rest_bbo(session, server))["seq_no"] > first["seq_no"]
+                await until(lambda: connects(server.ws_url), 5)
+                again = await RawClient.connect(server.ws_url)
+                try:
+                    assert "result" in await again.subscribe("bbo.BTC-USD-PERP")
+                    await again.collect("bbo.BTC-USD-PERP", 2)
+                finally:
+                    await again.close()
+                assert server.faults.counters["ws_down"] == 1
+            finally:
+                await client.close()
+
+    run(body, bbo_rate=20)
+
+
+def test_a_stream_only_down_replaces_a_full_one_in_progress() -> None:
+    async def body(server: SimServer) -> None:
+        assert (await control(server.base_url, "down", {"seconds": 30}))["ok"]
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await control(server.base_url, "state", method="GET")
+        # In-process: the control API itself is unreachable while the server is fully down.
+        await server.faults.down(0.5, keep_rest=True)
+        assert (await control(server.base_url, "state", method="GET"))["ws_down"] is True
+        await until(lambda: server.ws_down_until is None, 5)
+        client = await RawClient.connect(server.ws_url)
+        await client.close()
+        assert server.down_until is None
+
+    run(body)
+
+
 def test_control_api_rejects_bad_requests() -> None:
     async def body(server: SimServer) -> None:
         assert (await control(server.base_url, "nope"))["_status"] == 404
         assert (await control(server.base_url, "down", {"seconds": -1}))["_status"] == 400
+        assert (await control(server.base_url, "down", {"seconds": 1, "keep_rest": "yes"}))["_status"] == 400
         assert (await control(server.base_url, "price", {"market": "DOGE-USD-PERP", "mid": "1"}))[
             "_status"
         ] == 400

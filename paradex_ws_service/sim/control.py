@@ -41,7 +41,10 @@ def routes(server: SimServer) -> dict[tuple[str, str], ControlHandler]:
         return {"dropped": faults.drop_all(clean=bool(body.get("clean", False)))}
 
     async def down(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-        return {"until": await faults.down(_num(body, "seconds"))}
+        keep_rest = body.get("keep_rest", False)
+        if not isinstance(keep_rest, bool):
+            raise ValueError("keep_rest must be true or false")
+        return {"until": await faults.down(_num(body, "seconds"), keep_rest), "keep_rest": keep_rest}
 
     async def silence(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         faults.silence(_str(body, "channel"), _num(body, "seconds"))

@@ -56,35 +56,52 @@ class Faults:
         log.info("fault: dropped %d connection(s)%s", len(conns), " cleanly" if clean else "")
         return len(conns)
 
-    async def down(self, seconds: float) -> float:
-        """Stop listening and drop everyone for `seconds` (connects are refused), then come back."""
+    async def down(self, seconds: float, keep_rest: bool = False) -> float:
+        """Take the simulator down for `seconds`, then bring it back; returns the wall-clock deadline.
+
+        Default: stop listening and drop everyone (connects are refused; REST on surviving keep-alive
+        connections answers 503). With `keep_rest`, only the WebSocket side goes down (a stream outage:
+        connections cut, upgrades answered 503) while REST keeps answering, which is what a client's REST
+        fallback must ride through. A new `down` replaces one in progress.
+        """
         if not 0 < seconds <= 3600:
             raise ValueError("seconds must be in (0, 3600]")
         server = self._server
         if self._down_task is not None and not self._down_task.done():
             self._down_task.cancel()
         until = time.time() + seconds
-        server.down_until = until
-        await server.stop_listening()
+        if keep_rest:
+            server.down_until = None
+            server.ws_down_until = until
+            await self._relisten()  # a full outage in progress gives way to the stream-only one
+        else:
+            server.ws_down_until = None
+            server.down_until = until
+            await server.stop_listening()
         self.drop_all()
-        self._count("down")
+        self._count("ws_down" if keep_rest else "down")
         # Owned by the server, so stop() during downtime cancels the come-back instead of racing it.
         self._down_task = server.spawn(self._come_back(seconds), "paradex-sim-down")
-        log.info("fault: down for %.2fs", seconds)
+        log.info("fault: %s down for %.2fs", "websocket" if keep_rest else "server", seconds)
         return until
 
     async def _come_back(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+        await self._relisten()
+        self._server.down_until = None
+        self._server.ws_down_until = None
+        log.info("fault: back up")
+
+    async def _relisten(self) -> None:
+        """Listen again if a full outage stopped it; the port can linger for a moment after close."""
         server = self._server
         for attempt in range(50):
             try:
                 await server.start_listening()
-                break
-            except OSError as exc:  # the port can linger for a moment after close
+                return
+            except OSError as exc:
                 log.warning("fault: relisten attempt %d failed: %s", attempt + 1, exc)
                 await asyncio.sleep(0.05)
-        server.down_until = None
-        log.info("fault: back up")
 
     def malformed(self, count: int = 1) -> int:
         """Send `count` garbage frames to every connection (binary ones too on SBE connections)."""
@@ -148,5 +165,6 @@ class Faults:
             "silenced": {k: round(v - now, 3) for k, v in self._silenced.items() if v > now},
             "auth_failures_pending": self._auth_failures,
             "down_until": self._server.down_until,
+            "ws_down_until": self._server.ws_down_until,
             "counters": dict(self.counters),
         }

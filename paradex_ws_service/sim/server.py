@@ -122,7 +122,8 @@ class SimServer:
         self._tasks: set[asyncio.Task[Any]] = set()
         self.port = self.config.port
         self.started_at = 0.0
-        self.down_until: float | None = None
+        self.down_until: float | None = None  # whole server down (faults.down)
+        self.ws_down_until: float | None = None  # WebSocket side only (faults.down keep_rest)
         self._app = self._build_app()
         from . import control, rest  # local: both modules import this one for types
 
@@ -189,12 +190,16 @@ class SimServer:
         await self.stop()
 
     async def start_listening(self) -> None:
+        """Bind and listen (a no-op while already listening)."""
         assert self._runner is not None
-        self._site = web.TCPSite(self._runner, self.config.host, self.port, reuse_address=True)
-        await self._site.start()
+        if self._site is not None:
+            return
+        site = web.TCPSite(self._runner, self.config.host, self.port, reuse_address=True)
+        await site.start()
+        self._site = site
         if self.port == 0:
             # aiohttp exposes no public accessor for the bound socket of a TCPSite.
-            sockets = getattr(self._site._server, "sockets", None) or []
+            sockets = getattr(site._server, "sockets", None) or []
             if not sockets:
                 raise OSError("the simulator's listening socket is not bound")
             self.port = sockets[0].getsockname()[1]
@@ -425,7 +430,7 @@ class SimServer:
         return int(version)
 
     async def _ws_handler(self, request: web.Request) -> web.StreamResponse:
-        if self.down_until is not None:
+        if self.down_until is not None or self.ws_down_until is not None:
             raise web.HTTPServiceUnavailable(text="simulated downtime")
         sbe_version = self._negotiate_sbe(request)
         ws = web.WebSocketResponse(autoping=False, compress=False, max_msg_size=1024**2)
@@ -674,6 +679,7 @@ class SimServer:
             "seed": self.config.seed,
             "paused": self.sim.paused,
             "down": self.down_until is not None,
+            "ws_down": self.ws_down_until is not None,
             "uptime_s": round(time.time() - self.started_at, 3),
             "markets": markets,
             "book_feeds": {name: feed.seq_no for name, feed in self.sim.feeds.items()},
