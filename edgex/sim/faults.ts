@@ -6,6 +6,7 @@
 export class Faults {
   paused = false;
   #downUntil = 0;
+  #streamDownUntil = 0;
   readonly #silences = new Map<string, number>();
   #rejectLeft = 0;
   #rejectCode = "ORDER_REJECTED";
@@ -16,12 +17,24 @@ export class Faults {
   #snapshotDelayLeft = 0;
   #snapshotDelayMs = 0;
 
-  down(seconds: number, now = Date.now()): void {
-    this.#downUntil = now + seconds * 1000;
+  /**
+   * Down for `seconds`: REST answers 503 and socket upgrades are refused. With `keepRest`, only the sockets go
+   * down (a stream outage) and REST keeps answering. A new `down` replaces the one in progress.
+   */
+  down(seconds: number, keepRest = false, now = Date.now()): void {
+    const until = now + seconds * 1000;
+    this.#downUntil = keepRest ? 0 : until;
+    this.#streamDownUntil = keepRest ? until : 0;
   }
 
+  /** The whole venue is down (REST included). */
   isDown(now = Date.now()): boolean {
     return now < this.#downUntil;
+  }
+
+  /** The sockets are down: a whole-venue outage or a stream-only one. */
+  isStreamDown(now = Date.now()): boolean {
+    return this.isDown(now) || now < this.#streamDownUntil;
   }
 
   /** Silence a channel (exact name, a prefix such as "depth" or "depth.30000001", or "private") for a while. */
@@ -100,6 +113,7 @@ export class Faults {
     return {
       paused: this.paused,
       down: this.isDown(now),
+      stream_down: this.isStreamDown(now),
       silenced: [...this.#silences].filter(([, u]) => u > now).map(([c]) => c),
       reject_next: this.#rejectLeft,
       partial_next: this.#partialLeft,

@@ -176,10 +176,13 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
       case "reset":
         return [200, { ok: true, dropped: quote.dropAll() + priv.dropAll() }];
       case "down": {
-        faults.down(num(b["seconds"], 5));
-        quote.dropAll();
-        priv.dropAll();
-        return [200, { ok: true }];
+        const seconds = num(b["seconds"], 5);
+        const keepRest = b["keep_rest"] ?? false;
+        if (!(seconds > 0 && seconds <= 3600)) return [400, { ok: false, error: "seconds must be in (0, 3600]" }];
+        if (typeof keepRest !== "boolean") return [400, { ok: false, error: "keep_rest must be true or false" }];
+        faults.down(seconds, keepRest);
+        const dropped = quote.dropAll() + priv.dropAll();
+        return [200, { ok: true, keep_rest: keepRest, dropped, until: Date.now() + seconds * 1000 }];
       }
       case "silence": {
         const channel = wireChannel(typeof b["channel"] === "string" ? b["channel"] : "", b);
@@ -337,7 +340,7 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on("error", () => undefined);
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    if (faults.isDown()) return refuseUpgrade(socket, 503, "Service Unavailable");
+    if (faults.isStreamDown()) return refuseUpgrade(socket, 503, "Service Unavailable");
     if (url.pathname === QUOTE_PATH) {
       quoteWss.handleUpgrade(req, socket, head, (ws) => quote.attach(ws));
       return;
