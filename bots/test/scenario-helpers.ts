@@ -57,13 +57,13 @@ export function paradexKey(): Record<string, string> {
   return { PARADEX_L1_ADDRESS: `0x${randomBytes(20).toString("hex")}`, PARADEX_L2_PRIVATE_KEY: `0x0${randomBytes(31).toString("hex")}` };
 }
 
-export function paradexLive(s: Sims, key: Record<string, string>): ParadexVenue {
+export function paradexLive(s: Sims, key: Record<string, string>, sidecarArgs: string[] = []): ParadexVenue {
   return new ParadexVenue({
     network: "sim",
     wsUrl: s.paradex.wsUrl,
     restUrl: s.paradex.restUrl,
     channels: ["bbo", "book", "orders", "fills", "positions", "account"],
-    extraArgs: ["--log-level", "WARNING"],
+    extraArgs: ["--log-level", "WARNING", ...sidecarArgs],
     env: key,
     logger: silentLogger,
   });
@@ -116,9 +116,9 @@ export interface LiveRig {
 }
 
 /** A bot trading BTC only (0.01 per arbitrage) between the two simulators; `args` override defaults. */
-export function liveRig(s: Sims, args: string[] = [], journal = join(s.dir, "journal.jsonl")): LiveRig {
+export function liveRig(s: Sims, args: string[] = [], journal = join(s.dir, "journal.jsonl"), sidecarArgs: string[] = []): LiveRig {
   const edgex = edgexLive(s);
-  const paradex = paradexLive(s, paradexKey());
+  const paradex = paradexLive(s, paradexKey(), sidecarArgs);
   const p = new Counting(paradex);
   const e = new Counting(edgex);
   const cfg = loadConfig(

@@ -128,6 +128,22 @@ describe("scenarios against both simulators", { concurrency: false }, () => {
     assert.equal(done.fields["state"], "done");
   });
 
+  it("a stale venue blocks entries until its data flows again", T, async () => {
+    r = liveRig(sims, [], undefined, ["--stale-after", "1"]);
+    await r.bot.start();
+    await quoteEvents(r.p, 3); // the bot holds a Paradex book before the feed goes quiet
+    await Promise.all([sims.paradex.control("silence", { channel: "bbo", seconds: 4 }), sims.paradex.control("silence", { channel: "order_book", seconds: 4 })]);
+    await r.tap.wait("venue_status", (f) => f["venue"] === "paradex" && f["state"] === "stale", 10_000);
+    await setMid(sims, "edgex", "65130");
+    await quoteEvents(r.e, 10);
+    assert.equal(r.p.placed.length + r.e.placed.length, 0, "no entry while Paradex is stale");
+    const m = r.bot.markets.get("BTC");
+    const diag = JSON.stringify({ block: m?.lastBlock, ok: m?.lastEval?.ok, lines: r.tap.lines.filter((l) => l.event !== "leg").slice(-12) });
+    assert.match(m?.lastBlock ?? "", /stale/, diag);
+    const done = await r.tap.wait("arb_done", () => true, 20_000);
+    assert.equal(done.fields["state"], "done");
+  });
+
   it("the kill switch stops entries (and cancels open orders); the residual is still unwound", T, async () => {
     r = liveRig(sims, ["--max-consecutive-failures", "1"]);
     await r.bot.start();
