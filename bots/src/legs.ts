@@ -329,6 +329,7 @@ export async function finishArb(env: LegEnv, arbId: string, base: string, legs: 
 /**
  * The next corrective IOC order. Unwind: trade against the venue where this arbitrage left the excess,
  * reduce-only. Hedge (first half of the attempts, when configured): complete the missing side on the other venue.
+ * When the residual is finer than the chosen venue's lot, the other way is taken (it always fits there).
  */
 function correctionPlan(env: LegEnv, arbId: string, base: string, legs: LegResult[], residual: D, attempt: number, n: number): LegPlanRecord | null {
   const byVenue = deltas(legs);
@@ -341,7 +342,10 @@ function correctionPlan(env: LegEnv, arbId: string, base: string, legs: LegResul
     return db.gt(da) ? b : a;
   });
   const other: VenueName = excess === "paradex" ? "edgex" : "paradex";
-  const hedge = env.cfg.residualPolicy === "hedge" && attempt <= Math.ceil(env.cfg.residualRetries / 2);
+  let hedge = env.cfg.residualPolicy === "hedge" && attempt <= Math.ceil(env.cfg.residualRetries / 2);
+  // A residual finer than one venue's lot (a partial fill on the finer venue) can only be traded on the other.
+  const fits = (v: VenueName): boolean => residual.abs().quantize(env.meta(v, base).stepSize, "floor").isPos();
+  if (!fits(hedge ? other : excess)) hedge = !hedge;
   const venue = hedge ? other : excess;
   const meta = env.meta(venue, base);
   const size = residual.abs().quantize(meta.stepSize, "floor");

@@ -279,3 +279,19 @@ describe("ArbBot over fake venues", () => {
     await r2.bot.stop();
   });
 });
+
+describe("residual finer than one venue's lot", () => {
+  it("is hedged on the other venue when the over-filled venue cannot trade it back", T, async () => {
+    const r = rig(); // Paradex step 0.0001, EdgeX step 0.001; policy unwind
+    await r.bot.start();
+    r.p.inject({ kind: "partial", ratio: "0.95" }); // Paradex buys 0.0095, EdgeX sells 0.01: −0.0005 net
+    quote(r, 65000, 65100);
+    const done = await r.tap.wait("arb_done");
+    assert.equal(done.fields["state"], "hedged"); // 0.0005 is below EdgeX's lot: bought on Paradex instead
+    assert.equal(r.p.placed[1]?.side, "BUY");
+    assert.equal(r.p.placed[1]?.size, "0.0005");
+    assert.equal(r.e.placed.length, 1);
+    const s = await r.bot.stop();
+    assert.equal(s.markets[0]?.net, "0");
+  });
+});

@@ -102,7 +102,8 @@ export class FakeVenue implements Venue {
     const book = this.books.get(o.market) ?? { bids: [], asks: [] };
     const levels = o.side === "BUY" ? book.asks : book.bids;
     let want = D.from(o.size);
-    if (fault?.kind === "partial") want = want.mul(fault.ratio).quantize("0.001", "floor");
+    const step = this.metas.find((m) => m.market === o.market)?.stepSize ?? "0.001";
+    if (fault?.kind === "partial") want = want.mul(fault.ratio).quantize(step, "floor");
     if (o.reduceOnly) {
       const pos = this.positions.get(o.market) ?? D.ZERO;
       const reducible = o.side === "BUY" ? D.max(pos.neg(), D.ZERO) : D.max(pos, D.ZERO);
