@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 import orjson
 import websockets
-from paradex_py.api.sbe import SbeDecodeError, decode_frame
+from paradex_py.api.sbe import decode_frame
 from paradex_py.api.ws_client import ParadexWebsocketClient
 from websockets.exceptions import ConnectionClosed
 
@@ -271,8 +271,11 @@ class Feed:
                     self.listener.on_live(sub)
                 if event is not None:
                     emit(event)
-            except (ValueError, KeyError, TypeError, AttributeError, SbeDecodeError) as exc:
-                # orjson.JSONDecodeError is a ValueError; a bad frame is counted and reported, never fatal.
+            except Exception as exc:
+                # Whatever one frame does to a parser or normalizer (orjson.JSONDecodeError, SbeDecodeError,
+                # a missing key, a bug in an extension's normalizer) concerns that frame only: it is counted
+                # and reported, and the connection goes on.
+                log.debug("bad frame", exc_info=True)
                 self.listener.on_bad_frame(_describe_frame(raw), exc)
 
     def _on_response(self, msg: dict[str, Any]) -> None:
