@@ -14,6 +14,8 @@ import type { Rng } from "./rng.ts";
 const MEAN_REVERSION_PER_SECOND = 1 / 600;
 /** Levels per side the synthetic market maker keeps. */
 const SYNTHETIC_DEPTH = 40;
+/** Trades kept for klines: hours of tape at the default rates (≈ 3 trades/s per contract). */
+const MAX_TRADE_HISTORY = 40_000;
 /** Depth channel sizes a client may subscribe to (reference §1.4). */
 export const DEPTH_LEVELS = [15, 200] as const;
 export type DepthLevel = (typeof DEPTH_LEVELS)[number];
@@ -76,6 +78,8 @@ export class ContractMarket {
   readonly #maxLevelSteps: number;
   #tradeSeq = 0;
   readonly midHistory: { time: number; mid: number }[] = [];
+  /** The public trade tape, oldest first (bounded): what LAST_PRICE klines aggregate. */
+  readonly tradeHistory: PublicTrade[] = [];
   lastTradeTick: number | undefined;
   volumeSteps = 0;
 
@@ -293,6 +297,9 @@ export class ContractMarket {
     this.lastTradeTick = tick;
     this.volumeSteps += steps;
     const ticketId = `${this.contract.contractId.slice(-3)}${String(this.#tradeSeq).padStart(9, "0")}`;
-    return { ticketId, time: now, tick, steps, isBuyerMaker };
+    const trade = { ticketId, time: now, tick, steps, isBuyerMaker };
+    this.tradeHistory.push(trade);
+    if (this.tradeHistory.length > MAX_TRADE_HISTORY) this.tradeHistory.splice(0, MAX_TRADE_HISTORY / 4);
+    return trade;
   }
 }

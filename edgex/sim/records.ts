@@ -2,6 +2,7 @@
  * Record builders of the simulator's periodic quote channels (ticker, bookTicker, fundingRate, kline), with the
  * field names of the live wire (reference §1.6), all numbers as strings.
  */
+import { currentKline, isPriceType } from "./klines.ts";
 import type { ContractMarket } from "./market.ts";
 
 export function tickerRecord(m: ContractMarket, contractId: string | number, withBest: boolean): Record<string, unknown> {
@@ -75,26 +76,8 @@ export function fundingRecord(m: ContractMarket): Record<string, unknown> {
   };
 }
 
+/** The current candle of a `kline.{priceType}.{contractId}.{interval}` channel (see klines.ts). */
 export function klineRecord(m: ContractMarket, channel: string): Record<string, unknown> {
-  const now = Date.now();
-  const start = Math.floor(now / 60_000) * 60_000;
-  const mids = m.midHistory.filter((h) => h.time >= start).map((h) => h.mid);
-  const tick = (x: number): string => m.priceText(Math.round(x / Number(m.contract.tickSize)));
-  return {
-    klineId: String(start),
-    contractId: m.contract.contractId,
-    contractName: m.contract.contractName,
-    klineType: channel.split(".")[3] ?? "MINUTE_1",
-    klineTime: String(start),
-    priceType: channel.split(".")[1] ?? "LAST_PRICE",
-    trades: "0",
-    size: "0",
-    value: "0",
-    high: tick(Math.max(m.mid, ...mids)),
-    low: tick(Math.min(m.mid, ...mids)),
-    open: tick(mids[0] ?? m.mid),
-    close: m.oracleText(),
-    makerBuySize: "0",
-    makerBuyValue: "0",
-  };
+  const [, priceType = "LAST_PRICE", , klineType = "MINUTE_1"] = channel.split(".");
+  return currentKline(m, klineType, isPriceType(priceType) ? priceType : "LAST_PRICE", m.contract.contractId);
 }

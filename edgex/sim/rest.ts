@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { canonicalBody, canonicalQuery, hmacSignature, signaturesEqual } from "../src/signing/hmac.ts";
 import type { Faults } from "./faults.ts";
 import { metaData } from "./fixtures.ts";
+import { KLINE_MS, PRICE_TYPES, isPriceType, klineRows } from "./klines.ts";
 import type { ContractMarket, DepthLevel } from "./market.ts";
 import { fail, ok, type Exchange, type RestReply } from "./matching.ts";
 import type { QuoteHub } from "./quote.ts";
@@ -20,19 +21,6 @@ export interface RestContext {
 /** Allowed clock skew of a signed request (reference §3.2: ±60 s). */
 const MAX_SKEW_MS = 60_000;
 
-const KLINE_MS: Record<string, number> = {
-  MINUTE_1: 60_000,
-  MINUTE_5: 300_000,
-  MINUTE_15: 900_000,
-  MINUTE_30: 1_800_000,
-  HOUR_1: 3_600_000,
-  HOUR_2: 7_200_000,
-  HOUR_4: 14_400_000,
-  HOUR_6: 21_600_000,
-  HOUR_8: 28_800_000,
-  HOUR_12: 43_200_000,
-  DAY_1: 86_400_000,
-};
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name.toLowerCase()];
@@ -62,6 +50,13 @@ export function authenticate(
   if (!signaturesEqual(hmacSignature(acct.apiSecret, ts, method, path, signText), sig))
     return fail("INVALID_SIGNATURE", "HMAC signature mismatch", 401);
   return { accountId: acct.accountId };
+}
+
+/** A non-negative integer query parameter, its default when absent, undefined when malformed. */
+function intParam(q: URLSearchParams, name: string, dflt: number): number | undefined {
+  const raw = q.get(name);
+  if (raw === null || raw === "") return dflt;
+  return /^\d{1,16}$/.test(raw) ? Number(raw) : undefined;
 }
 
 function list(value: string | null): string[] {
@@ -131,50 +126,22 @@ function publicRoute(path: string, q: URLSearchParams, ctx: RestContext): RestRe
     case "/api/v2/public/quote/getKline": {
       const m = market();
       if (m === undefined) return fail("INVALID_CONTRACT_ID", `invalid contractId:${q.get("contractId")}`);
-      const span = KLINE_MS[q.get("klineType") ?? "MINUTE_1"];
-      if (span === undefined) return fail("INVALID_PARAMETER", "unknown klineType");
-      return ok({ dataList: klines(m, span, q), nextPageOffsetData: "" });
+      const klineType = q.get("klineType") ?? "MINUTE_1";
+      const priceType = q.get("priceType") ?? "LAST_PRICE";
+      if (KLINE_MS[klineType] === undefined) return fail("INVALID_PARAMETER", `unknown klineType ${klineType}`);
+      if (!isPriceType(priceType)) return fail("INVALID_PARAMETER", `priceType must be one of ${PRICE_TYPES.join(", ")}`);
+      const size = intParam(q, "size", 100);
+      const from = intParam(q, "filterBeginKlineTimeInclusive", 0);
+      const to = intParam(q, "filterEndKlineTimeExclusive", Number.MAX_SAFE_INTEGER);
+      if (size === undefined || size < 1 || from === undefined || to === undefined) {
+        return fail("INVALID_PARAMETER", "size, filterBeginKlineTimeInclusive and filterEndKlineTimeExclusive must be non-negative integers (size ≥ 1)");
+      }
+      const dataList = klineRows(m, { klineType, priceType, from, to, size: Math.min(size, 1000) });
+      return ok({ dataList, nextPageOffsetData: "" });
     }
     default:
       return fail("NOT_FOUND", `no route ${path}`, 404);
   }
-}
-
-/** Candles from the simulator's mid history, newest first (the venue's order). */
-function klines(m: ContractMarket, span: number, q: URLSearchParams): Record<string, unknown>[] {
-  const size = Math.min(Number(q.get("size") ?? "100") || 100, 1000);
-  const from = Number(q.get("filterBeginKlineTimeInclusive") ?? "0") || 0;
-  const to = Number(q.get("filterEndKlineTimeExclusive") ?? "0") || Number.MAX_SAFE_INTEGER;
-  const tick = Number(m.contract.tickSize);
-  const px = (x: number): string => m.priceText(Math.round(x / tick));
-  const buckets = new Map<number, number[]>();
-  for (const h of m.midHistory) {
-    if (h.time < from || h.time >= to) continue;
-    const start = Math.floor(h.time / span) * span;
-    const b = buckets.get(start) ?? [];
-    b.push(h.mid);
-    buckets.set(start, b);
-  }
-  return [...buckets.entries()]
-    .sort((a, b) => b[0] - a[0])
-    .slice(0, size)
-    .map(([start, mids]) => ({
-      klineId: String(start),
-      contractId: m.contract.contractId,
-      contractName: m.contract.contractName,
-      klineType: q.get("klineType") ?? "MINUTE_1",
-      klineTime: String(start),
-      priceType: q.get("priceType") ?? "LAST_PRICE",
-      trades: String(mids.length),
-      size: "0",
-      value: "0",
-      high: px(Math.max(...mids)),
-      low: px(Math.min(...mids)),
-      open: px(mids[0] ?? m.mid),
-      close: px(mids[mids.length - 1] ?? m.mid),
-      makerBuySize: "0",
-      makerBuyValue: "0",
-    }));
 }
 
 function strings(v: unknown): string[] {
