@@ -68,6 +68,9 @@ export class VenueQuotes {
   }
 
   onStatus(e: StatusEvent, now: number): void {
+    // A channel without a market (private streams, summaries) going quiet or live says nothing about quotes;
+    // only its connection dropping does (fills would stop arriving).
+    if (e.market === undefined && e.channel !== undefined && !["reconnecting", "disconnected", "closed"].includes(e.state)) return;
     if (e.market === undefined) {
       this.venueState = e.state;
       this.lastReason = e.reason ?? e.state;

@@ -258,3 +258,36 @@ describe("guards", () => {
     assert.match(g.quoteAgeProblem(10, 101) ?? "", /quote age 101/);
   });
 });
+
+describe("quotes", () => {
+  it("track feed health per venue and market; quiet private channels do not block", async () => {
+    const { VenueQuotes } = await import("../src/quotes.ts");
+    const q = new VenueQuotes("paradex");
+    const st = (state: string, extra: Record<string, string> = {}) => ({ type: "status" as const, seq: 1, state: state as "live", ts: 0, ...extra });
+    q.setConnected();
+    q.onBbo({ type: "bbo", seq: 1, market: "M", bid: "1", bid_size: "1", ask: "2", ask_size: "1", exchange_ts: 0, exchange_seq: 1, recv_us: 0 }, 10);
+    assert.equal(q.feedProblem("M"), null);
+    q.onStatus(st("stale", { channel: "positions" }), 11);
+    assert.equal(q.feedProblem("M"), null);
+    q.onStatus(st("stale", { channel: "bbo", market: "M" }), 12);
+    assert.match(q.feedProblem("M") ?? "", /M stale/);
+    q.onBbo({ type: "bbo", seq: 2, market: "M", bid: "1", bid_size: "1", ask: "2", ask_size: "1", exchange_ts: 0, exchange_seq: 2, recv_us: 0 }, 13);
+    assert.equal(q.feedProblem("M"), null, "fresh data clears stale");
+    q.onStatus(st("reconnecting"), 14);
+    assert.match(q.feedProblem("M") ?? "", /reconnecting/);
+    assert.equal(q.view("M"), null, "a venue-wide drop discards its quotes");
+    q.onStatus(st("connected"), 15);
+    assert.equal(q.feedProblem("M"), null);
+  });
+
+  it("merge a fresher bbo over the book's depth", async () => {
+    const { VenueQuotes } = await import("../src/quotes.ts");
+    const q = new VenueQuotes("edgex");
+    q.onBook({ type: "book", seq: 1, market: "M", bids: [["99", "1"], ["98", "2"]], asks: [["101", "1"], ["102", "2"]], exchange_seq: 1, exchange_ts: 0, recv_us: 0 }, 1);
+    q.onBbo({ type: "bbo", seq: 2, market: "M", bid: "99.5", bid_size: "0.5", ask: "101.5", ask_size: "0.5", exchange_ts: 0, exchange_seq: 2, recv_us: 0 }, 2);
+    const v = q.view("M");
+    assert.deepEqual(v?.bids.map((l) => l.price.toString()), ["99.5", "99", "98"]);
+    assert.deepEqual(v?.asks.map((l) => l.price.toString()), ["101.5", "102"]);
+    assert.equal(q.mid("M")?.toString(), "100.5");
+  });
+});
