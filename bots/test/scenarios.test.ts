@@ -85,6 +85,25 @@ describe("scenarios against both simulators", { concurrency: false }, () => {
     assert.equal(m?.net, "0");
   });
 
+  it("a partially filled leg is unwound to a flat net position within the bound", T, async () => {
+    r = liveRig(sims, ["--residual-timeout-ms", "5000", "--cooldown-ms", "60000"]);
+    await r.bot.start();
+    await sims.edgex.control("partial_next", { count: 1, ratio: 0.4 });
+    const t0 = performance.now();
+    await setMid(sims, "edgex", "65130");
+    const done = await r.tap.wait("arb_done", () => true, 15_000);
+    assert.ok(performance.now() - t0 < 5000 + 2 * 3000, "settled within the residual bound");
+    assert.equal(done.fields["state"], "unwound");
+    // EdgeX sold 0.004 of 0.01; Paradex sells back the extra 0.006 it bought, reduce-only, on its simulator.
+    assert.equal(r.p.placed.length, 2);
+    assert.equal(r.p.placed[1]?.side, "SELL");
+    assert.equal(r.p.placed[1]?.size, "0.006");
+    assert.equal(r.p.placed[1]?.reduceOnly, true);
+    assert.equal((await simPosition(r, "paradex")).toString(), "0.004");
+    assert.equal((await simPosition(r, "edgex")).toString(), "-0.004");
+    assert.equal(r.bot.status().markets[0]?.net, "0");
+  });
+
   it("a partially filled leg is hedged on the simulator to a flat net position", T, async () => {
     r = liveRig(sims, ["--residual-policy", "hedge", "--max-position", "0.01"]);
     await r.bot.start();
