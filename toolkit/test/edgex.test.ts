@@ -10,8 +10,7 @@ import type { ExchangeClient } from "../src/client.ts";
 import * as D from "../src/decimal.ts";
 import { exchangeFromEnv } from "../src/factory.ts";
 import { HealthMonitor } from "../src/health.ts";
-import { KlineBuilder, type Candle, type KlineArray, type TradeInput } from "../src/klines.ts";
-import { LiveKlines } from "../src/live.ts";
+import { INTERVALS, type Candle, type KlineArray } from "../src/klines.ts";
 import type { Balance } from "../src/types.ts";
 import { SymbolMapper } from "../src/symbols.ts";
 import type { EdgeXClient } from "../../edgex/src/client.ts";
@@ -77,6 +76,12 @@ test("connect() refuses an EDGEX_CONTRACTS entry the venue does not list, naming
 
 test("getKlines: the simulator's getKline, oldest first, Binance-shaped", async () => {
   const id = client.symbols.toVenueId("BTCUSDT");
+  const path = `/api/v2/public/quote/getKline?contractId=${id}&klineType=MINUTE_1&priceType=LAST_PRICE&size=5`;
+  // LAST_PRICE candles exist once something traded.
+  for (const end = Date.now() + 10_000; ((await raw(path)) as { dataList: unknown[] }).dataList.length === 0; ) {
+    if (Date.now() > end) throw new Error("no traded candle within 10 s");
+    await new Promise((r) => setTimeout(r, 50));
+  }
   // Paused, so the open candle cannot move between the two reads.
   await sim.control("pause");
   let candles: Candle[];
@@ -85,9 +90,7 @@ test("getKlines: the simulator's getKline, oldest first, Binance-shaped", async 
   try {
     candles = await client.getCandles("BTCUSDT", "1m", 5);
     arrays = await client.getKlines("BTCUSDT", "1m", 5);
-    wire = (await raw(`/api/v2/public/quote/getKline?contractId=${id}&klineType=MINUTE_1&priceType=LAST_PRICE&size=5`)) as {
-      dataList: Record<string, string>[];
-    };
+    wire = (await raw(path)) as { dataList: Record<string, string>[] };
   } finally {
     await sim.control("resume");
   }
@@ -97,41 +100,46 @@ test("getKlines: the simulator's getKline, oldest first, Binance-shaped", async 
     assert.ok(c !== undefined, `candle ${k["klineTime"]} missing`);
     assert.deepEqual([c.open, c.high, c.low, c.close, c.volume], [k["open"], k["high"], k["low"], k["close"], k["size"]].map((v) => D.canonical(v!)));
     assert.equal(c.closeTime, c.openTime + 59_999);
+    assert.equal(c.trades, Number(k["trades"]));
   }
   const times = candles.map((c) => c.openTime);
   assert.deepEqual(times, [...times].sort((a, b) => a - b));
   assert.deepEqual(arrays, candles.map((c) => [c.openTime, c.open, c.high, c.low, c.close, c.volume, c.closeTime]));
 });
 
-test("klines from the EdgeX trade stream equal the candles of the trades the simulator sent", async () => {
-  // The simulator's getKline aggregates its mid history, not trades (size "0"), so stream-built candles are
-  // checked against the simulator's own record of the trade frames it sent instead.
+/** Candles compared without the trade count (a candle seeded from REST carries none). */
+const ohlcv = (cs: Candle[]): Omit<Candle, "trades">[] => cs.map(({ trades: _t, ...rest }) => rest);
+
+test("klines: the stream-built candles equal the simulator's getKline for every interval", async () => {
+  // Seed while the market is paused, so no trade can fall between the REST history and the stream.
   const market = client.symbols.toVenue("BTCUSDT");
   const id = client.symbols.toVenueId("BTCUSDT");
-  const feed = new LiveKlines({ venue: client.venue, market, intervals: ["1m", "5m"], fetchHistory: async () => [], clockMs: 200 });
+  await sim.control("pause");
+  const feed = client.klineFeed("BTCUSDT", { clockMs: 200 });
   const seen = new Set<string>();
   const off = client.venue.on("trade", (t) => {
     if (t.market === market) seen.add(t.trade_id);
   });
-  await within(feed.start(), 10_000, "edgex kline feed");
   try {
-    await until(() => seen.size >= 15, 20_000, "15 EdgeX trades");
+    await within(feed.start(), 10_000, "edgex kline feed start");
+    await sim.control("resume");
+    await until(() => seen.size >= 30, 20_000, "30 live EdgeX trades");
     await sim.control("pause");
-    const sentTrades = async (): Promise<TradeInput[]> => {
-      const res = await fetch(`${sim.controlUrl}/sent?channel=trades.${id}&limit=5000`, { signal: AbortSignal.timeout(5000) });
-      const records = ((await res.json()) as { records: { frame: string }[] }).records;
-      return records.flatMap((r) => {
-        const f = JSON.parse(r.frame) as { content?: { data?: Record<string, string>[] } };
-        return (f.content?.data ?? []).map((d) => ({ trade_id: String(d["ticketId"]), price: d["price"]!, size: d["size"]!, exchange_ts: Number(d["time"]) }));
-      });
-    };
-    const sent = await sentTrades();
-    const last = sent.at(-1)!;
-    await until(() => seen.has(last.trade_id), 5000, "the last sent trade on the stream");
-    const reference = new KlineBuilder({ market, intervals: ["1m", "5m"] });
-    for (const t of sent) reference.addTrade(t);
-    for (const iv of ["1m", "5m"] as const) assert.deepEqual(feed.builder.candles(iv), reference.candles(iv), iv);
-    assert.equal(feed.builder.counters().applied, sent.length);
+    // The newest print, from the simulator's record of the trade frames it sent.
+    const res = await fetch(`${sim.controlUrl}/sent?channel=trades.${id}&limit=1`, { signal: AbortSignal.timeout(5000) });
+    const [record] = ((await res.json()) as { records: { frame: string }[] }).records;
+    const frame = JSON.parse(record!.frame) as { content: { data: { ticketId: string }[] } };
+    const newest = String(frame.content.data.at(-1)!.ticketId);
+    await until(() => seen.has(newest), 5000, "the newest trade on the stream");
+    for (const iv of INTERVALS) {
+      const rest = await client.getCandles("BTCUSDT", iv, 50);
+      const built = feed.builder.candles(iv, 50);
+      assert.ok(rest.length > 0 && D.sign(rest.at(-1)!.volume) > 0, `${iv}: REST has traded candles`);
+      assert.deepEqual(ohlcv(built), ohlcv(rest), `${iv}: builder ≠ getKline`);
+    }
+    const n = feed.builder.counters();
+    assert.equal(n.duplicate + n.invalid + n.late["1m"], 0);
+    assert.equal(n.applied, seen.size, "every streamed trade reached the builder once");
   } finally {
     off();
     feed.stop();
@@ -197,8 +205,28 @@ test("orders, positions and balance: market buy → position; limit → cancel; 
   await assert.rejects(client.placeMarketOrder("ETHUSDT", "HOLD" as "BUY", "0.1"), /side must be BUY or SELL/);
 });
 
-test("setLeverage: updateLeverageSetting", { todo: "the EdgeX simulator has no updateLeverageSetting route yet" }, async () => {
-  await client.setLeverage("ETHUSDT", 10);
+test("setLeverage: updateLeverageSetting changes the margin the venue holds for the position", async () => {
+  // The ETH position of the test above holds notional ÷ leverage of initial margin: halving the leverage adds
+  // exactly notional ÷ 10 when going from 10 to 5. Paused, so the oracle price cannot move between reads.
+  const eth = client.symbols.toVenueId("ETHUSDT");
+  const venue = client.venue as EdgeXClient;
+  await sim.control("pause");
+  try {
+    await client.setLeverage("ETHUSDT", 10);
+    const at10 = await client.getBalance();
+    await client.setLeverage("ETHUSDT", "5");
+    const at5 = await client.getBalance();
+    const asset = (await venue.rest.get("/api/v2/private/account/getAccountAsset", { accountId: sim.accountId })) as {
+      positionAssetList: { contractId: string; positionValue: string }[];
+    };
+    const notional = D.abs(asset.positionAssetList.find((p) => String(p.contractId) === eth)!.positionValue);
+    assert.ok(D.sign(notional) > 0, "the ETH position is open");
+    assert.equal(D.sub(at5.marginUsed!, at10.marginUsed!), D.div(notional, "10", 8));
+  } finally {
+    await sim.control("resume");
+  }
+  await assert.rejects(client.setLeverage("ETHUSDT", 0), /leverage must be a positive number/);
+  await assert.rejects(client.setLeverage("ETHUSDT", 500), /INVALID_LEVERAGE/, "the venue's own refusal comes through");
 });
 
 function collect(fb: ReturnType<ExchangeClient["bboFallback"]>): { quotes: BboEvent[]; statuses: StatusEvent[] } {
@@ -224,26 +252,73 @@ test("fallback: a silenced depth stream is served from REST (source rest), then 
     // With the market paused, a REST quote must be exactly the best levels of the simulator's getDepth.
     await sim.control("pause");
     try {
-      const [rec] = (await raw(`/api/v2/public/quote/getDepth?contractId=${client.symbols.toVenueId("BTCUSDT")}&level=15`)) as {
-        bids: unknown[];
-        asks: unknown[];
-      }[];
-      const level = (l: unknown): [string, string] => (Array.isArray(l) ? [l[0], l[1]] : [(l as { price: string }).price, (l as { size: string }).size]);
-      const bids = rec!.bids.map(level).filter(([, sz]) => !D.isZero(sz));
-      const asks = rec!.asks.map(level).filter(([, sz]) => !D.isZero(sz));
-      const bestBid = bids.reduce((a, b) => (D.cmp(b[0], a[0]) > 0 ? b : a));
-      const bestAsk = asks.reduce((a, b) => (D.cmp(b[0], a[0]) < 0 ? b : a));
+      const top = await restTopOfBook(client.symbols.toVenueId("BTCUSDT"));
       const n = quotes.length;
       await until(() => quotes.length > n + 1, 5000, "REST quotes while paused");
       const last = quotes.at(-1)!;
       assert.equal(last.source, "rest");
-      assert.deepEqual([last.bid, last.bid_size, last.ask, last.ask_size], [...bestBid, ...bestAsk].map((x) => D.canonical(x)));
+      assert.deepEqual([last.bid, last.bid_size, last.ask, last.ask_size], top);
     } finally {
       await sim.control("resume");
     }
     await until(() => statuses.some((s) => s.state === "live"), 10_000, "the stream back");
     assert.equal(statuses.at(-1)?.reason, "stream_recovered");
     assert.equal(fb.mode("BTCUSDC"), "ws");
+  } finally {
+    fb.stop();
+  }
+});
+
+/** The best levels of the simulator's getDepth, canonical: what a REST fallback quote must carry. */
+async function restTopOfBook(contractId: string): Promise<string[]> {
+  const [rec] = (await raw(`/api/v2/public/quote/getDepth?contractId=${contractId}&level=15`)) as { bids: unknown[]; asks: unknown[] }[];
+  const level = (l: unknown): [string, string] => (Array.isArray(l) ? [String(l[0]), String(l[1])] : [(l as { price: string }).price, (l as { size: string }).size]);
+  const bids = rec!.bids.map(level).filter(([, sz]) => !D.isZero(sz));
+  const asks = rec!.asks.map(level).filter(([, sz]) => !D.isZero(sz));
+  const bestBid = bids.reduce((a, b) => (D.cmp(b[0], a[0]) > 0 ? b : a));
+  const bestAsk = asks.reduce((a, b) => (D.cmp(b[0], a[0]) < 0 ? b : a));
+  return [...bestBid, ...bestAsk].map((x) => D.canonical(x));
+}
+
+test("fallback: a stream outage (down keep_rest) is served from REST equal to getDepth, then by the stream again", async () => {
+  const market = client.symbols.toVenue("BTCUSDT");
+  await client.venue.subscribe("bbo", market);
+  // staleAfterMs far above the test: the switch must come from the client's own disconnect status.
+  const fb = client.bboFallback(["BTCUSDT"], { staleAfterMs: 60_000, pollIntervalMs: 100 });
+  const { quotes, statuses } = collect(fb);
+  fb.start();
+  try {
+    await until(() => quotes.some((q) => q.source !== "rest"), 5000, "a stream quote");
+    await sim.control("down", { seconds: 4, keep_rest: true });
+    await until(() => statuses.some((s) => s.state === "stale"), 5000, "the switch to REST");
+    const stale = statuses.find((s) => s.state === "stale")!;
+    assert.equal(stale.market, market);
+    assert.match(stale.reason ?? "", /^rest_fallback: (disconnected|reconnecting)/);
+    await until(() => quotes.filter((q) => q.source === "rest").length >= 2, 5000, "REST quotes during the outage");
+    // Paused, so the book cannot move: the next REST quote must be exactly getDepth's best levels.
+    await sim.control("pause");
+    try {
+      const top = await restTopOfBook(client.symbols.toVenueId("BTCUSDT"));
+      const n = quotes.length;
+      await until(() => quotes.length > n + 1, 5000, "REST quotes while paused");
+      const last = quotes.at(-1)!;
+      assert.equal(last.source, "rest");
+      assert.equal(last.market, market);
+      assert.deepEqual([last.bid, last.bid_size, last.ask, last.ask_size], top);
+    } finally {
+      await sim.control("resume");
+    }
+    await until(() => statuses.some((s) => s.state === "live"), 15_000, "the stream back after the outage");
+    assert.equal(statuses.at(-1)?.reason, "stream_recovered");
+    const liveAt = quotes.findIndex((q, i) => i > 0 && q.source !== "rest" && quotes[i - 1]!.source === "rest");
+    await until(() => quotes.length > liveAt + 3, 5000, "stream quotes after recovery");
+    assert.ok(quotes.slice(liveAt).every((q) => q.source !== "rest"), "no REST quote once the stream is back");
+    assert.equal(fb.mode(market), "ws");
+    assert.equal(fb.stats().pollErrors, 0, "REST answered throughout the stream outage");
+    assert.deepEqual(
+      statuses.map((s) => s.state),
+      ["stale", "live"],
+    );
   } finally {
     fb.stop();
   }

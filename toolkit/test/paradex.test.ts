@@ -1,7 +1,7 @@
 /**
  * The toolkit against the real Paradex simulator through the real sidecar and bridge: symbols from the sim's
  * metadata, klines equal to the sim's REST klines (REST and stream-built), the REST bbo fallback on a silenced
- * and on a downed stream, and the health report.
+ * stream, a stream-only outage and a whole-venue outage, and the health report.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -152,6 +152,48 @@ test("fallback: a silenced bbo stream is served from REST (source rest), then ha
     );
     assert.equal(statuses.at(-1)?.reason, "stream_recovered");
     assert.equal(fb.mode("BTC-USD-PERP"), "ws");
+  } finally {
+    fb.stop();
+  }
+});
+
+test("fallback: a stream outage (down keep_rest) is served from REST equal to GET /bbo, then by the stream again", async () => {
+  // staleAfterMs far above the test: the switch must come from the bridge's own disconnect status.
+  const fb = client.bboFallback(["BTCUSDT"], { staleAfterMs: 60_000, pollIntervalMs: 100 });
+  const { quotes, statuses } = collect(fb);
+  fb.start();
+  try {
+    await until(() => quotes.some((q) => q.source !== "rest"), 5000, "a stream quote");
+    await sim.control("down", { seconds: 4, keep_rest: true });
+    await until(() => statuses.some((s) => s.state === "stale"), 5000, "the switch to REST");
+    const stale = statuses.find((s) => s.state === "stale")!;
+    assert.equal(stale.market, "BTC-USD-PERP");
+    assert.match(stale.reason ?? "", /^rest_fallback: (disconnected|reconnecting)/);
+    await until(() => quotes.filter((q) => q.source === "rest").length >= 2, 5000, "REST quotes during the outage");
+    // Paused, so the book cannot move: the next REST quote must be exactly the simulator's GET /bbo.
+    await sim.control("pause");
+    try {
+      const wire = (await (await fetch(`${sim.restUrl}/bbo/BTC-USD-PERP`)).json()) as Record<string, string>;
+      const n = quotes.length;
+      await until(() => quotes.length > n + 1, 5000, "REST quotes while paused");
+      const last = quotes.at(-1)!;
+      assert.equal(last.source, "rest");
+      assert.equal(last.market, "BTC-USD-PERP");
+      assert.deepEqual([last.bid, last.bid_size, last.ask, last.ask_size], [wire["bid"], wire["bid_size"], wire["ask"], wire["ask_size"]]);
+    } finally {
+      await sim.control("resume");
+    }
+    await until(() => statuses.some((s) => s.state === "live"), 15_000, "the stream back after the outage");
+    assert.equal(statuses.at(-1)?.reason, "stream_recovered");
+    const liveAt = quotes.findIndex((q, i) => i > 0 && q.source !== "rest" && quotes[i - 1]!.source === "rest");
+    await until(() => quotes.length > liveAt + 3, 5000, "stream quotes after recovery");
+    assert.ok(quotes.slice(liveAt).every((q) => q.source !== "rest"), "no REST quote once the stream is back");
+    assert.equal(fb.mode("BTC-USD-PERP"), "ws");
+    assert.equal(fb.stats().pollErrors, 0, "REST answered throughout the stream outage");
+    assert.deepEqual(
+      statuses.map((s) => s.state),
+      ["stale", "live"],
+    );
   } finally {
     fb.stop();
   }
