@@ -188,7 +188,17 @@ export class ArbBot {
       this.results.push(res);
       if (res.state === "failed") this.guards.trip(`recovery could not flatten ${arb.arbId} (residual ${res.residual.toString()} ${arb.base})`);
     }
-    await this.reconcile("start");
+    // No entry before positions are verified; a venue restarting at this moment gets a few seconds.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.reconcile("start");
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw new StartupError(`cannot read positions from the venues: ${String(err)}`);
+        this.log("reconcile_retry", { attempt, error: String(err) });
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
     for (const m of this.markets.values()) {
       for (const v of VENUES) {
         await this.venues[v].subscribe("book", m.meta[v].market);

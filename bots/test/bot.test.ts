@@ -206,6 +206,18 @@ describe("ArbBot over fake venues", () => {
     await r.bot.stop();
   });
 
+  it("waits for a venue whose snapshot fails at start-up, and refuses to start if it never answers", T, async () => {
+    const r = rig();
+    r.e.inject({ kind: "snapshot_fails" });
+    await r.bot.start();
+    assert.equal(r.tap.count("reconcile_retry"), 1);
+    await r.bot.stop();
+    const r2 = rig();
+    for (let i = 0; i < 3; i++) r2.p.inject({ kind: "snapshot_fails" });
+    await assert.rejects(r2.bot.start(), /cannot read positions/);
+    await r2.bot.stop();
+  });
+
   it("a reconnect storm trips the kill switch", T, async () => {
     const r = rig(["--storm-count", "3", "--storm-window-ms", "60000"]);
     await r.bot.start();
