@@ -40,9 +40,6 @@ from paradex_ws_service.writer import Writer
 
 log = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_INTERNAL = 1
-EXIT_CREDENTIALS = 3
 METADATA_TIMEOUT_S = 5.0
 
 
@@ -128,7 +125,7 @@ async def _main(config: Config, extension: ModuleType | None) -> int:
 
     sim = None
     ws_url, rest_url = config.ws_url, config.default_rest_url()
-    exit_code = EXIT_OK
+    exit_code = p.EXIT_OK
     services: Services | None = None
     try:
         if config.embedded_sim:
@@ -166,7 +163,7 @@ async def _main(config: Config, extension: ModuleType | None) -> int:
             }
         )
         reasons.append("internal error")
-        exit_code = EXIT_INTERNAL
+        exit_code = p.EXIT_INTERNAL
     finally:
         await _shutdown(services, sim, writer, emit, reasons[0] if reasons else "shutdown")
     return exit_code
@@ -224,7 +221,7 @@ def _check_credentials(services: Services) -> None:
             p.ERR_CREDENTIALS,
             f"channels {', '.join(private)} need credentials: set PARADEX_L1_ADDRESS and "
             "PARADEX_L2_PRIVATE_KEY (or PARADEX_L1_PRIVATE_KEY) in the environment or .env.paradex",
-            EXIT_CREDENTIALS,
+            p.EXIT_CREDENTIALS,
         )
 
 

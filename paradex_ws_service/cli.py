@@ -28,11 +28,6 @@ from paradex_ws_service.config import (
 )
 from paradex_ws_service.paradex.channels import BOOK_FEEDS, parse_kind
 
-EXIT_OK = 0
-EXIT_INTERNAL = 1
-EXIT_USAGE = 2
-EXIT_CREDENTIALS = 3
-
 EPILOG = """\
 stdout carries the NDJSON protocol and nothing else (docs/PROTOCOL.md); logs go to stderr.
 stdin takes one JSON command per line: {"id":1,"op":"ping"}; ops: ping, subscribe, unsubscribe,
@@ -48,6 +43,7 @@ exit codes:
   1  unexpected internal error (a bug: please report it with the stderr log)
   2  bad command line or configuration
   3  credentials missing or rejected while private channels or trading were asked for
+  4  trading asked for, but Paradex REST could not be reached at start
 
 examples:
   paradex-ws --env sim --channels bbo,trades | jq .

@@ -379,3 +379,10 @@ ERR_REJECTED = "REJECTED"  # Paradex refused it; the message starts with Paradex
 ERR_OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"  # no acknowledgement and not found by client_id
 ERR_NOT_FOUND = "NOT_FOUND"  # cancel of an order Paradex does not know (or already closed)
 ERR_UNSUPPORTED = "UNSUPPORTED"
+
+# Process exit codes (docs/PROTOCOL.md, `paradex-ws --help`).
+EXIT_OK = 0
+EXIT_INTERNAL = 1  # a bug: report it with the stderr log
+EXIT_USAGE = 2  # bad command line or configuration
+EXIT_CREDENTIALS = 3  # credentials missing or refused while private channels or trading were asked for
+EXIT_UNREACHABLE = 4  # trading asked for, but Paradex REST could not be reached at start

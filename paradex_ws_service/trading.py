@@ -18,7 +18,7 @@ from typing import Any
 from paradex_py.api.api_client import ParadexApiClient
 
 from paradex_ws_service import protocol as p
-from paradex_ws_service.app import EXIT_CREDENTIALS, EXIT_INTERNAL, Services, StartupError
+from paradex_ws_service.app import Services, StartupError
 from paradex_ws_service.paradex.auth import (
     SDK_ENV_FOR,
     Auth,
@@ -166,7 +166,7 @@ async def _authenticate(services: Services, redactor: SecretRedactor) -> Auth | 
     try:
         credentials = Credentials.from_env(os.environ)
     except CredentialError as exc:
-        raise StartupError(p.ERR_CREDENTIALS, str(exc), EXIT_CREDENTIALS) from None
+        raise StartupError(p.ERR_CREDENTIALS, str(exc), p.EXIT_CREDENTIALS) from None
     if credentials is None:
         if config.env != "sim":
             log.info("no credentials: trading commands will answer CREDENTIALS; public data only")
@@ -178,10 +178,10 @@ async def _authenticate(services: Services, redactor: SecretRedactor) -> Auth | 
         await auth.start()
     except CredentialError as exc:
         raise StartupError(
-            p.ERR_CREDENTIALS, f"Paradex refused the credentials: {exc}", EXIT_CREDENTIALS
+            p.ERR_CREDENTIALS, f"Paradex refused the credentials: {exc}", p.EXIT_CREDENTIALS
         ) from None
-    except RestUnreachable as exc:  # not a credentials problem: exit 1 with what could not be reached
-        raise StartupError(p.ERR_NOT_CONNECTED, str(exc), EXIT_INTERNAL) from None
+    except RestUnreachable as exc:  # not a credentials problem: its own exit code, with what was unreachable
+        raise StartupError(p.ERR_NOT_CONNECTED, str(exc), p.EXIT_UNREACHABLE) from None
     log.info("authenticated as %s (%s)", hex(auth.address), credentials.kind)
     return auth
 
