@@ -218,6 +218,18 @@ describe("ArbBot over fake venues", () => {
     await r2.bot.stop();
   });
 
+  it("a daily loss beyond the limit trips the kill switch from the marked positions", T, async () => {
+    const r = rig(["--max-daily-loss-usd", "3", "--max-position", "BTC=0.01"]);
+    await r.bot.start();
+    quote(r, 65000, 65100);
+    await r.tap.wait("arb_done");
+    // Long 0.01 on Paradex at ~65000, short 0.01 on EdgeX at ~65100: EdgeX rallies 600 → about −5 USD.
+    quote(r, 65000, 65700);
+    const k = await r.tap.wait("KILL_SWITCH", () => true, 3000);
+    assert.match(String(k.fields["reason"]), /daily loss/);
+    await r.bot.stop();
+  });
+
   it("a reconnect storm trips the kill switch", T, async () => {
     const r = rig(["--storm-count", "3", "--storm-window-ms", "60000"]);
     await r.bot.start();
