@@ -30,7 +30,7 @@ import orjson
 
 from paradex_ws_service import __version__
 from paradex_ws_service import protocol as p
-from paradex_ws_service.commands import Context, Dispatcher
+from paradex_ws_service.commands import CommandError, Context, Dispatcher
 from paradex_ws_service.config import Config
 from paradex_ws_service.paradex.feed import CapturingConnector, Feed, build_client
 from paradex_ws_service.stats import Stats
@@ -211,7 +211,21 @@ def _build(
         config, emit, stats, writer, feed, supervisor, dispatcher, request_shutdown, ws_url, rest_url
     )
     dispatcher.ctx.services = services
+    dispatcher.register("markets", lambda command, ctx: _markets(services))
     return services
+
+
+async def _markets(services: Services) -> dict[str, Any]:
+    """The ``markets`` command: the venue's market rules as ``GET /markets`` lists them (fetched if not yet).
+
+    Consumers ask the sidecar instead of Paradex REST so they need no REST address of their own (the embedded
+    simulator's port is only known to this process) and see exactly the metadata orders are validated against.
+    """
+    if not services.markets_meta:
+        await _fetch_metadata(services)
+    if not services.markets_meta:
+        raise CommandError(p.ERR_NOT_CONNECTED, "market metadata is unavailable: Paradex REST did not answer")
+    return {"markets": list(services.markets_meta.values())}
 
 
 def _check_credentials(services: Services) -> None:

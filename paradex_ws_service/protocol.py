@@ -332,6 +332,7 @@ COMMAND_OPS: frozenset[str] = frozenset(
         "unsubscribe",
         "stats",
         "shutdown",
+        "markets",
         # trading (needs credentials, or the simulator's paper key)
         "place",
         "cancel",

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -99,6 +100,19 @@ def test_subscribe_and_unsubscribe_at_runtime(sim: SimProcess, start_sidecar: Ca
         car.expect_type("trade", timeout=15, market="ETH-USD-PERP")
     late = [e for e in car.events[mark:] if e["type"] == "bbo" and e["market"] == "BTC-USD-PERP"]
     assert len(late) <= 1, late  # at most one frame already in flight when the unsubscribe was sent
+
+
+def test_markets_command_returns_the_venue_metadata(
+    sim: SimProcess, start_sidecar: Callable[..., Sidecar]
+) -> None:
+    car = _started(sim, start_sidecar, "--channels", "bbo")
+    car.send({"id": "m", "op": "markets"})
+    result = car.expect_type("result", id="m")
+    assert result["ok"], result
+    listed = {m["symbol"]: m for m in result["data"]["markets"]}
+    with urllib.request.urlopen(sim.rest_url + "/markets", timeout=5) as response:
+        rest = {m["symbol"]: m for m in orjson.loads(response.read())["results"]}
+    assert listed == rest
 
 
 @pytest.mark.parametrize("how", ["eof", "sigterm", "shutdown"])

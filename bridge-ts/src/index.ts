@@ -16,7 +16,7 @@ export {
   type SidecarEventType,
   type SidecarState,
 } from "./sidecar.ts";
-export { ParadexVenue, PARADEX_REST_URLS, type ParadexVenueOptions } from "./paradex-venue.ts";
+export { ParadexVenue, type ParadexVenueOptions } from "./paradex-venue.ts";
 export {
   CommandTimeoutError,
   HandshakeError,

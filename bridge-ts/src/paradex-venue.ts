@@ -1,8 +1,8 @@
 /**
  * @module paradex-venue — `ParadexVenue`, the `Venue` the bot uses for Paradex: a thin mapping from the
  * venue interface onto one supervised `ParadexSidecar` (events pass through unchanged; orders map to the
- * sidecar's `place` / `cancel` / `cancel_all` / `snapshot` commands; market metadata comes from the
- * public REST `/markets`, the same source the sidecar validates orders against).
+ * sidecar's `place` / `cancel` / `cancel_all` / `snapshot` commands; market metadata comes from its
+ * `markets` command, the same rules the sidecar validates orders against).
  */
 import { z } from "zod";
 import { Account, Dec, Order, Position } from "./schema.ts";
@@ -21,13 +21,6 @@ import type {
   VenueEventType,
   VenueSnapshot,
 } from "./venue.ts";
-
-/** Public REST roots of the real networks (reference §1); the simulator's comes from the caller. */
-export const PARADEX_REST_URLS: Readonly<Record<string, string>> = {
-  prod: "https://api.prod.paradex.trade/v1",
-  testnet: "https://api.testnet.paradex.trade/v1",
-  nightly: "https://api.nightly.paradex.trade/v1",
-};
 
 const VENUE_EVENT_TYPES = ["bbo", "trade", "book", "status", "order", "fill", "position", "account"] as const;
 
@@ -55,20 +48,15 @@ export class ParadexVenue implements Venue {
     return this.sidecar.close();
   }
 
-  /** Market rules from `GET {rest}/markets`, fetched once and cached. */
+  /**
+   * Market rules from the sidecar's `markets` command, fetched once and cached: the sidecar already holds
+   * the `GET /markets` metadata it validates orders against, and it knows the embedded simulator's address.
+   */
   async markets(): Promise<MarketMeta[]> {
     if (this.#markets !== null) return this.#markets;
-    const rest = this.#opts.restUrl ?? PARADEX_REST_URLS[this.#opts.network ?? "testnet"];
-    if (rest === undefined) {
-      throw new SidecarError(
-        "NO_REST_URL",
-        "markets(): the embedded simulator's REST address is not known to the bridge; pass restUrl (a standalone sim)",
-      );
-    }
-    const res = await fetch(`${rest.replace(/\/$/, "")}/markets`, { signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) throw new SidecarError("REST", `GET ${rest}/markets answered ${res.status}`);
-    const body = MarketsResponse.parse(await res.json());
-    this.#markets = body.results.map(toMarketMeta);
+    const data = await this.sidecar.command("markets", {}, { timeoutMs: 10_000 });
+    const body = MarketsResponse.parse(data);
+    this.#markets = body.markets.map(toMarketMeta);
     return this.#markets;
   }
 
@@ -176,13 +164,13 @@ const MarketResp = z.looseObject({
     .optional(),
   chain_details: z.looseObject({ fee_maker: Dec.optional(), fee_taker: Dec.optional() }).optional(),
 });
-const MarketsResponse = z.looseObject({ results: z.array(MarketResp) });
+const MarketsResponse = z.looseObject({ markets: z.array(MarketResp) });
 
 function toMarketMeta(m: z.infer<typeof MarketResp>): MarketMeta {
   const taker = m.fee_config?.api_fee?.taker_fee.fee ?? m.chain_details?.fee_taker;
   const maker = m.fee_config?.api_fee?.maker_fee.fee ?? m.chain_details?.fee_maker;
   if (taker === undefined || maker === undefined) {
-    throw new SidecarError("REST", `market ${m.symbol} has no fee configuration`);
+    throw new SidecarError("METADATA", `market ${m.symbol} has no fee configuration`);
   }
   return {
     market: m.symbol,

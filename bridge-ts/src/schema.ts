@@ -264,6 +264,7 @@ export const Command = z.discriminatedUnion("op", [
   Cmd("unsubscribe", { channel: z.union([MarketChannel, PrivateChannel]), market: z.string().optional() }),
   Cmd("stats", {}),
   Cmd("shutdown", {}),
+  Cmd("markets", {}),
   Cmd("place", {
     market: z.string(),
     side: Side,

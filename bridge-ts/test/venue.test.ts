@@ -86,3 +86,21 @@ test("place → snapshot → cancel round-trip through the sidecar's trading com
   assert.ok(snap.orders.some((o) => o.client_id === placed.clientId));
   await venue.cancel({ clientId: placed.clientId, market: "BTC-USD-PERP" });
 });
+
+test("markets() works with the embedded simulator, whose REST address only the sidecar knows", async () => {
+  const embedded = new ParadexVenue({
+    network: "sim",
+    markets: ["ETH-USD-PERP"],
+    channels: ["bbo"],
+    extraArgs: ["--log-level", "WARNING"],
+    logger: memoryLogger(),
+  });
+  try {
+    await within(embedded.connect(), 20_000, "connect");
+    const markets = await embedded.markets();
+    assert.deepEqual(markets.map((m) => m.market).sort(), ["BTC-USD-PERP", "ETH-USD-PERP", "SOL-USD-PERP"]);
+    assert.equal(markets.find((m) => m.market === "ETH-USD-PERP")?.base, "ETH");
+  } finally {
+    await embedded.close();
+  }
+});
