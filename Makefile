@@ -1,13 +1,16 @@
 # Two commands matter: `make demo` and `make test`. Everything else is a helper of those two.
 SHELL := /bin/bash
 PY := .venv/bin/python
-SECONDS_ ?= 20
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test bootstrap lint fmt typecheck test-py test-ts bench sim feed clean
+.PHONY: demo feed test bootstrap lint fmt typecheck test-py test-ts bench sim clean
 
-## demo: the arbitrage bot in paper mode against both simulators (Ctrl-C to stop)
+## demo: the arbitrage bot in paper mode against both simulators (Ctrl-C to stop; DEMO_ARGS="--run-seconds 60")
 demo: bootstrap
+	@npx --no-install tsx bots/src/demo.ts $(DEMO_ARGS)
+
+## feed: the sidecar alone, its raw NDJSON feed from the embedded Paradex simulator (pipe it to jq)
+feed: bootstrap
 	@$(PY) -m paradex_ws_service --env sim --markets BTC-USD-PERP,ETH-USD-PERP --channels bbo,trades
 
 ## test: install what is missing, lint, type-check, run every Python and TypeScript test
