@@ -66,11 +66,12 @@ test("klines: the stream-built candles equal the simulator's REST klines for eve
   // Seed while the market is paused, so no trade can fall between the REST history and the stream.
   await sim.control("pause");
   const feed = client.klineFeed("BTCUSDT", { clockMs: 200 });
-  await within(feed.start(), 10_000, "kline feed start");
+  // Listening before the feed starts: a trade still in transit from before the pause reaches both.
   const seen: TradeEvent[] = [];
   const off = client.venue.on("trade", (t) => {
     if (t.market === "BTC-USD-PERP") seen.push(t);
   });
+  await within(feed.start(), 10_000, "kline feed start");
   await sim.control("resume");
   try {
     await until(() => seen.length >= 30, 15_000, "30 live trades");
