@@ -7,6 +7,7 @@
  */
 import type { StatusEvent } from "../../bridge-ts/src/schema.ts";
 import type { MarketMeta, Venue, VenueName } from "../../bridge-ts/src/venue.ts";
+import { HealthMonitor } from "../../toolkit/src/health.ts";
 import type { BotConfig, MarketConfig } from "./config.ts";
 import { D } from "./decimal.ts";
 import { Guards } from "./guards.ts";
@@ -92,6 +93,8 @@ export class ArbBot {
   /** Frame receipt by the venue client (`recv_us`, wall clock) → both `place()` calls issued (ms). */
   readonly latencyFromRecvMs = new Samples();
   readonly results: ArbResult[] = [];
+  /** Feed health per venue and channel (rates, ages, reconnects, receive→emit lag); read by `status()`. */
+  readonly health = new HealthMonitor();
   private readonly byMarket = new Map<string, string>(); // `${venue}|${market}` → base
   private readonly down = new Set<VenueName>();
   /** EWMA of each venue's synchronous `place()` time, ms. */
@@ -230,6 +233,11 @@ export class ArbBot {
         venue.on("order", (e) => this.tracker.onOrder(v, e)),
         venue.on("fill", (e) => this.tracker.onFill(v, e)),
       );
+      // Attached after the bot's own listeners (and, in paper mode, to the real venue behind the paper
+      // wrapper, which listens from its construction): the monitor's bookkeeping runs after the decision
+      // and both place() calls, never before them. Attached before connect() so the first `connected` counts
+      // and reconnects are counted right.
+      this.detach.push(this.health.attach(v, venue instanceof PaperVenue ? venue.underlying : venue));
     }
   }
 

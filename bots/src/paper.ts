@@ -44,9 +44,23 @@ export class PaperVenue implements Venue {
   constructor(private readonly inner: Venue) {
     this.name = inner.name;
     this.quotes = new VenueQuotes(`paper:${inner.name}`);
+    // Listening from construction puts this wrapper ahead of any observer attached to the inner venue later
+    // (the health monitor), so the bot's quote listener runs before them on every event.
+    this.listen();
+  }
+
+  /** The wrapped venue: its events are the real feed (observers such as the health monitor attach there). */
+  get underlying(): Venue {
+    return this.inner;
   }
 
   async connect(): Promise<void> {
+    if (this.detach.length === 0) this.listen(); // connect after close
+    await this.inner.connect();
+    for (const m of await this.inner.markets()) this.metas.set(m.market, m);
+  }
+
+  private listen(): void {
     // Market data passes through; the inner venue's own private events are dropped (we hold no real orders).
     for (const t of ["bbo", "book", "trade", "status"] as const) {
       this.detach.push(
@@ -59,8 +73,6 @@ export class PaperVenue implements Venue {
         }),
       );
     }
-    await this.inner.connect();
-    for (const m of await this.inner.markets()) this.metas.set(m.market, m);
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@
  * @module status — the read-only snapshot of the bot that the view renders and the summary prints.
  */
 import type { VenueName } from "../../bridge-ts/src/venue.ts";
+import type { HealthReport } from "../../toolkit/src/health.ts";
 import type { ArbBot } from "./bot.ts";
 import { D } from "./decimal.ts";
 
@@ -29,6 +30,8 @@ export interface BotStatus {
   arbs: { total: number; clean: number; corrected: number; failed: number };
   latencyUs: { p50: number | null; p99: number | null; n: number; fromRecvP50: number | null; fromRecvP99: number | null };
   mismatches: string[];
+  /** The toolkit's feed health report: per venue and channel message counts, rates, ages, lag, reconnects. */
+  health: HealthReport;
 }
 
 const VENUES: readonly VenueName[] = ["paradex", "edgex"];
@@ -91,5 +94,6 @@ export function buildStatus(bot: ArbBot, now: number): BotStatus {
       fromRecvP99: toUs(bot.latencyFromRecvMs.pct(99)),
     },
     mismatches: [...bot.guards.mismatches.values()],
+    health: bot.health.report(),
   };
 }

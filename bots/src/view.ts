@@ -4,6 +4,7 @@
  * The view only reads `BotStatus` snapshots and log events; it never touches trading state, so a slow
  * terminal cannot delay an order (rendering happens on a timer, not in the quote listener).
  */
+import { formatHealth } from "../../toolkit/src/health.ts";
 import type { BotStatus } from "./status.ts";
 
 const RED = "\x1b[31m";
@@ -74,6 +75,9 @@ export class TtyView implements View {
     lines.push(`venues: ${health}   arbs: ${s.arbs.total} (clean ${s.arbs.clean}, corrected ${s.arbs.corrected}, failed ${s.arbs.failed})   PnL realized ${s.realized} unrealized ${s.unrealized} fees ${s.fees}`);
     lines.push(`event→orders latency: p50 ${s.latencyUs.p50 ?? "—"} µs  p99 ${s.latencyUs.p99 ?? "—"} µs  (n=${s.latencyUs.n})${s.mismatches.length ? `   ${RED}MISMATCH: ${s.mismatches.join("; ")}${RESET}` : ""}`);
     lines.push("");
+    lines.push(`${BOLD}feeds${RESET} (rate over 10 s, last-message age, receive→emit lag, messages)`);
+    lines.push(...formatHealth(s.health));
+    lines.push("");
     lines.push(...this.recent);
     this.out.write(`\x1b[H\x1b[2J${lines.join("\n")}\n`);
   }
@@ -94,5 +98,6 @@ export function summaryLines(s: BotStatus): string[] {
   ];
   for (const m of s.markets) lines.push(`  ${m.base}: seen ${m.seen}, taken ${m.taken}, positions paradex ${m.positions.paradex} edgex ${m.positions.edgex} (net ${m.net})`);
   if (s.mismatches.length > 0) lines.push(`  MISMATCH: ${s.mismatches.join("; ")}`);
+  lines.push(...formatHealth(s.health).map((l) => `  ${l}`));
   return lines;
 }

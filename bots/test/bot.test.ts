@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { D } from "../src/decimal.ts";
 import { Journal } from "../src/journal.ts";
+import { JsonView, TtyView, summaryLines } from "../src/view.ts";
 import { quote, rig } from "./helpers.ts";
 
 const T = { timeout: 10_000 };
@@ -318,4 +319,63 @@ describe("residual finer than one venue's lot", () => {
     const s = await r.bot.stop();
     assert.equal(s.markets[0]?.net, "0");
   });
+});
+
+describe("feed health in the status view", () => {
+  /** What a view wrote, as one string (the views take any writable). */
+  const capture = (): { text: () => string; stream: NodeJS.WriteStream } => {
+    const chunks: string[] = [];
+    const stream = { write: (c: string) => (chunks.push(c), true) } as unknown as NodeJS.WriteStream;
+    return { text: () => chunks.join(""), stream };
+  };
+
+  for (const paper of [false, true]) {
+    const where = paper ? "paper mode: counted on the real venues behind the wrappers" : "live wiring";
+    it(`the status and summary lines and the TTY view carry per-venue, per-channel counts (${where})`, T, async (t) => {
+      const r = rig(["--max-position", "BTC=0.01"], undefined, undefined, paper);
+      let stopped = false;
+      t.after(async () => {
+        if (!stopped) await r.bot.stop(); // a failed assertion must not leave the bot's timers running
+      });
+      await r.bot.start();
+      for (const v of [r.p, r.e]) {
+        v.status("connected");
+        v.status("reconnecting");
+        v.status("connected");
+      }
+      quote(r, 65000, 65100); // opens one arbitrage: fills flow on both venues
+      await r.tap.wait("arb_done");
+      for (let i = 0; i < 4; i++) quote(r, 65000, 65000 + i); // 5 book events per venue in all
+
+      const json = capture();
+      new JsonView(json.stream).status(r.bot.status());
+      const line = JSON.parse(json.text().trim()) as { event: string; health: import("../../toolkit/src/health.ts").HealthReport };
+      assert.equal(line.event, "status");
+      for (const venue of ["paradex", "edgex"] as const) {
+        const h = line.health.venues[venue];
+        assert.ok(h !== undefined, `${venue} missing from the health report`);
+        assert.equal(h.channels["book"]?.messages, 5, `${venue} book count`);
+        assert.ok((h.channels["book"]?.ratePerSec ?? 0) > 0);
+        assert.ok(h.channels["book"]?.lagP50Us !== null);
+        assert.equal(h.state, "connected");
+        assert.equal(h.reconnects, 1);
+        // The paper wrapper's own fills are not feed traffic: only the real venue's events are counted.
+        if (paper) assert.equal(h.channels["fills"], undefined);
+        else assert.ok((h.channels["fills"]?.messages ?? 0) > 0);
+      }
+
+      const tty = capture();
+      const view = new TtyView(tty.stream);
+      view.status(r.bot.status());
+      view.close();
+      for (const venue of ["paradex", "edgex"]) assert.match(tty.text(), new RegExp(`${venue}: state=connected reconnects=1`));
+      assert.equal(tty.text().match(/^ {2}book .* n=5$/gm)?.length, 2);
+
+      const summary = await r.bot.stop();
+      stopped = true;
+      assert.equal(summary.health.venues.paradex?.channels["book"]?.messages, 5);
+      assert.equal(summary.health.venues.edgex?.channels["book"]?.messages, 5);
+      assert.equal(summaryLines(summary).filter((l) => /^ {4}book .* n=5$/.test(l)).length, 2);
+    });
+  }
 });

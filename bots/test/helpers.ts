@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ArbBot } from "../src/bot.ts";
 import { loadConfig } from "../src/config.ts";
+import { PaperVenue } from "../src/paper.ts";
 import { FakeVenue, meta } from "./fake-venue.ts";
 
 export interface LogLine {
@@ -57,8 +58,11 @@ export interface Rig {
   journal: string;
 }
 
-/** Two fake venues quoting BTC (Paradex fee 2 bps, EdgeX 3.8 bps) and a bot over them, not yet started. */
-export function rig(args: string[] = [], journal = tmpJournal(), venues?: { p: FakeVenue; e: FakeVenue }): Rig {
+/**
+ * Two fake venues quoting BTC (Paradex fee 2 bps, EdgeX 3.8 bps) and a bot over them, not yet started.
+ * With `paper`, the bot sees them through `PaperVenue` wrappers, as `buildVenues` does without `--live`.
+ */
+export function rig(args: string[] = [], journal = tmpJournal(), venues?: { p: FakeVenue; e: FakeVenue }, paper = false): Rig {
   const p = venues?.p ?? new FakeVenue("paradex", [meta("BTC-USD-PERP", "BTC", { stepSize: "0.0001", minSize: "0.0001", takerFeeRate: "0.0002" })]);
   const e = venues?.e ?? new FakeVenue("edgex", [meta("BTCUSDC", "BTC", { stepSize: "0.001", minSize: "0.001", takerFeeRate: "0.00038", quote: "USDC" })]);
   const cfg = loadConfig(
@@ -66,7 +70,8 @@ export function rig(args: string[] = [], journal = tmpJournal(), venues?: { p: F
     {},
   );
   const tap = new LogTap();
-  const bot = new ArbBot({ cfg, venues: { paradex: p, edgex: e }, log: tap.fn, durableJournal: false });
+  const wired = paper ? { paradex: new PaperVenue(p), edgex: new PaperVenue(e) } : { paradex: p, edgex: e };
+  const bot = new ArbBot({ cfg, venues: wired, log: tap.fn, durableJournal: false });
   return { bot, p, e, tap, journal };
 }
 
