@@ -20,12 +20,12 @@ bootstrap:
 	@bash scripts/bootstrap.sh
 
 lint: bootstrap
-	$(PY) -m ruff check paradex_ws_service tests bench
-	$(PY) -m ruff format --check paradex_ws_service tests bench
+	$(PY) -m ruff check paradex_ws_service paradex-sim tests bench
+	$(PY) -m ruff format --check paradex_ws_service paradex-sim tests bench
 
 fmt: bootstrap
-	$(PY) -m ruff format paradex_ws_service tests bench
-	$(PY) -m ruff check --fix paradex_ws_service tests bench
+	$(PY) -m ruff format paradex_ws_service paradex-sim tests bench
+	$(PY) -m ruff check --fix paradex_ws_service paradex-sim tests bench
 
 typecheck: bootstrap
 	npx tsc --noEmit -p tsconfig.json
@@ -42,7 +42,7 @@ bench: bootstrap
 	$(PY) bench/run.py
 
 sim: bootstrap
-	$(PY) -m paradex_ws_service.sim --port 8787 --seed 1
+	$(PY) -m paradex_sim --port 8787 --seed 1
 
 clean:
 	rm -rf .venv node_modules .stamp-venv .stamp-npm .pytest_cache .ruff_cache

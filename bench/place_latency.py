@@ -1,6 +1,6 @@
 """Place latency: a ``place`` line on the sidecar's stdin → its ``order.create`` frame at the simulator.
 
-Two processes, as in production: the simulator (``python -m paradex_ws_service.sim``) and the CLI pointed at
+Two processes, as in production: the simulator (``python -m paradex_sim``) and the CLI pointed at
 it (``--env sim --ws-url … --rest-url …``, paper key). The benchmark stamps the wall clock just before it
 writes each line; the simulator stamps each order request when it reaches its ``order.create`` handler
 (``GET /_sim/order_arrivals``); the difference, matched by client id, is the place → wire latency. Orders
@@ -76,7 +76,7 @@ def measure_wire(orders: int) -> dict[str, Any]:
         [
             sys.executable,
             "-m",
-            "paradex_ws_service.sim",
+            "paradex_sim",
             "--port",
             "0",
             "--bbo-rate",
@@ -191,8 +191,8 @@ def measure_signing(orders: int) -> dict[str, Any]:
     from paradex_py.api.models import SystemConfigSchema
     from paradex_py.common.order import Order, OrderSide, OrderType
 
+    from paradex_sim.markets import system_config
     from paradex_ws_service.paradex import signing
-    from paradex_ws_service.sim.markets import system_config
 
     key, address = 0x1234567, 0x89ABCDEF
     chain = "PRIVATE_SN_POTC_SEPOLIA"
@@ -244,9 +244,9 @@ def measure_pipeline(orders: int) -> dict[str, Any]:
 
     from paradex_py.common.order import Order, OrderSide, OrderType
 
+    from paradex_sim.markets import MARKETS
     from paradex_ws_service.paradex import signing
     from paradex_ws_service.paradex.validate import validate_place
-    from paradex_ws_service.sim.markets import MARKETS
 
     meta = {symbol: spec.market_resp() for symbol, spec in MARKETS.items()}
     signer = signing.FastOrderSigner(

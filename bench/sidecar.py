@@ -59,7 +59,7 @@ class Sim:
 
     def __init__(self, *args: str) -> None:
         self.proc = subprocess.Popen(
-            [PYTHON, "-m", "paradex_ws_service.sim", "--port", "0", "--log-level", "WARNING", *args],
+            [PYTHON, "-m", "paradex_sim", "--port", "0", "--log-level", "WARNING", *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

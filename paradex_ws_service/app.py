@@ -254,7 +254,7 @@ def _hello(config: Config) -> dict[str, Any]:
 
 
 async def _start_sim(config: Config) -> tuple[Any, str, str]:
-    from paradex_ws_service.sim import SimConfig, SimServer
+    from paradex_sim import SimConfig, SimServer
 
     server = SimServer(SimConfig(seed=config.sim_seed, host="127.0.0.1", port=0))
     await server.start()

@@ -11,10 +11,10 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(0 if
   "$py" -m venv .venv
   rm -f .stamp-venv
 fi
-if [ ! -f .stamp-venv ] || [ pyproject.toml -nt .stamp-venv ]; then
+if [ ! -f .stamp-venv ] || [ pyproject.toml -nt .stamp-venv ] || [ paradex-sim/pyproject.toml -nt .stamp-venv ]; then
   echo "bootstrap: installing Python dependencies" >&2
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]' -e ./paradex-sim
   touch .stamp-venv
 fi
 

@@ -1,6 +1,6 @@
 """Shared fixtures: real processes over loopback, lines read with deadlines, never sleep-and-hope.
 
-- ``sim`` / ``start_sim(...)``: the standalone simulator (``python -m paradex_ws_service.sim --port 0``)
+- ``sim`` / ``start_sim(...)``: the standalone simulator (``python -m paradex_sim --port 0``)
   as a subprocess; ``SimProcess.control(action, body)`` drives ``POST /_sim/<action>`` and
   ``SimProcess.sent(channel, n)`` reads ``GET /_sim/sent``.
 - ``start_sidecar(*args)``: the real CLI (``python -m paradex_ws_service``) as a subprocess with a clean
@@ -119,7 +119,7 @@ def start_sim(tmp_path: Path) -> Iterator[Callable[..., SimProcess]]:
     def start(*args: str, seed: int = 1, timeout: float = DEFAULT_TIMEOUT) -> SimProcess:
         with open(tmp_path / f"sim-{len(started)}.log", "wb") as log:  # the child keeps its own copy
             proc = subprocess.Popen(
-                [PYTHON, "-m", "paradex_ws_service.sim", "--port", "0", "--seed", str(seed), *args],
+                [PYTHON, "-m", "paradex_sim", "--port", "0", "--seed", str(seed), *args],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=log,

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from paradex_py.api.sbe import decode_frame
 
+from paradex_sim.events import BboEvent, BookEvent, FundingEvent, SummaryEvent, TradeEvent
 from paradex_ws_service.paradex import normalize as nz
-from paradex_ws_service.sim.events import BboEvent, BookEvent, FundingEvent, SummaryEvent, TradeEvent
 
 RECV_US = 1_795_312_934_661_234
 SBE_VERSION = 2

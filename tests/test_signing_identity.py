@@ -18,6 +18,7 @@ from starknet_crypto_py import pedersen_hash as rs_pedersen
 from starknet_crypto_py import sign as rs_sign
 from starknet_crypto_py import verify as rs_verify
 
+from paradex_sim.markets import system_config
 from paradex_ws_service.paradex import signing
 from paradex_ws_service.paradex.signing import (
     EC_ORDER,
@@ -30,7 +31,6 @@ from paradex_ws_service.paradex.signing import (
     pedersen,
     stark_sign,
 )
-from paradex_ws_service.sim.markets import system_config
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -7,8 +7,8 @@ from typing import Any
 import orjson
 import pytest
 
-from paradex_ws_service.sim import SimConfig, SimServer
-from paradex_ws_service.sim.market import PricePath
+from paradex_sim import SimConfig, SimServer
+from paradex_sim.market import PricePath
 
 _WALL_CLOCK_FIELDS = {"last_updated_at", "created_at", "id"}
 

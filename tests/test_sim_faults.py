@@ -13,8 +13,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from paradex_ws_service.sim import SimConfig, SimServer, mint_unsigned_jwt
-from paradex_ws_service.sim.testing import RawClient, SimProcess
+from paradex_sim import SimConfig, SimServer, mint_unsigned_jwt
+from paradex_sim.testing import RawClient, SimProcess
 
 SBE_QUERY = "?sbeSchemaId=1&sbeSchemaVersion=2"
 

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 from paradex_py import Paradex
 
-from paradex_ws_service.sim import SimConfig, SimServer
+from paradex_sim import SimConfig, SimServer
 
 MARKETS = ("BTC-USD-PERP", "ETH-USD-PERP", "SOL-USD-PERP")
 

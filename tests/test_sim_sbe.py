@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from paradex_py.api.sbe import decode_frame
 
-from paradex_ws_service.sim import SimConfig, SimServer
-from paradex_ws_service.sim.events import BboEvent, BookEvent, FundingEvent, SummaryEvent, TradeEvent
-from paradex_ws_service.sim.sbe import SUPPORTED_VERSIONS
-from paradex_ws_service.sim.testing import RawClient, canon
+from paradex_sim import SimConfig, SimServer
+from paradex_sim.events import BboEvent, BookEvent, FundingEvent, SummaryEvent, TradeEvent
+from paradex_sim.sbe import SUPPORTED_VERSIONS
+from paradex_sim.testing import RawClient, canon
 
 
 def _opt(value: str | None) -> str | None:

@@ -10,7 +10,7 @@ import pytest
 from paradex_py import Paradex
 from paradex_py.api.ws_client import ParadexWebsocketChannel, ParadexWebsocketClient
 
-from paradex_ws_service.sim import SimConfig, SimServer
+from paradex_sim import SimConfig, SimServer
 
 SUBSCRIPTIONS: list[tuple[ParadexWebsocketChannel, dict[str, str] | None, str]] = [
     (ParadexWebsocketChannel.BBO, {"market": "BTC-USD-PERP"}, "bbo.BTC-USD-PERP"),

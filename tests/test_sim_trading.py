@@ -20,8 +20,8 @@ from paradex_py import Paradex
 from paradex_py.account.account import ParadexAccount
 from paradex_py.common.order import Order, OrderSide, OrderType
 
+from paradex_sim.testing import RawClient
 from paradex_ws_service.paradex.signing import EC_ORDER
-from paradex_ws_service.sim.testing import RawClient
 
 MARKET = "BTC-USD-PERP"
 

@@ -10,9 +10,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from paradex_ws_service.sim import AuthedAccount, JsonRpcError, SimConfig, SimServer, mint_unsigned_jwt
-from paradex_ws_service.sim.markets import MARKETS
-from paradex_ws_service.sim.testing import RawClient
+from paradex_sim import AuthedAccount, JsonRpcError, SimConfig, SimServer, mint_unsigned_jwt
+from paradex_sim.markets import MARKETS
+from paradex_sim.testing import RawClient
 
 ACCOUNT = "0x1234abcd"
 
@@ -208,7 +208,7 @@ def test_extension_seam_methods_rest_publish_and_disconnect_hook() -> None:
             return None
 
         async def rest_hello(request: aiohttp.web.Request, params: dict[str, str]) -> Any:
-            from paradex_ws_service.sim.server import json_response
+            from paradex_sim.server import json_response
 
             return json_response({"id": params["order_id"]})
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from paradex_sim.markets import MARKETS
 from paradex_ws_service import protocol as p
 from paradex_ws_service.paradex.validate import Refusal, validate_place
-from paradex_ws_service.sim.markets import MARKETS
 
 META = {symbol: spec.market_resp() for symbol, spec in MARKETS.items()}
 

@@ -1,7 +1,7 @@
 /**
  * @module sims — starts the two local simulators for the demo and the scenario tests (loopback only).
  *
- * Paradex: the Python simulator as a child process (`python -m paradex_ws_service.sim --port 0`), read from
+ * Paradex: the Python simulator as a child process (`python -m paradex_sim --port 0`), read from
  * its `sim_ready` line. EdgeX: the TypeScript simulator in-process (`startEdgexSim`). Both take a seed and a
  * price path file; both expose `/_sim/<action>` controls for fault injection.
  */
@@ -39,7 +39,7 @@ async function post(url: string, body: Record<string, unknown>): Promise<Record<
 }
 
 export async function startParadexSim(o: { seed: number; pricePath?: string; bboRate?: number; verbose?: boolean }): Promise<ParadexSimHandle> {
-  const args = ["-m", "paradex_ws_service.sim", "--port", "0", "--seed", String(o.seed), "--log-level", "WARNING"];
+  const args = ["-m", "paradex_sim", "--port", "0", "--seed", String(o.seed), "--log-level", "WARNING"];
   if (o.pricePath) args.push("--price-path", o.pricePath);
   if (o.bboRate) args.push("--bbo-rate", String(o.bboRate));
   const child: ChildProcess = spawn(`${REPO}.venv/bin/python`, args, { cwd: REPO, stdio: ["ignore", "pipe", o.verbose ? "inherit" : "ignore"] });

@@ -1,5 +1,5 @@
 /**
- * The standalone Paradex simulator as a child process (`python -m paradex_ws_service.sim`), for tests and
+ * The standalone Paradex simulator as a child process (`python -m paradex_sim`), for tests and
  * benchmarks that must compare what the bridge delivers with what the simulator sent (`/_sim/sent`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -22,7 +22,7 @@ export interface SimHandle {
 export async function startSim(args: readonly string[] = []): Promise<SimHandle> {
   const child: ChildProcess = spawn(
     `${REPO_ROOT}.venv/bin/python`,
-    ["-m", "paradex_ws_service.sim", "--port", "0", "--log-level", "WARNING", ...args],
+    ["-m", "paradex_sim", "--port", "0", "--log-level", "WARNING", ...args],
     { cwd: REPO_ROOT, stdio: ["ignore", "pipe", process.env.BRIDGE_TEST_VERBOSE === "1" ? "inherit" : "ignore"] },
   );
   const rl = createInterface({ input: child.stdout! });

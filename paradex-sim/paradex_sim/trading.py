@@ -39,7 +39,7 @@ from .server import error_response, json_response
 if TYPE_CHECKING:
     from .server import Connection, SimServer
 
-log = logging.getLogger("paradex_ws_service.sim.trading")
+log = logging.getLogger("paradex_sim.trading")
 
 SWEEP_INTERVAL_S = 0.05  # how often resting orders are checked against the moving touch
 ORDER_RPC_ERROR = 100  # JSON-RPC "method error": Paradex's code for a refused order RPC

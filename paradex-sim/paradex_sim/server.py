@@ -31,7 +31,7 @@ from .faults import Faults
 from .market import PricePath
 from .markets import e8_str
 
-log = logging.getLogger("paradex_ws_service.sim")
+log = logging.getLogger("paradex_sim")
 
 RestHandler = Callable[[web.Request, dict[str, str]], Awaitable[web.StreamResponse]]
 WsMethodHandler = Callable[["Connection", Any], Awaitable[dict[str, Any]]]

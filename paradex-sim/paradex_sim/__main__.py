@@ -1,4 +1,4 @@
-"""`python -m paradex_ws_service.sim`: run the simulator standalone; one `sim_ready` JSON line on stdout.
+"""`python -m paradex_sim`: run the simulator standalone; one `sim_ready` JSON line on stdout.
 
 Exit codes: 0 on SIGTERM/SIGINT, 2 on bad arguments or a port that cannot be bound.
 """
@@ -18,12 +18,12 @@ import orjson
 
 from .server import SimConfig, SimServer
 
-log = logging.getLogger("paradex_ws_service.sim")
+log = logging.getLogger("paradex_sim")
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m paradex_ws_service.sim",
+        prog="python -m paradex_sim",
         description="Local Paradex simulator: WebSocket JSON-RPC (JSON/SBE), public REST, /_sim control API.",
     )
     p.add_argument("--port", type=int, default=0, help="TCP port (0 = pick a free one; default 0)")

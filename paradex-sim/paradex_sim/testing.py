@@ -163,13 +163,13 @@ def _id_key(value: Any) -> tuple[str, Any]:
 
 
 class SimProcess:
-    """`python -m paradex_ws_service.sim` as a child process; `ready` is its sim_ready line."""
+    """`python -m paradex_sim` as a child process; `ready` is its sim_ready line."""
 
     def __init__(self, *args: str) -> None:
         # stderr goes to a file, not a pipe: an unread pipe would block the simulator's logging.
         self._stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "paradex_ws_service.sim", "--port", "0", *args],
+            [sys.executable, "-m", "paradex_sim", "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -18,7 +18,7 @@ from .events import MarketEvent
 from .market import BookFeed, MarketProcess, PricePath
 from .markets import MARKETS
 
-log = logging.getLogger("paradex_ws_service.sim.engine")
+log = logging.getLogger("paradex_sim.engine")
 
 Sink = Callable[[MarketEvent, tuple[str, ...]], None]
 

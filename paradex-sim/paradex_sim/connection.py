@@ -21,7 +21,7 @@ from .auth import AuthedAccount
 if TYPE_CHECKING:
     from .server import SimServer
 
-log = logging.getLogger("paradex_ws_service.sim")
+log = logging.getLogger("paradex_sim")
 
 _MAX_WRITE_BATCH = 4096  # frames joined into one socket write
 _WRITE_HIGH_WATER = 256 * 1024  # bytes buffered for a client before its sender waits

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .markets import MARKETS
 
-DEFAULT_EXTENSIONS = ("paradex_ws_service.sim.trading",)
+DEFAULT_EXTENSIONS = ("paradex_sim.trading",)
 
 
 @dataclass

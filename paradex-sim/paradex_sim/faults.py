@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .server import SimServer
 
-log = logging.getLogger("paradex_ws_service.sim.faults")
+log = logging.getLogger("paradex_sim.faults")
 
 # Frames no JSON-RPC or SBE parser accepts: broken JSON, a JSON non-object, a truncated SBE header,
 # an SBE header announcing a block longer than the frame, and an unknown template id.
