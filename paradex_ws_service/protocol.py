@@ -378,6 +378,7 @@ ERR_BAD_CLIENT_ID = "BAD_CLIENT_ID"
 ERR_CLIENT_ID_REUSED = "CLIENT_ID_REUSED"  # same client_id, different order
 ERR_REJECTED = "REJECTED"  # Paradex refused it; the message starts with Paradex's code
 ERR_OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"  # no acknowledgement and not found by client_id
+ERR_RATE_LIMITED = "RATE_LIMITED"  # HTTP 429 / JSON-RPC 42901: refused, not resent; orders back off
 ERR_NOT_FOUND = "NOT_FOUND"  # cancel of an order Paradex does not know (or already closed)
 ERR_UNSUPPORTED = "UNSUPPORTED"
 

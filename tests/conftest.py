@@ -116,7 +116,8 @@ def start_sim(tmp_path: Path) -> Iterator[Callable[..., SimProcess]]:
     """Factory: ``start_sim(seed=1, "--bbo-rate", "50")`` → a running ``SimProcess``."""
     started: list[SimProcess] = []
 
-    def start(*args: str, seed: int = 1, timeout: float = DEFAULT_TIMEOUT) -> SimProcess:
+    # A cold start imports the starknet stack: seconds on a busy 2-core machine, hence the generous wait.
+    def start(*args: str, seed: int = 1, timeout: float = 3 * DEFAULT_TIMEOUT) -> SimProcess:
         with open(tmp_path / f"sim-{len(started)}.log", "wb") as log:  # the child keeps its own copy
             proc = subprocess.Popen(
                 [PYTHON, "-m", "paradex_sim", "--port", "0", "--seed", str(seed), *args],

@@ -36,15 +36,21 @@ MAX_SIGNATURE_EXPIRATION_S = 7 * 24 * 3600  # Paradex accepts at most one week
 
 
 class ApiError(Exception):
-    """A REST error as Paradex sends it: HTTP ``status`` + body ``{"error": code, "message": …}``."""
+    """A REST error as Paradex sends it: HTTP ``status`` + body ``{"error": code, "message": …}``.
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
+    ``code=None`` is the gateway's bare form, ``{"message": …}`` with no ``error`` key: what an expired JWT
+    gets (``401 {"message": "missing or malformed jwt: token is expired by 9.46872137s"}``, ccxt #24259).
+    """
+
+    def __init__(self, status: int, code: str | None, message: str) -> None:
+        super().__init__(f"{code}: {message}" if code else message)
         self.status = status
         self.code = code
         self.message = message
 
     def body(self) -> dict[str, Any]:
+        if self.code is None:
+            return {"message": self.message}
         return {"error": self.code, "message": self.message, "data": None}
 
 
@@ -95,6 +101,10 @@ class Accounts:
         self.by_address: dict[int, SimAccount] = {}
         self._by_key: dict[int, int] = {}  # public key → account address
         self.tokens_issued = 0
+        # Tokens minted so far (jti → exp); `expire_all()` moves them to `_expired`: the server then treats
+        # them as expired although their `exp` is ahead (a client clock behind the exchange's looks so).
+        self._issued: dict[str, float] = {}
+        self._expired: dict[str, float] = {}
 
     # ------------------------------------------------------------------ registry
 
@@ -169,6 +179,7 @@ class Accounts:
 
     def mint(self, account: SimAccount, public_key: int) -> str:
         now = time.time()
+        jti = secrets.token_hex(8)
         claims = {
             "typ": "at+JWT",
             "iss": "paradex-sim",
@@ -176,19 +187,34 @@ class Accounts:
             "pubkey": hex(public_key),
             "iat": int(now),
             "exp": now + self.jwt_lifetime,  # fractional: tests use lifetimes of a second or two
-            "jti": secrets.token_hex(8),
+            "jti": jti,
         }
+        self._issued[jti] = now
+        if len(self._issued) > 10_000:  # bounded: the oldest are long expired anyway
+            self._issued.pop(next(iter(self._issued)))
         self.tokens_issued += 1
         return jwt.encode(claims, self._secret, algorithm="HS256")
+
+    def expire_all(self) -> int:
+        """Every token minted so far is expired from now on (``POST /_sim/expire_jwt``); returns how many."""
+        now = time.time()
+        for jti in self._issued:
+            self._expired.setdefault(jti, now)
+        count = len(self._issued)
+        self._issued.clear()
+        return count
 
     def verify_token(self, token: str) -> dict[str, Any]:
         """Claims of a token this simulator minted; raises :class:`TokenError` otherwise."""
         try:
             claims: dict[str, Any] = jwt.decode(token, self._secret, algorithms=["HS256"])
         except jwt.ExpiredSignatureError:
-            raise TokenError("token is expired", expired=True) from None
+            raise TokenError(f"token is expired by {_expired_by(token)}", expired=True) from None
         except jwt.InvalidTokenError:
             raise TokenError("malformed bearer token", expired=False) from None
+        revoked_at = self._expired.get(str(claims.get("jti")))
+        if revoked_at is not None:
+            raise TokenError(f"token is expired by {time.time() - revoked_at:.8f}s", expired=True)
         if self.account_of(str(claims.get("sub", "0x0"))) is None:
             raise TokenError("unknown account", expired=True)
         return claims
@@ -201,7 +227,18 @@ class Accounts:
         try:
             claims = self.verify_token(header[7:].strip())
         except TokenError as exc:
+            if exc.expired:  # the gateway's own answer: no `error` key at all
+                raise ApiError(401, None, f"missing or malformed jwt: {exc}") from None
             raise ApiError(401, "UNAUTHORIZED_ERROR", f"missing or malformed jwt: {exc}") from None
         account = self.account_of(claims["sub"])
         assert account is not None
         return account, int(claims["pubkey"], 16)
+
+
+def _expired_by(token: str) -> str:
+    """``9.46872137s``: how long ago an expired token's ``exp`` passed (the wording Paradex uses)."""
+    try:
+        exp = float(jwt.decode(token, options={"verify_signature": False}).get("exp", 0))
+    except jwt.InvalidTokenError:
+        return "?"
+    return f"{max(time.time() - exp, 0):.8f}s"

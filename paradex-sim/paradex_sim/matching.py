@@ -31,6 +31,9 @@ from .markets import E8, MARKETS, MarketSpec, e8_str, to_e8
 
 MAX_SLIPPAGE = Decimal("0.05")
 MAX_OPEN_ORDERS = 100  # per market and account (reference §2.6)
+# When an order has no recv_window: 300000 ms on docs.paradex.trade/trading/receive-window; an older copy of
+# that page (advanced-trading-features/receive-window) says 3600000 ms. The current page wins.
+DEFAULT_RECV_WINDOW_MS = 300_000
 BOOK_DEPTH = 15
 HISTORY = 10_000
 
@@ -162,6 +165,9 @@ class Exchange:
         self._ids = itertools.count(1)
         self._fill_ids = itertools.count(1)
         self._last_seq = 0
+        # How far the exchange's clock is ahead of ours, for the receive-window check only (a client whose
+        # clock lags by more than the window sees every order refused): `POST /_sim/clock_offset`.
+        self.clock_offset_ms = 0
 
     # ------------------------------------------------------------------ helpers
 
@@ -219,9 +225,13 @@ class Exchange:
         if not isinstance(ts, int) or isinstance(ts, bool):
             raise ApiError(400, "INVALID_TIMESTAMP", "signature_timestamp must be an integer (ms)")
         recv_window = params.get("recv_window")
+        if not isinstance(recv_window, int) or isinstance(recv_window, bool) or recv_window <= 0:
+            recv_window = DEFAULT_RECV_WINDOW_MS  # absent (paradex-py sends null): Paradex's default applies
         now = self._now_ms()
-        if isinstance(recv_window, int) and recv_window > 0 and now > ts + recv_window:
-            raise ApiError(400, "INVALID_TIMESTAMP", "signature_timestamp is older than recv_window")
+        if now + self.clock_offset_ms > ts + recv_window:
+            raise ApiError(
+                400, "INVALID_TIMESTAMP", f"signature_timestamp is older than recv_window ({recv_window} ms)"
+            )
         hasher = self._hashers.get(account.address)
         if hasher is None:
             hasher = self._hashers[account.address] = OrderHasher(self._chain_id, account.address)
@@ -388,7 +398,9 @@ class Exchange:
         position = self._apply(ledger, order.market, order.sign * size, price)
         realized = position.realized
         ledger.account.collateral_e8 -= fee
-        fill_id = f"{self._now_ms():013d}{next(self._fill_ids):012d}"
+        # 28 digits, like Paradex's trade ids (which start with the millisecond timestamp too); the openapi
+        # example is a 19-digit id. Consumers must treat ids as opaque strings, never as int64.
+        fill_id = f"{self._now_ms():013d}{next(self._fill_ids):015d}"
         position.last_fill_id = fill_id
         fill = {
             "id": fill_id,

@@ -42,7 +42,19 @@ if TYPE_CHECKING:
 log = logging.getLogger("paradex_sim.trading")
 
 SWEEP_INTERVAL_S = 0.05  # how often resting orders are checked against the moving touch
-ORDER_RPC_ERROR = 100  # JSON-RPC "method error": Paradex's code for a refused order RPC
+# A refused order RPC: the openrpc file lists only -32700…-32603, 4011x, 40300 and 42901 for `order.*`, and
+# no page shows the error of an order Paradex refuses on its merits. The simulator answers -32602 "invalid
+# method parameters" with Paradex's REST error code and message in `data` (`"NOT_ENOUGH_MARGIN: …"`); the
+# docs' generic code 100 "method error" is never used, so no client can come to depend on it.
+ORDER_RPC_ERROR = -32602
+ORDER_RPC_MESSAGE = "Invalid method parameters"
+RATE_LIMITED_RPC = 42901  # openrpc: "Rate limit exceeded" on every order.* method
+# Orders (POST/PUT/DELETE /orders… and order.* RPCs) share one counter per account: 800 per second on
+# Paradex (rate-limits page; a batch counts once).
+ORDER_RATE_PER_S = 800
+# REST answers number order updates on their own (reference §0a.7): the simulator offsets them far from the
+# WebSocket's numbers, so a client that compares the two spaces fails visibly.
+REST_SEQ_OFFSET = 5 * 10**18
 COD_STATE = "cancel_on_disconnect"
 # Paradex acknowledges an order as NEW and runs risk checks and matching right after: the updates follow the
 # acknowledgement by a moment, not in the same write.
@@ -59,15 +71,40 @@ class Trading:
         self.exchange = Exchange(self.accounts.chain_id, server.market, self._publish, server.emit_trade)
         self.drop_after_order_received = 0
         self.duplicate_private = 0  # the next n private payloads are sent twice
+        self.stale_private = 0  # the next n order updates of `stale_status` arrive late (see _withhold)
+        self.stale_status = "OPEN"
+        self._late: dict[str, list[tuple[str, dict[str, Any], str]]] = {}  # order id → withheld frames
+        self.limits = OrderRateLimit(ORDER_RATE_PER_S)
         # (client_id, wall-clock ns when the order request reached the handler): the place-latency bench.
         self.arrivals: deque[tuple[str, int]] = deque(maxlen=100_000)
         self.counters: dict[str, int] = {"orders_received": 0, "orders_rejected": 0, "drops_after_order": 0}
 
     def _publish(self, channel: str, payload: dict[str, Any], account: str) -> None:
+        is_order = channel.startswith("orders.")
+        if is_order and self._withhold(channel, payload, account):
+            return
         self.server.publish(channel, payload, account=account)
         if self.duplicate_private > 0:  # Paradex has been seen to send an update twice (reference §2.8)
             self.duplicate_private -= 1
             self.server.publish(channel, payload, account=account)
+        if is_order and channel.endswith(".ALL"):  # orders.{m} then orders.ALL: that update is out
+            self._release_late(payload)
+
+    def _withhold(self, channel: str, payload: dict[str, Any], account: str) -> bool:
+        """``stale_private``: hold an order update back and deliver it after the order's next update (an
+        OPEN arriving after CLOSED): private updates are not strictly ordered (reference §0a.7)."""
+        if self.stale_private <= 0 or payload.get("status") != self.stale_status:
+            return False
+        held = self._late.setdefault(str(payload.get("id")), [])
+        held.append((channel, dict(payload), account))
+        if channel.endswith(".ALL"):
+            self.stale_private -= 1
+        return True
+
+    def _release_late(self, payload: dict[str, Any]) -> None:
+        late = self._late.pop(str(payload.get("id")), None)
+        for channel, frame, account in late or ():
+            self.server.publish(channel, frame, account=account)
 
     # ------------------------------------------------------------------ auth seam
 
@@ -91,16 +128,22 @@ class Trading:
 
     # ------------------------------------------------------------------ WebSocket order RPCs
 
+    def _ws_limit(self, account: SimAccount) -> None:
+        if self.limits.take(account.address) is not None:
+            self.counters["rate_limited"] = self.counters.get("rate_limited", 0) + 1
+            raise JsonRpcError(RATE_LIMITED_RPC, "rate limit exceeded")
+
     async def ws_create(self, conn: Connection, params: Any) -> dict[str, Any]:
         received_ns = time.time_ns()
         account, key = self._ws_account(conn)
+        self._ws_limit(account)
         self.counters["orders_received"] += 1
         self._arrived(params, received_ns)
         try:
             order = self.exchange.submit(account, key, params, conn.id)
         except ApiError as exc:
             self.counters["orders_rejected"] += 1
-            raise JsonRpcError(ORDER_RPC_ERROR, exc.code, exc.message) from None
+            raise _rpc_refusal(exc) from None
         self._process_soon(account, order)
         if self.drop_after_order_received > 0:
             # The order is in; the acknowledgement never leaves: what a cut between the two looks like.
@@ -119,13 +162,14 @@ class Trading:
 
     async def ws_cancel(self, conn: Connection, params: Any) -> dict[str, Any]:
         account, _ = self._ws_account(conn)
+        self._ws_limit(account)
         params = params if isinstance(params, dict) else {}
         try:
             order = self._lookup_for_cancel(
                 account, params.get("id"), params.get("client_id"), params.get("market")
             )
         except ApiError as exc:
-            raise JsonRpcError(ORDER_RPC_ERROR, exc.code, exc.message) from None
+            raise _rpc_refusal(exc) from None
         asyncio.get_running_loop().call_soon(self.exchange.cancel, account, order)
         return {"order_id": order.id, "status": "QUEUED_FOR_CANCELLATION"}
 
@@ -143,6 +187,7 @@ class Trading:
 
     async def ws_cancel_all(self, conn: Connection, params: Any) -> dict[str, Any]:
         account, _ = self._ws_account(conn)
+        self._ws_limit(account)
         market = params.get("market") if isinstance(params, dict) else None
         orders = self.exchange.open_orders(account, market)
         asyncio.get_running_loop().call_soon(self.exchange.cancel_many, account, orders)
@@ -205,9 +250,16 @@ class Trading:
         token = self.accounts.authenticate(request.headers, match.get("public_key"))
         return json_response({"jwt_token": token})
 
+    def _rest_limit(self, account: SimAccount) -> None:
+        reset = self.limits.take(account.address)
+        if reset is not None:
+            self.counters["rate_limited"] = self.counters.get("rate_limited", 0) + 1
+            raise RateLimited(self.limits.per_s, reset, self.limits.window_s)
+
     async def rest_create(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
         received_ns = time.time_ns()
         account, key = self.accounts.bearer(request.headers)
+        self._rest_limit(account)
         self.counters["orders_received"] += 1
         body = await self._body(request)
         self._arrived(body, received_ns)
@@ -217,34 +269,41 @@ class Trading:
             self.counters["orders_rejected"] += 1
             raise
         self._process_soon(account, order)
-        return json_response(order.resp(), 201)
+        return json_response(_rest_view(order), 201)
 
     async def rest_orders(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
         account, _ = self.accounts.bearer(request.headers)
         orders = self.exchange.open_orders(account, request.query.get("market"))
-        return json_response({"results": [o.resp() for o in orders]})
+        return json_response({"results": [_rest_view(o) for o in orders]})
 
     async def rest_order(self, request: web.Request, match: dict[str, str]) -> web.StreamResponse:
+        """Only NEW/OPEN orders; an unknown or closed id answers 400 (openapi 1.132.1 lists no 404 here)."""
         account, _ = self.accounts.bearer(request.headers)
-        order = self.exchange.find(account, order_id=match["order_id"])
+        try:
+            order = self.exchange.find(account, order_id=match["order_id"])
+        except ApiError as exc:
+            raise ApiError(400, exc.code, exc.message) from None
         if order.status == "CLOSED":
-            raise ApiError(404, "ORDER_ID_NOT_FOUND", f"order {order.id} is not open")
-        return json_response(order.resp())
+            raise ApiError(400, "ORDER_IS_CLOSED", f"order {order.id} is closed")
+        return json_response(_rest_view(order))
 
     async def rest_order_by_cid(self, request: web.Request, match: dict[str, str]) -> web.StreamResponse:
         account, _ = self.accounts.bearer(request.headers)
-        order = self.exchange.find(account, client_id=match["client_id"])
+        try:
+            order = self.exchange.find(account, client_id=match["client_id"])
+        except ApiError as exc:
+            raise ApiError(400, exc.code, exc.message) from None
         if order.status != "OPEN":
             raise ApiError(
-                404, "CLIENT_ORDER_ID_NOT_FOUND", f"no open order with client_id {order.client_id}"
+                400, "CLIENT_ORDER_ID_NOT_FOUND", f"no open order with client_id {order.client_id}"
             )
-        return json_response(order.resp())
+        return json_response(_rest_view(order))
 
     async def rest_history(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
         account, _ = self.accounts.bearer(request.headers)
         q = request.query
         results = [
-            o.resp()
+            _rest_view(o)
             for o in reversed(self.exchange.ledger(account).history)
             if q.get("client_id") in (None, "", o.client_id) and q.get("market") in (None, "", o.market)
         ]
@@ -252,12 +311,14 @@ class Trading:
 
     async def rest_cancel(self, request: web.Request, match: dict[str, str]) -> web.StreamResponse:
         account, _ = self.accounts.bearer(request.headers)
+        self._rest_limit(account)
         order = self._lookup_for_cancel(account, match["order_id"], None, None)
         self.exchange.cancel(account, order)
         return web.Response(status=204)
 
     async def rest_cancel_by_cid(self, request: web.Request, match: dict[str, str]) -> web.StreamResponse:
         account, _ = self.accounts.bearer(request.headers)
+        self._rest_limit(account)
         order = self.exchange.find(account, client_id=match["client_id"])
         self.exchange.check_cancellable(order)
         self.exchange.cancel(account, order)
@@ -265,8 +326,9 @@ class Trading:
 
     async def rest_cancel_all(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
         account, _ = self.accounts.bearer(request.headers)
+        self._rest_limit(account)
         self.exchange.cancel_many(account, self.exchange.open_orders(account, request.query.get("market")))
-        return json_response({})
+        return web.Response(status=200)  # openapi: 200 with no body
 
     async def rest_positions(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
         account, _ = self.accounts.bearer(request.headers)
@@ -312,6 +374,9 @@ class Trading:
     async def rest_get_margin(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
         account, _ = self.accounts.bearer(request.headers)
         market = request.query.get("market")
+        if not market:  # openapi 1.132.1: `market` is a required query parameter here
+            raise ApiError(400, "VALIDATION_ERROR", "market is required")
+        self.exchange._spec(market)
         configs = [
             {"market": m, "leverage": lev, "margin_type": "CROSS"}
             for m, lev in account.leverage.items()
@@ -330,6 +395,60 @@ class Trading:
     async def ctl_duplicate_private(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         self.duplicate_private = int(body.get("count", 1))
         return {"armed": self.duplicate_private}
+
+    async def ctl_stale_private(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        """``{"count": n, "status": "OPEN"}``: the next n order updates with that status are delivered
+        after the order's following update instead of in their place."""
+        self.stale_private = int(body.get("count", 1))
+        self.stale_status = str(body.get("status", "OPEN"))
+        return {"armed": self.stale_private, "status": self.stale_status}
+
+    async def ctl_rate_limit(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        """``{"per_s": n, "window_s": w}``: the order counter's limit per account and window (1 s unless
+        given); ``{"count": n}``: the next n order requests (REST or WebSocket) are refused as over the limit
+        whatever the counter says."""
+        if "window_s" in body:
+            window = int(body["window_s"])
+            if not 1 <= window <= 3600:
+                raise ValueError("window_s must be in [1, 3600]")
+            self.limits.window_s = window
+        if "per_s" in body:
+            per_s = int(body["per_s"])
+            if not 1 <= per_s <= 100_000:
+                raise ValueError("per_s must be in [1, 100000]")
+            self.limits.per_s = per_s
+        if "count" in body:
+            self.limits.forced = int(body["count"])
+        return {"per_s": self.limits.per_s, "window_s": self.limits.window_s, "forced": self.limits.forced}
+
+    async def ctl_expire_jwt(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        return {"expired": self.accounts.expire_all()}
+
+    async def ctl_clock_offset(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        offset = int(body["ms"])
+        if abs(offset) > 86_400_000:
+            raise ValueError("ms must be within a day")
+        self.exchange.clock_offset_ms = offset
+        return {"ms": offset}
+
+    async def ctl_bust_fill(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        """Bust a fill (``{"fill_id"}``, or the newest fill of ``{"address"}``/any account): a ``tradebusts``
+        frame to its account, and the fill leaves ``GET /fills``. Positions are not re-stated."""
+        wanted = body.get("fill_id")
+        for ledger in self.exchange.ledgers.values():
+            if body.get("address") and int(str(body["address"]), 16) != ledger.account.address:
+                continue
+            for fill in reversed(ledger.fills):
+                if wanted in (None, fill["id"]):
+                    ledger.fills.remove(fill)
+                    payload = {
+                        "account": ledger.account.address_hex,
+                        "busted_fill_id": fill["id"],
+                        "created_at": time.time_ns() // 1_000_000,
+                    }
+                    self.server.publish("tradebusts", payload, account=ledger.account.address_hex)
+                    return {"busted_fill_id": fill["id"]}
+        raise ValueError("no such fill")
 
     async def ctl_jwt_lifetime(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         seconds = float(body["seconds"])
@@ -397,14 +516,70 @@ class Trading:
                 log.exception("resting-order sweep failed")
 
 
+class RateLimited(Exception):
+    """Over the order counter: HTTP 429 with the x-ratelimit-* headers paradex-py reads."""
+
+    def __init__(self, limit: int, reset_s: int, window_s: int) -> None:
+        super().__init__("rate limit exceeded")
+        self.limit, self.reset_s, self.window_s = limit, reset_s, window_s
+
+
+class OrderRateLimit:
+    """A fixed window per account (one second, as Paradex counts; tests lengthen it so a window boundary
+    cannot fall inside an assertion), shared by REST and WebSocket order requests."""
+
+    def __init__(self, per_s: int) -> None:
+        self.per_s = per_s  # requests allowed per window
+        self.window_s = 1
+        self.forced = 0  # the next n requests are refused whatever the counter says (a control)
+        self._windows: dict[int, tuple[int, int]] = {}  # account → (window number, requests in it)
+
+    def take(self, account: int) -> int | None:
+        """Count one request; ``None`` when allowed, else the Unix second at which the window resets."""
+        window = int(time.time()) // self.window_s
+        current, used = self._windows.get(account, (window, 0))
+        if current != window:
+            used = 0
+        reset = (window + 1) * self.window_s
+        if self.forced > 0:
+            self.forced -= 1
+            return reset
+        if used >= self.per_s:
+            return reset
+        self._windows[account] = (window, used + 1)
+        return None
+
+
+def _rpc_refusal(exc: ApiError) -> JsonRpcError:
+    return JsonRpcError(ORDER_RPC_ERROR, ORDER_RPC_MESSAGE, f"{exc.code}: {exc.message}")
+
+
+def _rest_view(order: SimOrder) -> dict[str, Any]:
+    """An order as REST shows it: its own ``seq_no`` space (see REST_SEQ_OFFSET)."""
+    resp = order.resp()
+    resp["seq_no"] = order.seq_no + REST_SEQ_OFFSET
+    return resp
+
+
 def _rest(handler: Any) -> Any:
-    """Turn :class:`ApiError` into Paradex's JSON error body."""
+    """Turn :class:`ApiError` into Paradex's JSON error body, :class:`RateLimited` into a 429."""
 
     async def wrapped(request: web.Request, match: dict[str, str]) -> web.StreamResponse:
         try:
             return await handler(request, match)
         except ApiError as exc:
-            return error_response(exc.status, exc.code, exc.message)
+            return json_response(exc.body(), exc.status)
+        except RateLimited as exc:
+            response = error_response(429, "RATE_LIMIT_EXCEEDED", "rate limit exceeded")
+            response.headers.update(
+                {
+                    "x-ratelimit-limit": str(exc.limit),
+                    "x-ratelimit-remaining": "0",
+                    "x-ratelimit-reset": str(exc.reset_s),
+                    "x-ratelimit-window": str(exc.window_s),
+                }
+            )
+            return response
 
     return wrapped
 
@@ -446,6 +621,11 @@ def install(server: SimServer) -> Trading:
         ("POST", "drop_after_order_received"): t.ctl_drop_after_order,
         ("POST", "jwt_lifetime"): t.ctl_jwt_lifetime,
         ("POST", "duplicate_private"): t.ctl_duplicate_private,
+        ("POST", "stale_private"): t.ctl_stale_private,
+        ("POST", "rate_limit"): t.ctl_rate_limit,
+        ("POST", "expire_jwt"): t.ctl_expire_jwt,
+        ("POST", "clock_offset"): t.ctl_clock_offset,
+        ("POST", "bust_fill"): t.ctl_bust_fill,
         ("POST", "account"): t.ctl_account,
         ("POST", "subkey"): t.ctl_subkey,
         ("POST", "collateral"): t.ctl_collateral,

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -47,6 +48,14 @@ LOOKUP_SPACING_S = 0.25
 REMEMBERED = 10_000  # command ids and client ids kept for deduplication
 KLINE_RESOLUTIONS = {"1m": 1, "3m": 3, "5m": 5, "15m": 15, "30m": 30, "1h": 60}
 _NOT_FOUND_CODES = ("ORDER_ID_NOT_FOUND", "CLIENT_ORDER_ID_NOT_FOUND", "ORDER_IS_CLOSED", "NOT_FOUND")
+# JSON-RPC codes of order.* answers (openrpc 1.3.1). Only these decide what happened; the Paradex error
+# code (NOT_ENOUGH_MARGIN…) that may ride in `message` or `data` is reported, never switched on, except to
+# tell "not found" from other refusals of a cancel.
+RPC_RATE_LIMITED = 42901
+RPC_INTERNAL = -32603  # the exchange failed while handling it: the order may or may not exist
+RATE_LIMIT_BACKOFF_S = 1.0  # order limits are per second; a refusal without x-ratelimit-reset waits this
+RATE_LIMIT_BACKOFF_MAX_S = 8.0
+_PARADEX_CODE = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,8 @@ class OrderManager:
             OrderedDict()
         )
         self._last_ts = 0
+        self._rate_limited_until = 0.0  # monotonic: no order is sent before this after a 429 / 42901
+        self._rate_backoff_s = RATE_LIMIT_BACKOFF_S
         self.touch: dict[str, tuple[str | None, str | None]] = {}  # market → (bid, ask) from the stream
         self.sent = {"ws": 0, "rest": 0, "recovered": 0, "unknown": 0}
 
@@ -121,7 +132,7 @@ class OrderManager:
                 future.exception()
                 raise error from None
             except ValueError as exc:  # paradex-py's form of an API error answer
-                error = CommandError(p.ERR_REJECTED, f"{command.op}: {_rest_message(exc)}")
+                error = self._rest_refusal(command.op, exc)
                 future.set_exception(error)
                 future.exception()
                 raise error from None
@@ -193,9 +204,60 @@ class OrderManager:
                     await asyncio.wait_for(self._prefix_wake.wait(), PREFIX_REFRESH_S)
 
     async def _rest(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """A private REST call on a thread. A 401 for an expired JWT (the gateway's bare
+        ``{"message": "missing or malformed jwt: token is expired…"}``, which paradex-py raises as
+        ``ValueError("HTTP 401: …")``) was refused before anything happened, so it is re-authenticated and
+        sent once more: the outcome is then definite either way, and no order can be doubled by it."""
         auth = self._require_auth()
         assert auth.api is not None
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except ValueError as exc:
+            if not _is_expired_jwt(exc):
+                raise
+        log.warning("401 (JWT expired) on %s; re-authenticating and sending it again", fn.__name__)
+        await auth.ensure_fresh(force=True)
         return await asyncio.to_thread(fn, *args)
+
+    # ------------------------------------------------------------------ rate limits
+
+    def _check_rate_limit(self, op: str) -> None:
+        """After a 429 / 42901, orders are refused here until the window passed: nothing is sent."""
+        wait = self._rate_limited_until - time.monotonic()
+        if wait > 0:
+            raise CommandError(
+                p.ERR_RATE_LIMITED,
+                f"{op}: Paradex rate limit; backing off, not sent (retry in {wait * 1000:.0f} ms)",
+            )
+
+    def _rate_limited(self, op: str, reset_unix_s: float | None = None) -> CommandError:
+        """Start (or lengthen) the backoff and say so. The request was refused, never retried here."""
+        if reset_unix_s is not None and reset_unix_s > time.time():
+            wait = min(reset_unix_s - time.time(), RATE_LIMIT_BACKOFF_MAX_S)
+        else:
+            wait = self._rate_backoff_s
+            self._rate_backoff_s = min(self._rate_backoff_s * 2, RATE_LIMIT_BACKOFF_MAX_S)
+        self._rate_limited_until = time.monotonic() + wait
+        return CommandError(
+            p.ERR_RATE_LIMITED,
+            f"{op}: Paradex rate limit exceeded; not sent again (backing off {wait * 1000:.0f} ms)",
+        )
+
+    def _rest_refusal(self, op: str, exc: ValueError) -> CommandError:
+        if _is_rate_limit(exc):
+            api = self._auth.api if self._auth is not None else None
+            info = getattr(api, "last_rate_limit", None)
+            return self._rate_limited(op, getattr(info, "reset", None))
+        # A refused order's message starts with Paradex's code (PROTOCOL.md); other commands name themselves.
+        prefix = "" if op == "place" else f"{op}: "
+        return CommandError(p.ERR_REJECTED, prefix + _rest_message(exc))
+
+    def _rpc_refusal(self, op: str, exc: WsRpcError) -> CommandError:
+        if exc.code == RPC_RATE_LIMITED:
+            return self._rate_limited(op)
+        code = p.ERR_NOT_FOUND if _paradex_code(exc) in _NOT_FOUND_CODES else p.ERR_REJECTED
+        prefix = "" if op == "place" else f"{op}: "
+        return CommandError(code, prefix + _rpc_message(exc))
 
     def _ws_ready(self) -> ParadexWebsocketClient | None:
         client = self._client()
@@ -250,6 +312,9 @@ class OrderManager:
         except BaseException as exc:
             future.set_exception(exc if isinstance(exc, CommandError) else _internal(exc))
             future.exception()
+            if isinstance(exc, CommandError) and exc.code == p.ERR_RATE_LIMITED:
+                # Definitely not placed: the same client_id may be placed again once the backoff is over.
+                self._by_client_id.pop(request.client_id, None)
             raise
         future.set_result(result)
         return result
@@ -333,6 +398,7 @@ class OrderManager:
                 "price": None if request.price is None else str(request.price),
                 "status": "NOT_SENT",
             }
+        self._check_rate_limit("place")
         signer = self.signer()
         order = self._order(request, signer)
         if self._private is not None:
@@ -346,19 +412,22 @@ class OrderManager:
                 self.sent["rest"] += 1
                 resp, via = await self._rest_submit(order, signer), "rest"
         except WsRpcError as exc:
-            raise CommandError(p.ERR_REJECTED, _rpc_message(exc)) from None
+            if exc.code == RPC_INTERNAL:  # failed inside the exchange: look it up, never resend
+                return await self._recover(request, f"Paradex error {exc.code} {exc.message}")
+            raise self._rpc_refusal("place", exc) from None
         except _Unknown as exc:
             return await self._recover(request, str(exc))
         finally:
             if self._private is not None:
                 self._private.release()
+        self._rate_backoff_s = RATE_LIMIT_BACKOFF_S  # an accepted order ends the doubling
         return {**base, **_order_summary(resp), "via": via}
 
     async def _rest_submit(self, order: Order, signer: FastOrderSigner) -> dict[str, Any]:
         try:
             resp = await self._rest(self._api().submit_order, order, signer)
         except ValueError as exc:  # paradex-py's ApiError text: the server answered, so it is definite
-            raise CommandError(p.ERR_REJECTED, _rest_message(exc)) from None
+            raise self._rest_refusal("place", exc) from None
         except Exception as exc:  # transport error or timeout: the outcome is unknown
             raise _Unknown(f"{type(exc).__name__}: {exc}") from None
         if not isinstance(resp, dict):
@@ -429,12 +498,12 @@ class OrderManager:
                 "via": "rest",
             }
         except WsRpcError as exc:
-            code = p.ERR_NOT_FOUND if exc.message in _NOT_FOUND_CODES else p.ERR_REJECTED
-            raise CommandError(code, "cancel: " + _rpc_message(exc)) from None
+            raise self._rpc_refusal("cancel", exc) from None
         except ValueError as exc:
             text = _rest_message(exc)
-            code = p.ERR_NOT_FOUND if text.startswith(_NOT_FOUND_CODES) else p.ERR_REJECTED
-            raise CommandError(code, "cancel: " + text) from None
+            if text.startswith(_NOT_FOUND_CODES):
+                raise CommandError(p.ERR_NOT_FOUND, "cancel: " + text) from None
+            raise self._rest_refusal("cancel", exc) from None
         except _Unknown as exc:
             raise CommandError(p.ERR_TIMEOUT, f"cancel: {exc}; check with snapshot") from None
 
@@ -448,7 +517,7 @@ class OrderManager:
             await self._rest(self._api().cancel_all_orders, {"market": market} if market else None)
             return {"status": "ok", "market": market, "via": "rest"}
         except WsRpcError as exc:
-            raise CommandError(p.ERR_REJECTED, "cancel_all: " + _rpc_message(exc)) from None
+            raise self._rpc_refusal("cancel_all", exc) from None
         except _Unknown as exc:
             raise CommandError(p.ERR_TIMEOUT, f"cancel_all: {exc}; check with snapshot") from None
 
@@ -556,10 +625,36 @@ def _internal(exc: BaseException) -> CommandError:
     return CommandError(p.ERR_INTERNAL, f"{type(exc).__name__}: {exc}")
 
 
+def _paradex_code(exc: WsRpcError) -> str | None:
+    """The Paradex error code (``ORDER_ID_NOT_FOUND``…) an order RPC error carries, in ``data`` or in
+    ``message``: no page documents where, so both are read."""
+    for text in (exc.data, exc.message):
+        if isinstance(text, str):
+            found = _PARADEX_CODE.search(text)
+            if found:
+                return found.group(0)
+    return None
+
+
 def _rpc_message(exc: WsRpcError) -> str:
-    """``INVALID_ORDER_SIGNATURE: order signature verification failed`` from a JSON-RPC error."""
-    data = f": {exc.data}" if getattr(exc, "data", None) else ""
-    return f"{exc.message}{data}"
+    """``NOT_ENOUGH_MARGIN: … (JSON-RPC -32602 Invalid method parameters)``: Paradex's code first when the
+    error carries one (PROTOCOL.md promises it), then the JSON-RPC code and message."""
+    data = exc.data if isinstance(exc.data, str) and exc.data else None
+    text = data or str(exc.message)
+    code = _paradex_code(exc)
+    if code is not None and not text.startswith(code):
+        text = f"{code}: {text}"
+    return f"{text} (JSON-RPC {exc.code} {exc.message})"
+
+
+def _is_rate_limit(exc: Exception) -> bool:
+    """paradex-py turns every 429 into ``ValueError("Rate limit exceeded")``."""
+    return str(exc).startswith("Rate limit exceeded")
+
+
+def _is_expired_jwt(exc: Exception) -> bool:
+    text = str(exc)
+    return text.startswith("HTTP 401") and "expired" in text
 
 
 def _rest_message(exc: Exception) -> str:
@@ -568,7 +663,8 @@ def _rest_message(exc: Exception) -> str:
     for marker in ("error='", 'error="', "'error': '"):
         if marker in text:
             code = text.split(marker, 1)[1].split(marker[-1], 1)[0]
-            message = text.split("message=", 1)[1].strip("'\") ") if "message=" in text else text
+            message = text.split("message=", 1)[1] if "message=" in text else text
+            message = re.sub(r",\s*data=.*$", "", message.rstrip(") ")).strip("'\" ")
             return f"{code}: {message}"
     return text
 

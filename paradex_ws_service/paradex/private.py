@@ -1,8 +1,12 @@
 """Private channel payloads (orders, fills, positions, account) → protocol events, each emitted once.
 
 Paradex stamps every order/position/account update with a ``seq_no`` ("unique increasing, non-sequential;
-use to dedupe", reference §2.8) and duplicates have been seen on the WebSocket, so a payload whose
-``(channel, seq_no)`` was already emitted is dropped. Fills are deduplicated by fill id. Private payloads
+use to dedupe", reference §2.8); duplicates have been seen on the WebSocket and updates are not strictly
+ordered (§0a.7). So an update is emitted only if its ``seq_no`` is above the last one emitted for the same
+order (position market, account): a duplicate or a late update (an OPEN arriving after its CLOSED) is
+dropped, and a CLOSED order is never reopened downstream whatever its numbers say. REST answers number
+updates in a space of their own, so they never feed this state (snapshots use a fresh normalizer).
+Fills are deduplicated by fill id. Private payloads
 are JSON even when public channels are SBE (reference §0.1), but paradex-py decodes SBE templates 20-23
 too, so the ``*_sbe`` twins map its decoded models (other field names, reference §2.9) onto the JSON path.
 """
@@ -49,11 +53,40 @@ def _none_if_empty(value: Any) -> Any:
     return None if value in (None, "") else value
 
 
+class _Latest:
+    """Per key (an order id, a market, the account) the highest ``seq_no`` emitted, bounded like _Seen."""
+
+    def __init__(self, size: int = DEDUPE_WINDOW) -> None:
+        self._seq: OrderedDict[Any, int] = OrderedDict()
+        self._closed: OrderedDict[Any, None] = OrderedDict()
+        self._size = size
+
+    def newer(self, key: Any, seq_no: Any, closing: bool = False) -> bool:
+        """True when this update is to be emitted (and remember it); an update without an integer seq_no
+        is emitted unless its order is already closed."""
+        if key in self._closed:
+            return False
+        if isinstance(seq_no, int) and not isinstance(seq_no, bool):
+            last = self._seq.get(key)
+            if last is not None and seq_no <= last:
+                return False
+            self._seq[key] = seq_no
+            self._seq.move_to_end(key)
+            if len(self._seq) > self._size:
+                self._seq.popitem(last=False)
+        if closing:
+            self._closed[key] = None
+            if len(self._closed) > self._size:
+                self._closed.popitem(last=False)
+        return True
+
+
 class PrivateNormalizers:
     """The four normalizers with their dedupe state; ``on_order`` sees every new order update."""
 
     def __init__(self, on_order: Callable[[dict[str, Any]], None] | None = None) -> None:
-        self._seen = {kind: _Seen() for kind in ("order", "fill", "position", "account")}
+        self._seen = {kind: _Seen() for kind in ("fill",)}
+        self._latest = {kind: _Latest() for kind in ("order", "position", "account")}
         self._on_order = on_order
         self.duplicates = 0
         self._emit: Callable[[dict[str, Any]], None] | None = None
@@ -96,12 +129,19 @@ class PrivateNormalizers:
         self.duplicates += 1
         return False
 
+    def _newer(self, kind: str, key: Any, seq_no: Any, closing: bool = False) -> bool:
+        if self._latest[kind].newer(key, seq_no, closing):
+            return True
+        self.duplicates += 1  # a repeat or a stale update: the venue already told us something newer
+        return False
+
     def order(self, payload: dict[str, Any], recv_us: int) -> dict[str, Any] | None:
         """``orders.*`` — ``{"id": "1681…", "market": "BTC-USD-PERP", "side": "BUY", "type": "LIMIT",
         "size": "0.05", "remaining_size": "0.05", "price": "26000", "status": "OPEN", "cancel_reason": "",
         "client_id": "x1234", "avg_fill_price": "", "seq_no": 1681471234972000000, "last_updated_at": …}``
         """
-        if not self._first("order", (payload.get("id"), payload.get("seq_no"))):
+        closing = payload.get("status") == "CLOSED"
+        if not self._newer("order", payload.get("id"), payload.get("seq_no"), closing):
             return None
         order_type = str(payload.get("type", ""))
         price = optional_decimal(payload.get("price"))
@@ -154,7 +194,7 @@ class PrivateNormalizers:
         """``positions`` — ``{"market": "BTC-USD-PERP", "side": "SHORT", "size": "-0.01",
         "average_entry_price": "64999.9", "unrealized_pnl": "-0.05", "liquidation_price": "",
         "seq_no": …, "last_updated_at": …}`` (size is signed; a positive SHORT size is re-signed)."""
-        if not self._first("position", (payload.get("market"), payload.get("seq_no"))):
+        if not self._newer("position", payload.get("market"), payload.get("seq_no")):
             return None
         size = canonical_decimal(str(payload.get("size") or "0"))
         if payload.get("side") == "SHORT" and not size.startswith("-") and size != "0":
@@ -180,7 +220,7 @@ class PrivateNormalizers:
         """``account`` — ``{"account_value": "136285.06918911", "free_collateral": "73276.47229774",
         "total_collateral": …, "initial_margin_requirement": …, "maintenance_margin_requirement": …,
         "status": "ACTIVE", "seq_no": …, "updated_at": 1681471234972}``"""
-        if not self._first("account", payload.get("seq_no")):
+        if not self._newer("account", "account", payload.get("seq_no")):
             return None
         return self._out(account_event(payload))
 
