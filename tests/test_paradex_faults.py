@@ -16,7 +16,7 @@ from paradex_py.common.order import Order, OrderSide, OrderType
 from test_sim_trading import _client, _http
 from test_trading_cli import MARKET, PRIVATE, SLOW, _command, _find, _order_closed, _orders_received, _ready
 
-from paradex_ws_service.sim.testing import RawClient
+from paradex_sim.testing import RawClient
 
 
 def _trading(sim: SimProcess) -> dict[str, Any]:
