@@ -20,15 +20,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import threading
 import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from aiohttp import web
-
-from paradex_ws_service.paradex.signing import warm_up_tables
 
 from .accounts import DEFAULT_JWT_LIFETIME_S, Accounts, ApiError, SimAccount, TokenError
 from .auth import MALFORMED_TOKEN, PERMISSION_DENIED, AuthedAccount, JsonRpcError
@@ -635,8 +632,5 @@ def install(server: SimServer) -> Trading:
     for (method, action), handler in controls.items():
         server.register_control(method, action, handler)
     server.spawn(t.sweep_loop(), "paradex-sim-trading-sweep")
-    # Signature checks hash with the Python Pedersen once its tables are loaded (≈1 s from the disk cache);
-    # until then they use the reference library. Load them now, beside the event loop.
-    threading.Thread(target=warm_up_tables, args=(False,), name="sim-signing-warm-up", daemon=True).start()
     server.trading = t  # type: ignore[attr-defined]
     return t

@@ -32,7 +32,7 @@ from paradex_ws_service import protocol as p
 from paradex_ws_service.commands import Command, CommandError
 from paradex_ws_service.paradex.auth import Auth
 from paradex_ws_service.paradex.private import PrivateNormalizers, account_event
-from paradex_ws_service.paradex.signing import FastOrderSigner, warm_up_tables
+from paradex_ws_service.paradex.signing import FastOrderSigner
 from paradex_ws_service.paradex.validate import PlaceRequest, Refusal, validate_place
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,6 @@ class OrderManager:
         self._markets = markets
         self.options = options
         self._signer: FastOrderSigner | None = None
-        self._warm: asyncio.Future[None] | None = None
         self._prefix_task: asyncio.Future[None] | None = None
         self._prefix_wake = asyncio.Event()  # set after an order used a timestamp: precompute the next one
         # recent kinds of order (market, side, type) → their last size (a bot's usual size is a good guess)
@@ -163,12 +162,9 @@ class OrderManager:
         return self._auth
 
     def start_warm_up(self) -> None:
-        """Build the signer's tables on a thread (1-3 s); orders placed meanwhile are signed by the
-        reference library (same bytes, ≈2 ms slower), so nothing waits for it."""
-        if self._auth is not None and self._warm is None:
-            self._warm = asyncio.ensure_future(asyncio.to_thread(warm_up_tables))
-            if self.options.presign_markets:
-                self._prefix_task = asyncio.ensure_future(self._prefix_loop())
+        """Start keeping hash prefixes precomputed (``presign_markets``); the signer needs nothing else."""
+        if self._auth is not None and self.options.presign_markets and self._prefix_task is None:
+            self._prefix_task = asyncio.ensure_future(self._prefix_loop())
 
     def signer(self) -> FastOrderSigner:
         if self._signer is None:
@@ -182,8 +178,6 @@ class OrderManager:
         LIMIT and MARKET on both sides of the configured markets; right after an order only its own kind
         is refreshed, so a burst of orders is not slowed by work for kinds it does not use.
         """
-        assert self._warm is not None
-        await self._warm
         signer = self.signer()
         for market in self.options.presign_markets:
             for side in ("BUY", "SELL"):
