@@ -18,7 +18,7 @@ from paradex_ws_service.paradex.signing import EC_ORDER, public_key
 
 MARKET = "BTC-USD-PERP"
 PRIVATE = ("orders", "fills", "positions", "account")
-SLOW = 30.0  # first order: the signer's tables may still be building on a loaded machine
+SLOW = 30.0  # a generous bound for one command on a loaded 2-core machine
 
 
 def _ready(sc: Sidecar, start: int = 0) -> None:
