@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= 2
 
 ## demo: the arbitrage bot in paper mode against both simulators (Ctrl-C to stop; DEMO_ARGS="--run-seconds 60")
 demo: bootstrap
-	@npx --no-install tsx bots/src/demo.ts $(DEMO_ARGS)
+	@npm run --silent demo -- $(DEMO_ARGS)
 
 ## feed: the sidecar alone, its raw NDJSON feed from the embedded Paradex simulator (pipe it to jq)
 feed: bootstrap
@@ -29,6 +29,7 @@ fmt: bootstrap
 
 typecheck: bootstrap
 	npx tsc --noEmit -p tsconfig.json
+	npx tsc -b tsconfig.build.json
 
 # pytest exits 5 when it collects nothing: that fails the target, as it must.
 test-py: bootstrap

@@ -26,8 +26,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { cpus, loadavg } from "node:os";
 import WebSocket from "ws";
-import { ParadexSidecar, REPO_ROOT, silentLogger } from "../bridge-ts/src/sidecar.ts";
-import { startSim, type SimHandle } from "../bridge-ts/test/helpers/sim.ts";
+import { ParadexSidecar, silentLogger } from "@paradex-edgex/paradex";
+import { REPO_ROOT } from "@paradex-edgex/dev/testing";
+import { startSim, type SimHandle } from "@paradex-edgex/dev/paradex-sim";
 
 const MARKET = "BTC-USD-PERP";
 const WARMUP = 0.05;

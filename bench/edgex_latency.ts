@@ -12,8 +12,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { EdgeXClient } from "../edgex/src/client.ts";
-import { nowMicros } from "../edgex/src/transport/ws.ts";
+import { EdgeXClient } from "@paradex-edgex/edgex";
+import { nowMicros } from "@paradex-edgex/edgex";
 
 const { values } = parseArgs({
   options: { seconds: { type: "string" }, "step-ms": { type: "string" }, out: { type: "string" } },
@@ -27,7 +27,7 @@ function pct(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const sim = spawn(process.execPath, ["--import", "tsx", "edgex/sim/main.ts", "--port", "0", "--seed", "1", "--step-ms", String(stepMs), "--no-quirks"], {
+  const sim = spawn(process.execPath, ["--import", "tsx", "packages/edgex-sim/src/main.ts", "--port", "0", "--seed", "1", "--step-ms", String(stepMs), "--no-quirks"], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const ready = JSON.parse(

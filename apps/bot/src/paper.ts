@@ -1,0 +1,241 @@
+/**
+ * @module paper — a `Venue` that reads a real venue's market data but trades against it only on paper.
+ *
+ * Orders are validated exactly as the venue's metadata requires (tick, step, minimum size, price present for
+ * LIMIT), then filled IOC against the live merged book at the moment they arrive, charging the taker fee.
+ * The results come back as the same `order`/`fill`/`position` events a real venue emits (asynchronously, as a
+ * venue would), so the bot runs one code path in paper and live mode. Nothing is ever sent to the venue.
+ */
+import type { FillEvent, OrderEvent, PositionEvent } from "@paradex-edgex/core";
+import type {
+  CancelRequest,
+  MarketChannel,
+  MarketMeta,
+  PlaceOrderRequest,
+  PlaceOrderResult,
+  Unsubscribe,
+  Venue,
+  VenueEvent,
+  VenueEventOf,
+  VenueEventType,
+  VenueName,
+  VenueSnapshot,
+} from "@paradex-edgex/core";
+import { D } from "./decimal.ts";
+import { VenueQuotes } from "./quotes.ts";
+
+export class PaperReject extends Error {
+  override readonly name = "PaperReject";
+}
+
+type Listener = (e: VenueEvent) => void;
+
+export class PaperVenue implements Venue {
+  readonly name: VenueName;
+  private readonly quotes: VenueQuotes;
+  private readonly listeners = new Map<VenueEventType, Set<Listener>>();
+  private readonly metas = new Map<string, MarketMeta>();
+  private readonly positions = new Map<string, { qty: D; avg: D }>();
+  private readonly outcomes = new Map<string, PlaceOrderResult>();
+  private seq = 0;
+  private nextOrder = 1;
+  private detach: Unsubscribe[] = [];
+
+  constructor(private readonly inner: Venue) {
+    this.name = inner.name;
+    this.quotes = new VenueQuotes(`paper:${inner.name}`);
+    // Listening from construction puts this wrapper ahead of any observer attached to the inner venue later
+    // (the health monitor), so the bot's quote listener runs before them on every event.
+    this.listen();
+  }
+
+  /** The wrapped venue: its events are the real feed (observers such as the health monitor attach there). */
+  get underlying(): Venue {
+    return this.inner;
+  }
+
+  async connect(): Promise<void> {
+    if (this.detach.length === 0) this.listen(); // connect after close
+    await this.inner.connect();
+    for (const m of await this.inner.markets()) this.metas.set(m.market, m);
+  }
+
+  private listen(): void {
+    // Market data passes through; the inner venue's own private events are dropped (we hold no real orders).
+    for (const t of ["bbo", "book", "trade", "status"] as const) {
+      this.detach.push(
+        this.inner.on(t, (e: VenueEvent) => {
+          const now = performance.now();
+          if (e.type === "bbo") this.quotes.onBbo(e, now);
+          else if (e.type === "book") this.quotes.onBook(e, now);
+          else if (e.type === "status") this.quotes.onStatus(e, now);
+          this.emit(e);
+        }),
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const f of this.detach) f();
+    this.detach = [];
+    await this.inner.close();
+  }
+
+  markets(): Promise<MarketMeta[]> {
+    return this.inner.markets();
+  }
+  subscribe(channel: MarketChannel, market: string): Promise<void> {
+    return this.inner.subscribe(channel, market);
+  }
+  unsubscribe(channel: MarketChannel, market: string): Promise<void> {
+    return this.inner.unsubscribe(channel, market);
+  }
+
+  on<K extends VenueEventType>(type: K, listener: (event: VenueEventOf<K>) => void): Unsubscribe {
+    let set = this.listeners.get(type);
+    if (set === undefined) {
+      set = new Set();
+      this.listeners.set(type, set);
+    }
+    const l = listener as Listener;
+    set.add(l);
+    return () => set.delete(l);
+  }
+
+  async *events(): AsyncIterable<VenueEvent> {
+    const queue: VenueEvent[] = [];
+    let wake: (() => void) | null = null;
+    const offs = (["bbo", "book", "trade", "status", "order", "fill", "position"] as const).map((t) =>
+      this.on(t, (e: VenueEvent) => {
+        queue.push(e);
+        wake?.();
+      }),
+    );
+    try {
+      for (;;) {
+        while (queue.length > 0) yield queue.shift() as VenueEvent;
+        await new Promise<void>((r) => (wake = r));
+        wake = null;
+      }
+    } finally {
+      for (const off of offs) off();
+    }
+  }
+
+  private emit(e: VenueEvent): void {
+    const set = this.listeners.get(e.type);
+    if (set !== undefined) for (const l of set) l(e);
+  }
+
+  /** Seed paper positions (e.g. from the journal after a restart). */
+  restorePosition(market: string, qty: string, avg: string | null): void {
+    this.positions.set(market, { qty: D.from(qty), avg: avg === null ? D.ZERO : D.from(avg) });
+  }
+
+  private validate(o: PlaceOrderRequest, meta: MarketMeta | undefined): asserts meta is MarketMeta {
+    if (meta === undefined) throw new PaperReject(`unknown market ${o.market}`);
+    if (!D.isValid(o.size)) throw new PaperReject(`size is not a decimal: ${o.size}`);
+    const size = D.from(o.size);
+    if (!size.isPos()) throw new PaperReject("size must be positive");
+    if (!size.isMultipleOf(meta.stepSize)) throw new PaperReject(`size ${o.size} not a multiple of step ${meta.stepSize}`);
+    if (size.lt(meta.minSize) && o.reduceOnly !== true) throw new PaperReject(`size ${o.size} below min ${meta.minSize}`);
+    if (o.type === "LIMIT") {
+      if (o.price === undefined || !D.isValid(o.price)) throw new PaperReject("LIMIT needs a decimal price");
+      if (!D.from(o.price).isPos() || !D.from(o.price).isMultipleOf(meta.tickSize)) {
+        throw new PaperReject(`price ${o.price} not a positive multiple of tick ${meta.tickSize}`);
+      }
+    }
+    if (o.tif !== undefined && o.tif !== "IOC") throw new PaperReject("paper mode fills IOC orders only");
+  }
+
+  async place(o: PlaceOrderRequest): Promise<PlaceOrderResult> {
+    const clientId = o.clientId ?? `paper-${this.nextOrder}`;
+    const prior = this.outcomes.get(clientId);
+    if (prior !== undefined) return prior; // idempotent by client id, as the interface promises
+    const meta = this.metas.get(o.market);
+    this.validate(o, meta);
+    const orderId = `${this.name}-paper-${this.nextOrder++}`;
+    const view = this.quotes.view(o.market);
+    const levels = view === null ? [] : o.side === "BUY" ? view.asks : view.bids;
+    const limit = o.price === undefined ? null : D.from(o.price);
+    let left = D.from(o.size);
+    const fills: { price: D; size: D }[] = [];
+    for (const l of levels) {
+      if (!left.isPos()) break;
+      if (limit !== null && (o.side === "BUY" ? l.price.gt(limit) : l.price.lt(limit))) break;
+      const take = D.min(left, l.size);
+      fills.push({ price: l.price, size: take });
+      left = left.sub(take);
+    }
+    let filledTotal = D.sum(fills.map((f) => f.size));
+    const pos = this.positions.get(o.market) ?? { qty: D.ZERO, avg: D.ZERO };
+    if (o.reduceOnly === true) {
+      // Reduce-only never flips or grows the position: clip the fill to what is held on the other side.
+      const reducible = o.side === "BUY" ? D.max(pos.qty.neg(), D.ZERO) : D.max(pos.qty, D.ZERO);
+      while (filledTotal.gt(reducible) && fills.length > 0) {
+        const last = fills[fills.length - 1] as { price: D; size: D };
+        const excess = filledTotal.sub(reducible);
+        if (excess.gte(last.size)) fills.pop();
+        else last.size = last.size.sub(excess);
+        filledTotal = D.sum(fills.map((f) => f.size));
+      }
+    }
+    const result: PlaceOrderResult = { orderId, clientId, status: "NEW", dryRun: true };
+    this.outcomes.set(clientId, result);
+    setImmediate(() => this.report(o, meta, orderId, clientId, fills));
+    return result;
+  }
+
+  private report(o: PlaceOrderRequest, meta: MarketMeta, orderId: string, clientId: string, fills: { price: D; size: D }[]): void {
+    const ts = Date.now();
+    let notional = D.ZERO;
+    fills.forEach((f, i) => {
+      const fee = f.size.mul(f.price).mul(meta.takerFeeRate);
+      notional = notional.add(f.size.mul(f.price));
+      const fe: FillEvent = {
+        type: "fill", seq: ++this.seq, fill_id: `${orderId}-${i}`, order_id: orderId, client_id: clientId, market: o.market,
+        side: o.side, liquidity: "TAKER", price: f.price.toString(), size: f.size.toString(), fee: fee.toString(), fee_currency: meta.quote, exchange_ts: ts,
+      };
+      this.applyFill(o.market, o.side, f.size, f.price);
+      this.emit(fe);
+    });
+    const filled = D.sum(fills.map((f) => f.size));
+    const oe: OrderEvent = {
+      type: "order", seq: ++this.seq, order_id: orderId, client_id: clientId, market: o.market, side: o.side, order_type: o.type,
+      status: "CLOSED", price: o.price ?? null, size: o.size, remaining_size: D.from(o.size).sub(filled).toString(),
+      avg_fill_price: filled.isPos() ? notional.div(filled).toString() : null,
+      cancel_reason: filled.lt(o.size) ? "IOC_UNFILLED" : null, exchange_ts: ts,
+    };
+    this.emit(oe);
+    if (filled.isPos()) this.emit(this.positionEvent(o.market, ts));
+  }
+
+  private applyFill(market: string, side: "BUY" | "SELL", size: D, price: D): void {
+    const p = this.positions.get(market) ?? { qty: D.ZERO, avg: D.ZERO };
+    const signed = side === "BUY" ? size : size.neg();
+    const next = p.qty.add(signed);
+    if (p.qty.isZero() || p.qty.sign() === signed.sign()) p.avg = p.avg.mul(p.qty.abs()).add(price.mul(size)).div(next.abs());
+    else if (next.sign() !== p.qty.sign() && !next.isZero()) p.avg = price;
+    if (next.isZero()) p.avg = D.ZERO;
+    p.qty = next;
+    this.positions.set(market, p);
+  }
+
+  private positionEvent(market: string, ts: number): PositionEvent {
+    const p = this.positions.get(market) ?? { qty: D.ZERO, avg: D.ZERO };
+    return {
+      type: "position", seq: ++this.seq, market, side: p.qty.isZero() ? "FLAT" : p.qty.isPos() ? "LONG" : "SHORT", size: p.qty.toString(),
+      average_entry_price: p.qty.isZero() ? null : p.avg.toString(), unrealized_pnl: null, liquidation_price: null, exchange_ts: ts,
+    };
+  }
+
+  async cancel(_request: CancelRequest): Promise<void> {
+    // IOC paper orders never rest: there is nothing to cancel.
+  }
+  async cancelAll(_market?: string): Promise<void> {}
+
+  async snapshot(): Promise<VenueSnapshot> {
+    const ts = Date.now();
+    return { orders: [], positions: [...this.positions.keys()].map((m) => this.positionEvent(m, ts)), account: null, balances: [] };
+  }
+}

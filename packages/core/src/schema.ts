@@ -1,0 +1,207 @@
+/**
+ * @module schema — the normalized events every venue emits, as zod schemas, and their types.
+ *
+ * One vocabulary for both venues: the Paradex sidecar prints these shapes as NDJSON and the bridge validates
+ * them; the EdgeX client builds the same shapes natively. TS types are `z.infer` of these schemas, never
+ * hand-written twins. Decimals are canonical strings (floats would lose precision). The Python half of the
+ * sidecar's protocol is `paradex_ws_service/protocol.py`; both are tested against one example corpus.
+ */
+import { z } from "zod";
+
+/** Canonical decimal string: no exponent, no trailing zeros, no "-0" (floats would lose precision). */
+export const DECIMAL_RE = /^(?!-0$)-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?$/;
+export const Dec = z.string().regex(DECIMAL_RE, "not a canonical decimal string");
+const NDec = Dec.nullable();
+const Int = z.number().int();
+const Seq = Int.positive();
+export const Side = z.enum(["BUY", "SELL"]);
+const Level = z.tuple([Dec, Dec]);
+/** A command's id as the caller chose it (echoed on results and command errors). */
+export const CommandId = z.union([z.string(), Int]);
+
+export const StatusState = z.enum([
+  "connecting",
+  "connected",
+  "subscribed",
+  "reconnecting",
+  "disconnected",
+  "stale",
+  "live",
+  "gap",
+  "closed",
+]);
+
+export const Status = z.strictObject({
+  type: z.literal("status"),
+  seq: Seq,
+  state: StatusState,
+  ts: Int,
+  channel: z.string().optional(),
+  market: z.string().optional(),
+  reason: z.string().optional(),
+  attempt: Int.optional(),
+  delay_ms: Int.optional(),
+});
+
+export const Bbo = z.strictObject({
+  type: z.literal("bbo"),
+  seq: Seq,
+  market: z.string(),
+  bid: NDec,
+  bid_size: NDec,
+  ask: NDec,
+  ask_size: NDec,
+  exchange_ts: Int,
+  exchange_seq: Int.nullable(),
+  recv_us: Int,
+  source: z.enum(["ws", "rest"]).optional(),
+});
+
+export const Trade = z.strictObject({
+  type: z.literal("trade"),
+  seq: Seq,
+  market: z.string(),
+  trade_id: z.string(),
+  side: Side,
+  price: Dec,
+  size: Dec,
+  trade_type: z.string(),
+  exchange_ts: Int,
+  recv_us: Int,
+});
+
+export const Book = z.strictObject({
+  type: z.literal("book"),
+  seq: Seq,
+  market: z.string(),
+  bids: z.array(Level),
+  asks: z.array(Level),
+  exchange_seq: Int.nullable(),
+  exchange_ts: Int,
+  recv_us: Int,
+});
+
+export const Summary = z.strictObject({
+  type: z.literal("summary"),
+  seq: Seq,
+  market: z.string(),
+  mark_price: NDec,
+  last_price: NDec,
+  bid: NDec,
+  ask: NDec,
+  underlying_price: NDec,
+  volume_24h: NDec,
+  open_interest: NDec,
+  funding_rate: NDec,
+  price_change_rate_24h: NDec,
+  exchange_ts: Int,
+  recv_us: Int,
+});
+
+export const Funding = z.strictObject({
+  type: z.literal("funding"),
+  seq: Seq,
+  market: z.string(),
+  funding_rate: NDec,
+  funding_rate_8h: NDec,
+  funding_index: NDec,
+  funding_premium: NDec,
+  funding_period_hours: z.number().nullable(),
+  exchange_ts: Int,
+  recv_us: Int,
+});
+
+export const Order = z.strictObject({
+  type: z.literal("order"),
+  seq: Seq,
+  order_id: z.string(),
+  client_id: z.string().nullable(),
+  market: z.string(),
+  side: Side,
+  order_type: z.string(),
+  status: z.string(),
+  price: NDec,
+  size: Dec,
+  remaining_size: Dec,
+  avg_fill_price: NDec,
+  cancel_reason: z.string().nullable(),
+  exchange_ts: Int,
+});
+
+export const Fill = z.strictObject({
+  type: z.literal("fill"),
+  seq: Seq,
+  fill_id: z.string(),
+  order_id: z.string(),
+  client_id: z.string().nullable(),
+  market: z.string(),
+  side: Side,
+  liquidity: z.enum(["MAKER", "TAKER"]),
+  price: Dec,
+  size: Dec,
+  fee: Dec,
+  fee_currency: z.string(),
+  exchange_ts: Int,
+});
+
+export const Position = z.strictObject({
+  type: z.literal("position"),
+  seq: Seq,
+  market: z.string(),
+  side: z.enum(["LONG", "SHORT", "FLAT"]),
+  size: Dec,
+  average_entry_price: NDec,
+  unrealized_pnl: NDec,
+  liquidation_price: NDec,
+  exchange_ts: Int,
+});
+
+export const Account = z.strictObject({
+  type: z.literal("account"),
+  seq: Seq,
+  account_value: Dec,
+  free_collateral: Dec,
+  total_collateral: Dec,
+  initial_margin_requirement: Dec,
+  maintenance_margin_requirement: Dec,
+  status: z.string(),
+  exchange_ts: Int,
+});
+
+/** A problem a venue reports in-band (a bad frame, a refused subscription, …); `code` is stable. */
+export const ErrorBody = z.strictObject({ code: z.string(), message: z.string() });
+
+export const ErrorEvent = z.strictObject({
+  type: z.literal("error"),
+  seq: Seq,
+  code: z.string(),
+  message: z.string(),
+  id: CommandId.nullable().optional(),
+});
+
+/** Every normalized event a venue emits (market data, account, status and in-band errors). */
+export const NormalizedEvent = z.discriminatedUnion("type", [
+  ErrorEvent,
+  Status,
+  Bbo,
+  Trade,
+  Book,
+  Summary,
+  Funding,
+  Order,
+  Fill,
+  Position,
+  Account,
+]);
+export type NormalizedEvent = z.infer<typeof NormalizedEvent>;
+export type StatusEvent = z.infer<typeof Status>;
+export type BboEvent = z.infer<typeof Bbo>;
+export type TradeEvent = z.infer<typeof Trade>;
+export type BookEvent = z.infer<typeof Book>;
+export type SummaryEvent = z.infer<typeof Summary>;
+export type FundingEvent = z.infer<typeof Funding>;
+export type OrderEvent = z.infer<typeof Order>;
+export type FillEvent = z.infer<typeof Fill>;
+export type PositionEvent = z.infer<typeof Position>;
+export type AccountEvent = z.infer<typeof Account>;
+export type ErrorLine = z.infer<typeof ErrorEvent>;

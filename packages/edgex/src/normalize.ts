@@ -1,0 +1,196 @@
+/**
+ * Pure translations of EdgeX records into the normalized events of `bridge-ts/src/schema.ts`, the same
+ * vocabulary the Paradex sidecar prints. `seq` is added by the emitter, so these return unsequenced drafts.
+ * Decimals leave here canonical; a value EdgeX does not provide is null.
+ */
+import type {
+  AccountEvent,
+  BboEvent,
+  BookEvent,
+  FillEvent,
+  OrderEvent,
+  PositionEvent,
+  StatusEvent,
+  TradeEvent,
+} from "@paradex-edgex/core";
+import type { VenueEvent } from "@paradex-edgex/core";
+import * as D from "@paradex-edgex/core/decimal";
+import type { DepthBook } from "./book.ts";
+import type { FillEntity, OrderEntity, PositionEntity, TradeRecord } from "./wire.ts";
+
+/** An event before the emitter numbers it. */
+export type Unsequenced<E> = E extends unknown ? Omit<E, "seq"> : never;
+export type Draft = Unsequenced<VenueEvent>;
+
+function safeInt(v: bigint | undefined): number | null {
+  return v !== undefined && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : null;
+}
+
+/** Top of a depth book. EdgeX depth records carry no timestamp, so exchange_ts is the arrival time. */
+export function bboFromBook(market: string, book: DepthBook, exchangeTs: number, recvUs: number): Omit<BboEvent, "seq"> {
+  const bid = book.best("bids");
+  const ask = book.best("asks");
+  return {
+    type: "bbo",
+    market,
+    bid: bid?.price ?? null,
+    bid_size: bid?.size ?? null,
+    ask: ask?.price ?? null,
+    ask_size: ask?.size ?? null,
+    exchange_ts: exchangeTs,
+    exchange_seq: safeInt(book.version),
+    recv_us: recvUs,
+  };
+}
+
+export function bookEvent(market: string, book: DepthBook, exchangeTs: number, recvUs: number): Omit<BookEvent, "seq"> {
+  return {
+    type: "book",
+    market,
+    bids: book.levels("bids"),
+    asks: book.levels("asks"),
+    exchange_seq: safeInt(book.version),
+    exchange_ts: exchangeTs,
+    recv_us: recvUs,
+  };
+}
+
+/** Aggressor side = isBuyerMaker ? SELL : BUY (reference §1.6). */
+export function tradeEvent(market: string, t: TradeRecord, recvUs: number): Omit<TradeEvent, "seq"> {
+  return {
+    type: "trade",
+    market,
+    trade_id: t.ticketId,
+    side: t.isBuyerMaker ? "SELL" : "BUY",
+    price: D.canonical(t.price),
+    size: D.canonical(t.size),
+    trade_type: "FILL",
+    exchange_ts: t.time,
+    recv_us: recvUs,
+  };
+}
+
+/** EdgeX order status → the sidecar's NEW | OPEN | CLOSED (| UNTRIGGERED). */
+export function orderStatus(status: OrderEntity["status"]): string {
+  switch (status) {
+    case "PENDING":
+      return "NEW";
+    case "OPEN":
+    case "CANCELING":
+      return "OPEN";
+    case "UNTRIGGERED":
+      return "UNTRIGGERED";
+    case "FILLED":
+    case "CANCELED":
+      return "CLOSED";
+  }
+}
+
+export function orderEvent(market: string, o: OrderEntity, nowMs: number): Omit<OrderEvent, "seq"> {
+  const filled = o.cumFillSize ?? "0";
+  const hasFills = !D.isZero(filled);
+  const isMarket = o.type.includes("MARKET");
+  return {
+    type: "order",
+    order_id: o.id,
+    client_id: o.clientOrderId === undefined || o.clientOrderId === "" ? null : o.clientOrderId,
+    market,
+    side: o.side,
+    order_type: o.type,
+    status: orderStatus(o.status),
+    price: isMarket || o.price === undefined || D.isZero(o.price) ? null : D.canonical(o.price),
+    size: D.canonical(o.size),
+    remaining_size: D.max("0", D.sub(o.size, filled)),
+    avg_fill_price: hasFills && o.cumFillValue !== undefined ? D.canonical(D.div(o.cumFillValue, filled, 12)) : null,
+    cancel_reason:
+      o.status === "CANCELED" && o.cancelReason !== undefined && o.cancelReason !== "" && !o.cancelReason.startsWith("UNKNOWN")
+        ? o.cancelReason
+        : null,
+    exchange_ts: o.updatedTime ?? o.createdTime ?? nowMs,
+  };
+}
+
+export function fillEvent(
+  market: string,
+  f: FillEntity,
+  clientId: string | null,
+  feeCurrency: string,
+  nowMs: number,
+): Omit<FillEvent, "seq"> {
+  return {
+    type: "fill",
+    fill_id: f.id,
+    order_id: f.orderId,
+    client_id: clientId,
+    market,
+    side: f.orderSide,
+    liquidity: f.direction,
+    price: f.fillPrice !== undefined ? D.canonical(f.fillPrice) : D.div(f.fillValue, f.fillSize, 12),
+    size: D.canonical(f.fillSize),
+    fee: D.canonical(f.fillFee),
+    fee_currency: feeCurrency,
+    exchange_ts: f.matchTime ?? f.createdTime ?? nowMs,
+  };
+}
+
+/** `mark` (book mid or oracle) prices the unrealized PnL; without one it is null. */
+export function positionEvent(market: string, p: PositionEntity, mark: string | undefined, nowMs: number): Omit<PositionEvent, "seq"> {
+  const size = D.canonical(p.openSize);
+  const sign = D.cmp(size, "0");
+  return {
+    type: "position",
+    market,
+    side: sign > 0 ? "LONG" : sign < 0 ? "SHORT" : "FLAT",
+    size,
+    average_entry_price: sign === 0 ? null : D.abs(D.div(p.openValue, size, 12)),
+    unrealized_pnl: sign === 0 ? "0" : mark === undefined ? null : D.sub(D.mul(size, mark), p.openValue),
+    liquidation_price: null,
+    exchange_ts: p.updatedTime ?? nowMs,
+  };
+}
+
+export interface AccountInputs {
+  /** Quote collateral `amount` (StarkEx model: buys have already paid their value out of it). */
+  readonly collateral: string;
+  readonly positions: readonly { openSize: string; openValue: string; mark: string | undefined; leverage: string | undefined }[];
+  readonly status: string;
+  readonly exchangeTs: number;
+}
+
+/**
+ * Account figures from collateral and positions: equity = collateral + Σ size × mark (cost when no mark is
+ * known); initial margin = Σ |size| × mark / leverage; maintenance taken as half of it (EdgeX's risk tiers
+ * are not modelled here).
+ */
+export function accountEvent(a: AccountInputs): Omit<AccountEvent, "seq"> {
+  let equity = a.collateral;
+  let imr = "0";
+  for (const p of a.positions) {
+    const value = p.mark === undefined ? p.openValue : D.mul(p.openSize, p.mark);
+    equity = D.add(equity, value);
+    if (p.leverage !== undefined && !D.isZero(p.leverage)) imr = D.add(imr, D.div(D.abs(value), p.leverage, 8));
+  }
+  return {
+    type: "account",
+    account_value: equity,
+    free_collateral: D.max("0", D.sub(equity, imr)),
+    total_collateral: equity,
+    initial_margin_requirement: imr,
+    maintenance_margin_requirement: D.div(imr, "2", 8),
+    status: a.status,
+    exchange_ts: a.exchangeTs,
+  };
+}
+
+export function statusEvent(
+  state: StatusEvent["state"],
+  extra: { channel?: string; market?: string; reason?: string; attempt?: number; delay_ms?: number } = {},
+): Omit<StatusEvent, "seq"> {
+  const out: Omit<StatusEvent, "seq"> = { type: "status", state, ts: Date.now() };
+  if (extra.channel !== undefined) out.channel = extra.channel;
+  if (extra.market !== undefined) out.market = extra.market;
+  if (extra.reason !== undefined) out.reason = extra.reason;
+  if (extra.attempt !== undefined) out.attempt = extra.attempt;
+  if (extra.delay_ms !== undefined) out.delay_ms = extra.delay_ms;
+  return out;
+}

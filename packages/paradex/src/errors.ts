@@ -1,0 +1,74 @@
+/**
+ * @module errors — the named failures of the bridge, so callers switch on a class or a `code`, not on text.
+ */
+import { CodedError } from "@paradex-edgex/core";
+
+/** Base class of the bridge's errors (core's `CodedError`: a stable `code`). */
+export class SidecarError extends CodedError {}
+
+/** The sidecar answered a command with `ok:false`; `code` is the sidecar's stable code (BAD_PARAMS, …). */
+export class SidecarCommandError extends SidecarError {
+  readonly op: string;
+  readonly id: string | number;
+  constructor(op: string, id: string | number, code: string, message: string) {
+    super(code, `${op} (${String(id)}) refused by the sidecar: ${code}: ${message}`);
+    this.op = op;
+    this.id = id;
+  }
+}
+
+/**
+ * No result arrived before the deadline. The command may still have taken effect in the sidecar (an
+ * order, say): the bridge never resends it; reconcile with `snapshot` or by client id.
+ */
+export class CommandTimeoutError extends SidecarError {
+  readonly op: string;
+  readonly id: string | number;
+  constructor(op: string, id: string | number, timeoutMs: number) {
+    super("TIMEOUT", `${op} (${String(id)}): no result within ${timeoutMs} ms; outcome unknown, not resent`);
+    this.op = op;
+    this.id = id;
+  }
+}
+
+/**
+ * The child went away (exit, hang, restart, close) while the command was in flight. It is rejected rather
+ * than replayed on the next child: a replayed `place` could double an order.
+ */
+export class SidecarGoneError extends SidecarError {
+  readonly op: string;
+  readonly id: string | number;
+  constructor(op: string, id: string | number, reason: string) {
+    super("SIDECAR_GONE", `${op} (${String(id)}): sidecar went away before answering (${reason}); not resent`);
+    this.op = op;
+    this.id = id;
+  }
+}
+
+/** A command was issued while no child is ready (starting, restarting or closed). */
+export class NotReadyError extends SidecarError {
+  constructor(op: string, state: string) {
+    super("NOT_READY", `${op}: sidecar is ${state}, not ready for commands`);
+  }
+}
+
+/** The child's `hello` names a protocol major version this bridge does not speak. */
+export class ProtocolVersionError extends SidecarError {
+  readonly got: number;
+  readonly expected: number;
+  constructor(got: number, expected: number) {
+    super(
+      "PROTOCOL_VERSION",
+      `sidecar speaks protocol ${got}, this bridge speaks ${expected}: upgrade whichever side is older`,
+    );
+    this.got = got;
+    this.expected = expected;
+  }
+}
+
+/** The child did not print a valid `hello` in time, or exited before it. */
+export class HandshakeError extends SidecarError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("HANDSHAKE", message, options);
+  }
+}
