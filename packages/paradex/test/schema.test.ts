@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { Command, SidecarLine } from "../src/schema.ts";
 
 const examples = (name: string): Record<string, unknown>[] =>
-  readFileSync(fileURLToPath(new URL(`../../paradex_ws_service/protocol_examples/${name}`, import.meta.url)), "utf8")
+  readFileSync(fileURLToPath(new URL(`../../../paradex_ws_service/protocol_examples/${name}`, import.meta.url)), "utf8")
     .split("\n")
     .filter((l) => l.length > 0)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
