@@ -33,6 +33,7 @@ from paradex_ws_service import protocol as p
 from paradex_ws_service.commands import CommandError, Context, Dispatcher
 from paradex_ws_service.config import Config
 from paradex_ws_service.paradex.feed import CapturingConnector, Feed, build_client
+from paradex_ws_service.recorder import Recorder
 from paradex_ws_service.stats import Stats
 from paradex_ws_service.supervisor import Supervisor, initial_specs
 from paradex_ws_service.transport import StdoutSink, start_stdin_reader
@@ -68,6 +69,7 @@ class Services:
     ws_url: str | None
     rest_url: str | None
     markets_meta: dict[str, dict[str, Any]] = field(default_factory=dict)  # symbol → GET /markets entry
+    recorder: Recorder | None = None
 
 
 def run(config: Config, extension: ModuleType | None = None) -> int:
@@ -176,6 +178,8 @@ async def _shutdown(
     if services is not None:
         await services.dispatcher.cancel_all(timeout=0.2)
         await services.supervisor.close(timeout=0.6)
+        if services.recorder is not None:
+            services.recorder.close()
     emit({"type": "status", "seq": 0, "state": "closed", "ts": _now_ms(), "reason": reason})
     await writer.close(timeout=0.5)
     if sim is not None:
@@ -212,7 +216,25 @@ def _build(
     )
     dispatcher.ctx.services = services
     dispatcher.register("markets", lambda command, ctx: _markets(services))
+    if config.record:
+        services.recorder = _open_recording(config)
+        feed.record = services.recorder.write
     return services
+
+
+def _open_recording(config: Config) -> Recorder:
+    header = {
+        "env": config.env,
+        "sbe": config.sbe,
+        "markets": list(config.markets),
+        "channels": list(config.channels),
+    }
+    try:
+        return Recorder.open(str(config.record), header)
+    except OSError as exc:
+        raise StartupError(
+            p.ERR_BAD_PARAMS, f"--record: cannot write {config.record}: {exc}", p.EXIT_USAGE
+        ) from None
 
 
 async def _markets(services: Services) -> dict[str, Any]:

@@ -144,6 +144,13 @@ def build_parser(extension: ModuleType | None = None) -> argparse.ArgumentParser
         help="stderr log level (default: INFO)",
     )
     parser.add_argument("--sim-seed", type=int, default=1, help="seed of the embedded simulator (--env sim)")
+    parser.add_argument(
+        "--record",
+        metavar="FILE",
+        default=env("PARADEX_RECORD"),
+        help="write every raw frame received (text, or SBE as base64) with its receive time to FILE, "
+        "no secrets; replay it with paradex-sim --replay FILE",
+    )
     parser.add_argument("--version", action="version", version=f"paradex-ws {__version__}")
     if extension is not None and hasattr(extension, "add_arguments"):
         extension.add_arguments(parser)
@@ -162,6 +169,7 @@ _CORE_ARGS = {
     "stats_interval",
     "log_level",
     "sim_seed",
+    "record",
 }
 
 
@@ -204,6 +212,7 @@ def parse_config(argv: Sequence[str] | None, extension: ModuleType | None = None
         stats_interval=args.stats_interval,
         log_level=args.log_level,
         sim_seed=args.sim_seed,
+        record=args.record,
         extras={k: v for k, v in vars(args).items() if k not in _CORE_ARGS},
     )
 

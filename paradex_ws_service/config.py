@@ -29,6 +29,7 @@ class Config:
     stats_interval: float
     log_level: str
     sim_seed: int = 1
+    record: str | None = None  # --record FILE: every raw frame received, for paradex-sim --replay
     # Parsed flags added by extensions (trading): name → value.
     extras: dict[str, Any] = field(default_factory=dict, compare=False)
 

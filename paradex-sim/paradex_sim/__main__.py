@@ -48,7 +48,54 @@ def _parser() -> argparse.ArgumentParser:
         "--sendtimes-file", default=None, help="write recorded send times here (JSON lines) on exit"
     )
     p.add_argument("--log-level", default="INFO", help="stderr log level (default INFO)")
+    p.add_argument(
+        "--replay",
+        metavar="FILE",
+        default=None,
+        help="serve a recorded session (paradex-ws --record FILE) instead of simulating a market",
+    )
+    p.add_argument(
+        "--replay-speed",
+        type=float,
+        default=1.0,
+        help="replay pacing: recorded gaps divided by this (default 1 = as recorded)",
+    )
+    p.add_argument("--fast", action="store_true", help="replay as fast as the client reads")
     return p
+
+
+async def _serve_replay(args: argparse.Namespace) -> int:
+    from .replay import Recording, ReplayServer
+
+    try:
+        recording = Recording.load(args.replay)
+        server = ReplayServer(recording, args.host, args.port, None if args.fast else args.replay_speed)
+    except (OSError, ValueError) as exc:
+        log.error("cannot replay %s: %s", args.replay, exc)
+        return 2
+    try:
+        await server.start()
+    except OSError as exc:
+        log.error("cannot listen on %s:%s: %s", args.host, args.port, exc)
+        return 2
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    ready = {
+        "type": "sim_ready",
+        "ws_url": server.ws_url,
+        "rest_url": server.base_url + "/v1",
+        "control_url": server.base_url + "/_sim",
+        "pid": os.getpid(),
+        "replay": str(args.replay),
+        "frames": len(recording.frames),
+    }
+    sys.stdout.buffer.write(orjson.dumps(ready) + b"\n")
+    sys.stdout.flush()
+    await stop.wait()
+    await server.stop()
+    return 0
 
 
 async def _serve(config: SimConfig, sendtimes: list[tuple[str, int, int]]) -> int:
@@ -92,6 +139,11 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.replay:
+        if not args.replay_speed > 0:
+            print("error: --replay-speed must be positive", file=sys.stderr)
+            return 2
+        _exit_now(asyncio.run(_serve_replay(args)))
     kwargs = {}
     if args.markets:
         kwargs["markets"] = tuple(m.strip() for m in args.markets.split(",") if m.strip())

@@ -118,6 +118,9 @@ class Feed:
         # order, so replies that are not order-RPC responses are matched first-in first-out.
         self._outstanding: deque[tuple[str, Subscription | None]] = deque()
         self.unrouted = 0
+        # ``--record``: called with every raw frame and its receive time (recorder.py); None when not
+        # recording, so the receive loop pays one test per frame for the feature.
+        self.record: Callable[[Any, int], None] | None = None
 
     # ------------------------------------------------------------------------------ registry
 
@@ -231,6 +234,7 @@ class Feed:
         time_ns = time.time_ns
         monotonic = time.monotonic
         emit = self._emit
+        record = self.record
         frames = 0
         while True:
             frames += 1
@@ -243,6 +247,8 @@ class Feed:
             except ConnectionClosed as exc:
                 return _close_reason(exc)
             recv_us = time_ns() // 1000
+            if record is not None:
+                record(raw, recv_us)
             try:
                 if raw.__class__ is str:
                     msg = loads(raw)
