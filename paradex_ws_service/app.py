@@ -136,7 +136,7 @@ async def _main(config: Config, extension: ModuleType | None) -> int:
         if extension is not None and hasattr(extension, "install"):
             await extension.install(services)
         _check_credentials(services)
-        for spec in initial_specs(list(config.channels), list(config.markets), config.book_feed):
+        for spec in initial_specs(list(config.channels), list(config.markets), config.book_feed, config.sbe):
             services.supervisor.add_initial(spec)
         services.supervisor.start()
         background = [
@@ -200,7 +200,14 @@ def _build(
     client = build_client(config.env, ws_url, config.sbe, connector)
     feed = Feed(client, emit, config.book_feed, list(config.markets))
     supervisor = Supervisor(
-        feed, connector, emit, stats, config.book_feed, config.stale_after, rng=random.Random()
+        feed,
+        connector,
+        emit,
+        stats,
+        config.book_feed,
+        config.stale_after,
+        rng=random.Random(),
+        sbe=config.sbe,
     )
 
     def stats_now() -> dict[str, Any]:

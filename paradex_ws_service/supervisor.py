@@ -85,6 +85,7 @@ class Supervisor:
         stale_after: float,
         auth: AuthProvider | None = None,
         rng: random.Random | None = None,
+        sbe: bool = False,
     ) -> None:
         self.feed = feed
         feed.listener = self
@@ -93,6 +94,7 @@ class Supervisor:
         self._emit = emit
         self._stats = stats
         self._book_feed = book_feed
+        self._sbe = sbe  # the book's channel name depends on the session's encoding
         self._stale_after = stale_after
         self.auth = auth
         self._rng = rng or random.Random()
@@ -268,7 +270,7 @@ class Supervisor:
                 raise CommandError(
                     p.ERR_CREDENTIALS, f"channel {channel!r} needs credentials (see .env.paradex)"
                 )
-            return channel_spec(kind, market if kind.per_market else None, self._book_feed)
+            return channel_spec(kind, market if kind.per_market else None, self._book_feed, self._sbe)
         except ValueError as exc:
             raise CommandError(p.ERR_BAD_PARAMS, str(exc)) from None
 
@@ -399,17 +401,19 @@ class Supervisor:
                     )
 
 
-def initial_specs(channels: list[str], markets: list[str], book_feed: str) -> list[ChannelSpec]:
+def initial_specs(
+    channels: list[str], markets: list[str], book_feed: str, sbe: bool = False
+) -> list[ChannelSpec]:
     """The subscriptions of ``--channels`` times ``--markets`` (account-wide channels once)."""
     specs: list[ChannelSpec] = []
     for name in channels:
         kind = parse_kind(name)
         if not kind.per_market:
-            specs.append(channel_spec(kind, None, book_feed))
+            specs.append(channel_spec(kind, None, book_feed, sbe))
         elif kind.private:
-            specs.append(channel_spec(kind, "ALL", book_feed))
+            specs.append(channel_spec(kind, "ALL", book_feed, sbe))
         else:
-            specs.extend(channel_spec(kind, m, book_feed) for m in markets)
+            specs.extend(channel_spec(kind, m, book_feed, sbe) for m in markets)
     return specs
 
 

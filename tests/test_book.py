@@ -78,3 +78,26 @@ def test_deltas_before_the_first_snapshot_are_ignored() -> None:
     book = OrderBook("BTC-USD-PERP")
     assert book.apply(upd(5, [("1", "1")], []), check_seq=True) is False
     assert not book.valid
+
+
+def test_a_delta_without_levels_advances_seq_and_renders_nothing() -> None:
+    """Paradex's SBE deltas channel sends a frame per book sequence, many with no level (reference §0a.2)."""
+    book = OrderBook("BTC-USD-PERP")
+    book.apply(snap(10), check_seq=True)
+    assert book.apply(upd(11, [], []), check_seq=True) is False
+    assert book.valid and book.seq_no == 11
+    assert book.apply(upd(12, [("98", "7")], []), check_seq=True)  # 12 follows 11: no gap
+    with pytest.raises(SequenceGap):
+        book.apply(upd(14, [], []), check_seq=True)  # an empty frame can reveal a gap too
+
+
+def test_a_whole_book_renders_its_top_levels_only() -> None:
+    book = OrderBook("BTC-USD-PERP", depth=15)
+    bids = [(str(1000 - i), "1") for i in range(115)]
+    asks = [(f"{1001 + i}.5", "2") for i in range(60)]
+    book.apply(upd(1, bids, asks, snapshot=True), check_seq=True)
+    event = book.render()
+    assert event["bids"] == [[str(1000 - i), "1"] for i in range(15)]
+    assert event["asks"][0] == ["1001.5", "2"] and len(event["asks"]) == 15
+    book.apply(upd(2, [("1000", "0"), ("999.5", "3")], []), check_seq=True)
+    assert book.render()["bids"][:2] == [["999.5", "3"], ["999", "1"]]

@@ -228,7 +228,12 @@ def test_deltas_feed_books_equal_the_sims_book(
     for _ in range(12):
         car.expect_type("book", timeout=15)
     books = [e for e in car.events if e["type"] == "book"]
-    oracle = _replay(sim.sent("order_book.BTC-USD-PERP.deltas@15@100ms"))
+    # SBE sessions take only the bare name (production refuses the suffix there, reference §0a.1); the
+    # simulator refuses it too, so books arriving at all prove the sidecar asked for the right one.
+    channel = "order_book.BTC-USD-PERP.deltas" if sbe else "order_book.BTC-USD-PERP.deltas@15@100ms"
+    subscribed = [c["subscriptions"] for c in sim.get("state")["connections"]]
+    assert [channel] in subscribed, subscribed
+    oracle = _replay(sim.sent(channel))
     for book in books:
         want = oracle.get(book["exchange_seq"])
         assert want is not None, f"book at seq {book['exchange_seq']} not in what the simulator sent"

@@ -147,7 +147,7 @@ def test_wire_sbe_and_json_connections_get_the_same_values() -> None:
     channels = [
         "bbo.BTC-USD-PERP",
         "trades.ALL",
-        "order_book.ETH-USD-PERP.deltas@15@50ms",
+        "order_book.ETH-USD-PERP.deltas",  # the bare name: the only one SBE sessions accept (§0a.1)
         "order_book.SOL-USD-PERP.snapshot@15@100ms",
         "markets_summary.ALL",
         "funding_data.SOL-USD-PERP",

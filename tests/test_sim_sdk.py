@@ -30,6 +30,10 @@ SUBSCRIPTIONS: list[tuple[ParadexWebsocketChannel, dict[str, str] | None, str]] 
 ]
 
 
+DELTAS_JSON = "order_book.ETH-USD-PERP.deltas@15@100ms"
+DELTAS_SBE = "order_book.ETH-USD-PERP.deltas"
+
+
 async def _close(client: ParadexWebsocketClient) -> None:
     # close() can hang on CPython 3.10 when it races a receive (reference §14.4): bound it.
     with contextlib.suppress(asyncio.TimeoutError, Exception):
@@ -49,20 +53,29 @@ def test_ws_client_receives_every_public_channel(sbe_enabled: bool) -> None:
                 reader_sleep_on_no_connection=0.05,
             )
             received: dict[str, list[dict[str, Any]]] = {}
+
+            def deltas_name(name: str) -> str:
+                return DELTAS_SBE if sbe_enabled and name == DELTAS_JSON else name
+
             everything = asyncio.Event()
 
             async def callback(channel: ParadexWebsocketChannel | None, message: dict[str, Any]) -> None:
                 name = message["params"]["channel"]
                 received.setdefault(name, []).append(message["params"]["data"])
-                if all(len(received.get(n, ())) >= 2 for _, _, n in SUBSCRIPTIONS):
+                if all(len(received.get(deltas_name(n), ())) >= 2 for _, _, n in SUBSCRIPTIONS):
                     everything.set()
 
             try:
                 assert await client.connect()
-                for channel, params, _ in SUBSCRIPTIONS:
-                    await client.subscribe(channel, callback, params)
+                for channel, params, name in SUBSCRIPTIONS:
+                    if sbe_enabled and name == DELTAS_JSON:
+                        # Production refuses the suffixed deltas name on SBE (§0a.1); the SDK's enum
+                        # formatter only builds that one, so the bare name goes through subscribe_by_name.
+                        await client.subscribe_by_name(DELTAS_SBE, callback)
+                    else:
+                        await client.subscribe(channel, callback, params)
                 await asyncio.wait_for(everything.wait(), 10)
-                assert all(client.subscribed_channels.get(n) for _, _, n in SUBSCRIPTIONS)
+                assert all(client.subscribed_channels.get(deltas_name(n)) for _, _, n in SUBSCRIPTIONS)
                 conn = next(iter(server.connections.values()))
                 assert conn.sbe_version == (2 if sbe_enabled else None)
             finally:
@@ -70,7 +83,7 @@ def test_ws_client_receives_every_public_channel(sbe_enabled: bool) -> None:
         bbo = received["bbo.BTC-USD-PERP"][-1]
         if sbe_enabled:
             assert {"bid_price", "ask_price", "seq_no", "market"} <= set(bbo)
-            assert received["order_book.ETH-USD-PERP.deltas@15@100ms"][0]["pkg_type"] == "SNAPSHOT"
+            assert received[DELTAS_SBE][0]["pkg_type"] == "SNAPSHOT"
             assert {t["market"] for t in received["trades.ALL"]} <= set(server.market_names)
         else:
             assert {"bid", "ask", "seq_no", "market", "last_updated_at"} <= set(bbo)

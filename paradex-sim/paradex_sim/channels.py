@@ -9,7 +9,9 @@ PRIVATE_FIXED = frozenset(
     {"positions", "account", "balance_events", "tradebusts", "transaction", "transfers"}
 )
 PRIVATE_PER_MARKET = frozenset({"orders", "fills", "funding_payments"})
-_BOOK = re.compile(r"^order_book\.(?P<market>[A-Z0-9-]+)\.(?P<feed>snapshot|deltas)@15@(?P<rate>50ms|100ms)$")
+_BOOK = re.compile(
+    r"^order_book\.(?P<market>[A-Z0-9-]+)\.(?P<feed>snapshot|deltas)(?:@15@(?P<rate>50ms|100ms))?$"
+)
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,9 @@ class Channel:
     kind: str  # bbo, trades, order_book, markets_summary, funding_data, or a private channel's prefix
     market: str | None  # None for ALL / account-wide channels
     private: bool
+    # order_book only: "snapshot" or "deltas", and whether the name carries `@15@{rate}` parameters
+    feed: str | None = None
+    params: bool = False
 
 
 def parse_channel(name: str, markets: frozenset[str]) -> Channel | None:
@@ -28,8 +33,10 @@ def parse_channel(name: str, markets: frozenset[str]) -> Channel | None:
         return Channel(name, name, None, True)
     book = _BOOK.match(name)
     if book:
-        market = book["market"]
-        return Channel(name, "order_book", market, False) if market in markets else None
+        market, feed, params = book["market"], book["feed"], book["rate"] is not None
+        if market not in markets or not (params or feed == "deltas"):
+            return None  # a bare snapshot name is not a channel
+        return Channel(name, "order_book", market, False, feed, params)
     prefix, dot, rest = name.partition(".")
     if not dot:
         return None

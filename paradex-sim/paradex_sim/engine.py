@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .events import MarketEvent
-from .market import BookFeed, MarketProcess, PricePath
+from .market import BookFeed, DeltasStream, MarketProcess, PricePath
 from .markets import MARKETS
 
 log = logging.getLogger("paradex_sim.engine")
@@ -31,6 +31,11 @@ MAX_RATE = 1_000_000.0  # frames/s per market; beyond it the virtual clock could
 def book_channel(market: str, feed: str, rate: str) -> str:
     """The exact name paradex-py builds for an order_book subscription without a price tick."""
     return f"order_book.{market}.{feed}@15@{rate}"
+
+
+def bare_deltas_channel(market: str) -> str:
+    """The deltas channel without parameters: the only spelling production accepts on SBE (§0a.1)."""
+    return f"order_book.{market}.deltas"
 
 
 @dataclass
@@ -60,6 +65,10 @@ class Simulation:
         for m, proc in self.markets.items():
             for feed, rate in BOOK_FEEDS:
                 self.feeds[book_channel(m, feed, rate)] = BookFeed(proc, deltas=feed == "deltas")
+        self.deltas: dict[str, DeltasStream] = {
+            bare_deltas_channel(m): DeltasStream(proc, bare_deltas_channel(m), sink)
+            for m, proc in self.markets.items()
+        }
         self.rates: dict[str, float] = dict.fromkeys(self.markets, settings.bbo_rate)
         self._next_step: dict[str, float] = dict.fromkeys(self.markets, 0.0)
         self._next_book = BOOK_TICK_S

@@ -139,7 +139,11 @@ class Faults:
     def skip_seq(self, market: str) -> int:
         """The next message of every deltas feed of `market` jumps one seq_no (a gap to detect)."""
         self._server.market(market)
-        feeds = [f for f in self._server.sim.feeds.values() if f.deltas and f.market.symbol == market]
+        feeds: list[Any] = [
+            f for f in self._server.sim.feeds.values() if f.deltas and f.market.symbol == market
+        ]
+        # The bare (SBE) deltas stream numbers frames with the market's sequence: its next frame is lost.
+        feeds += [s for s in self._server.sim.deltas.values() if s.market.symbol == market]
         for feed in feeds:
             feed.skip_next = True
         self._count("skip_seq")

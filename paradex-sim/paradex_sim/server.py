@@ -285,7 +285,7 @@ class SimServer:
     def emit_trade(self, symbol: str, taker_side: str, price_e8: int, size_e8: int) -> None:
         """Print a public trade (e.g. a simulated user's fill) on trades channels and in the history."""
         proc = self.sim.market(symbol)
-        proc.seq_no += 1
+        proc.bump_seq()
         event = proc.record_trade(taker_side, price_e8, size_e8, time.time_ns() // 1000)
         self._fanout(event, (f"trades.{symbol}", "trades.ALL"))
         self._fanout(proc.bbo(event.ts_us), (f"bbo.{symbol}", "bbo.ALL"))
@@ -475,7 +475,7 @@ class SimServer:
     def _drop_connection(self, conn: Connection) -> None:
         self.connections.pop(conn.id, None)
         for name in list(conn.subscriptions):
-            self._subs.remove(name, conn)
+            self._release(name, conn)
         conn.subscriptions.clear()
 
     async def _run_disconnect_hooks(self, conn: Connection) -> None:
@@ -606,20 +606,55 @@ class SimServer:
             raise JsonRpcError(PERMISSION_DENIED, "permission denied", "authentication required")
         if name in conn.subscriptions:
             raise JsonRpcError(-32600, "invalid subscribe request", "already subscribed")
+        if channel.kind == "order_book" and conn.sbe_version is not None:
+            self._check_sbe_book(conn, channel)
         conn.subscriptions.add(name)
         self._subs.add(name, conn)
         feed = self.sim.feeds.get(name)
         if feed is not None and feed.deltas:
             # A deltas subscriber first gets the book as of the feed's current seq_no, after the ack.
             conn.after_reply(lambda: self.send_event(conn, name, feed.snapshot_event(self._us_now())))
+        stream = self.sim.deltas.get(name)
+        if stream is not None:
+            if not stream.active:
+                stream.start()
+            # Then the whole book as of the market's current sequence, after the ack (§0a.2).
+            conn.after_reply(lambda: self.send_event(conn, name, stream.snapshot_event(self._us_now())))
         return {"channel": name}
+
+    @staticmethod
+    def _check_sbe_book(conn: Connection, channel: Channel) -> None:
+        """What production refuses on an SBE session (reference §0a.1-2, captured refusals): a deltas
+        name with `@15@{rate}` parameters, and a second order_book channel of one market."""
+        if channel.feed == "deltas" and channel.params:
+            raise JsonRpcError(
+                -32600, "invalid subscribe request", "no parameters expected for deltas topic."
+            )
+        prefix = f"order_book.{channel.market}."
+        for other in conn.subscriptions:
+            if other.startswith(prefix):
+                # The capture's text is cut short after the other channel's first characters; the code is
+                # the -32600 every other subscribe refusal carries.
+                raise JsonRpcError(
+                    -32600,
+                    "invalid subscribe request",
+                    f"channel '{channel.name}' cannot share an SBE session with '{other}'",
+                )
+
+    def _release(self, name: str, conn: Connection) -> None:
+        """Forget one subscription; a bare deltas stream nobody listens to any more stops tracking."""
+        self._subs.remove(name, conn)
+        if name not in self._subs.by_channel:
+            stream = self.sim.deltas.get(name)
+            if stream is not None:
+                stream.stop()
 
     def _unsubscribe(self, conn: Connection, params: Any) -> dict[str, Any]:
         name = self._channel(params)
         if name not in conn.subscriptions:
             raise JsonRpcError(-32600, "invalid unsubscribe request", "not subscribed")
         conn.subscriptions.discard(name)
-        self._subs.remove(name, conn)
+        self._release(name, conn)
         return {"channel": name}
 
     # ── keep-alive ────────────────────────────────────────────────────
@@ -682,7 +717,7 @@ class SimServer:
             "ws_down": self.ws_down_until is not None,
             "uptime_s": round(time.time() - self.started_at, 3),
             "markets": markets,
-            "book_feeds": {name: feed.seq_no for name, feed in self.sim.feeds.items()},
+            "book_feeds": {name: feed.seq_no for name, feed in {**self.sim.feeds, **self.sim.deltas}.items()},
             "connections": [
                 {
                     "id": c.id,

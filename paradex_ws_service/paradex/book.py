@@ -7,7 +7,9 @@ deltas are ignored and nothing is rendered, so a stale or crossed book is never 
 
 from __future__ import annotations
 
+import heapq
 from decimal import Decimal
+from operator import itemgetter
 
 from paradex_ws_service.paradex.normalize import BookUpdate
 from paradex_ws_service.protocol import Book, Level
@@ -34,15 +36,34 @@ class CrossedBook(BookError):
 
 
 class OrderBook:
-    """Levels of one market keyed by canonical price string; sorted only when rendered."""
+    """Levels of one market keyed by canonical price string; sorted only when rendered.
 
-    __slots__ = ("_asks", "_bids", "depth", "exchange_ts", "market", "recv_us", "seq_no", "valid")
+    On an SBE session Paradex's deltas channel carries the whole book (over a hundred levels a side,
+    reference §0a.2) and many of its frames change nothing, so each side keeps its prices' ``Decimal``
+    next to the level (converted once, when the level appears) and rendering picks the top ``depth``
+    with a heap instead of converting and sorting every price on every frame.
+    """
+
+    __slots__ = (
+        "_ask_keys",
+        "_asks",
+        "_bid_keys",
+        "_bids",
+        "depth",
+        "exchange_ts",
+        "market",
+        "recv_us",
+        "seq_no",
+        "valid",
+    )
 
     def __init__(self, market: str, depth: int = DEFAULT_DEPTH) -> None:
         self.market = market
         self.depth = depth
         self._bids: dict[str, str] = {}
         self._asks: dict[str, str] = {}
+        self._bid_keys: dict[str, Decimal] = {}  # price string → its Decimal, the same keys as _bids
+        self._ask_keys: dict[str, Decimal] = {}
         self.seq_no: int | None = None
         self.exchange_ts = 0
         self.recv_us = 0
@@ -52,6 +73,8 @@ class OrderBook:
         """Forget everything (reconnect, gap): only a snapshot makes the book valid again."""
         self._bids.clear()
         self._asks.clear()
+        self._bid_keys.clear()
+        self._ask_keys.clear()
         self.seq_no = None
         self.valid = False
 
@@ -60,10 +83,16 @@ class OrderBook:
 
         ``check_seq`` is on for the deltas feed: each delta must carry ``seq_no`` = previous + 1. A delta
         while the book is invalid (before the first snapshot, after a gap) is ignored and returns False.
+        A delta with no level (the sequence moved, the book did not: common on Paradex's SBE deltas
+        channel) advances ``seq_no`` and returns False: there is nothing new to emit.
         """
         if update.snapshot:
-            self._bids = {p: s for p, s in update.bids if s != "0"}
-            self._asks = {p: s for p, s in update.asks if s != "0"}
+            self._bids.clear()
+            self._asks.clear()
+            self._bid_keys.clear()
+            self._ask_keys.clear()
+            _patch(self._bids, self._bid_keys, update.bids)
+            _patch(self._asks, self._ask_keys, update.asks)
         else:
             if not self.valid:
                 return False
@@ -71,8 +100,11 @@ class OrderBook:
                 expected = self.seq_no + 1
                 self.invalidate()
                 raise SequenceGap(self.market, expected, update.seq_no)
-            _patch(self._bids, update.bids)
-            _patch(self._asks, update.asks)
+            if not update.bids and not update.asks:
+                self.seq_no = update.seq_no
+                return False
+            _patch(self._bids, self._bid_keys, update.bids)
+            _patch(self._asks, self._ask_keys, update.asks)
         self.seq_no = update.seq_no
         self.exchange_ts = update.exchange_ts
         self.recv_us = update.recv_us
@@ -88,16 +120,16 @@ class OrderBook:
             "type": "book",
             "seq": 0,
             "market": self.market,
-            "bids": _top(self._bids, self.depth, reverse=True),
-            "asks": _top(self._asks, self.depth, reverse=False),
+            "bids": _top(self._bids, self._bid_keys, self.depth, best_is_max=True),
+            "asks": _top(self._asks, self._ask_keys, self.depth, best_is_max=False),
             "exchange_seq": self.seq_no,
             "exchange_ts": self.exchange_ts,
             "recv_us": self.recv_us,
         }
 
     def best(self) -> tuple[Decimal | None, Decimal | None]:
-        bid = max(map(Decimal, self._bids), default=None)
-        ask = min(map(Decimal, self._asks), default=None)
+        bid = max(self._bid_keys.values(), default=None)
+        ask = min(self._ask_keys.values(), default=None)
         return bid, ask
 
     def _crossed(self) -> bool:
@@ -105,14 +137,20 @@ class OrderBook:
         return bid is not None and ask is not None and bid >= ask
 
 
-def _patch(side: dict[str, str], levels: list[tuple[str, str]]) -> None:
+def _patch(side: dict[str, str], keys: dict[str, Decimal], levels: list[tuple[str, str]]) -> None:
     for price, size in levels:
         if size == "0":
-            side.pop(price, None)
+            if side.pop(price, None) is not None:
+                del keys[price]
         else:
+            if price not in side:
+                keys[price] = Decimal(price)
             side[price] = size
 
 
-def _top(side: dict[str, str], depth: int, reverse: bool) -> list[Level]:
-    prices = sorted(side, key=Decimal, reverse=reverse)[:depth]
-    return [[p, side[p]] for p in prices]
+_KEY = itemgetter(1)
+
+
+def _top(side: dict[str, str], keys: dict[str, Decimal], depth: int, best_is_max: bool) -> list[Level]:
+    pick = heapq.nlargest if best_is_max else heapq.nsmallest
+    return [[p, side[p]] for p, _ in pick(depth, keys.items(), key=_KEY)]

@@ -83,11 +83,15 @@ class ChannelSpec:
         return (self.kind.value, self.market)
 
 
-def channel_spec(kind: ChannelKind, market: str | None, book_feed: str = "snapshot") -> ChannelSpec:
+def channel_spec(
+    kind: ChannelKind, market: str | None, book_feed: str = "snapshot", sbe: bool = False
+) -> ChannelSpec:
     """Build the exact names for ``kind``/``market``.
 
     Private per-market channels default to ``.ALL`` (one subscription for every market), which is what the
-    account stream needs; ``positions`` and ``account`` take no market at all.
+    account stream needs; ``positions`` and ``account`` take no market at all. On an SBE session the deltas
+    book is the bare ``order_book.{m}.deltas``: production refuses the documented ``@15@{rate}`` suffix
+    there ("no parameters expected for deltas topic.", reference §0a.1) and streams the whole book.
     """
     prefix = _PREFIX[kind]
     if not kind.per_market:
@@ -99,7 +103,10 @@ def channel_spec(kind: ChannelKind, market: str | None, book_feed: str = "snapsh
     if kind is ChannelKind.BOOK:
         if book_feed not in BOOK_FEEDS:
             raise ValueError(f"book feed must be one of {BOOK_FEEDS}, not {book_feed!r}")
-        name = f"{prefix}.{market}.{book_feed}@{BOOK_DEPTH}@{BOOK_REFRESH}"
+        if sbe and book_feed == "deltas":
+            name = f"{prefix}.{market}.deltas"
+        else:
+            name = f"{prefix}.{market}.{book_feed}@{BOOK_DEPTH}@{BOOK_REFRESH}"
         return ChannelSpec(kind, market, name, f"{prefix}.{market}")
     name = f"{prefix}.{market}"
     return ChannelSpec(kind, market, name, name)
