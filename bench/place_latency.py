@@ -272,8 +272,9 @@ def measure_pipeline(orders: int) -> dict[str, Any]:
     from paradex_py.common.order import Order, OrderSide, OrderType
 
     from paradex_sim.markets import MARKETS
+    from paradex_ws_service.order_params import parse_place
     from paradex_ws_service.paradex import signing
-    from paradex_ws_service.paradex.validate import validate_place
+    from paradex_ws_service.paradex.validate import check_market_rules
 
     meta = {symbol: spec.market_resp() for symbol, spec in MARKETS.items()}
     signer = signing.FastOrderSigner(
@@ -292,7 +293,8 @@ def measure_pipeline(orders: int) -> dict[str, Any]:
         ts = 1_795_000_000_000 + n
         signer.precompute(ts, MARKET, "BUY", "LIMIT", "0.001")  # done while idle, before the order arrives
         t = time.perf_counter_ns()
-        req = validate_place({**params, "client_id": f"p{n}"}, meta)
+        req = parse_place({**params, "client_id": f"p{n}"})
+        check_market_rules(req, meta)
         order = Order(
             req.market,
             OrderType.Limit,

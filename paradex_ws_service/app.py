@@ -5,11 +5,9 @@ Shutdown order (stdin EOF, ``shutdown``, SIGTERM/SIGINT, stdout gone), every ste
 exits within 2 s: running commands are answered and cancelled → the supervisor unsubscribes and closes
 the socket → ``status closed`` → the writer flushes → the embedded simulator stops.
 
-Extension seam: if ``paradex_ws_service.trading`` exists, ``cli`` calls its ``add_arguments(parser)``
-and this module awaits its ``install(services: Services)`` before connecting. ``install`` may set
-``services.supervisor.auth``, register commands (``services.dispatcher.register``), normalizers
-(``services.feed.register_normalizer``) and on-connected hooks (``services.supervisor.add_on_connected``),
-and raise ``StartupError`` to stop with an ``error`` event and an exit code (3 for credentials).
+Trading is wired explicitly: this module awaits ``trading.install(services)`` before connecting. It sets
+``services.supervisor.auth``, registers the order commands, the private normalizers and an on-connected
+hook, and raises ``StartupError`` to stop with an ``error`` event and an exit code (3 for credentials).
 """
 
 from __future__ import annotations
@@ -21,19 +19,18 @@ import os
 import random
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
 import aiohttp
 import orjson
 
-from paradex_ws_service import __version__
+from paradex_ws_service import __version__, trading
 from paradex_ws_service import protocol as p
 from paradex_ws_service.commands import CommandError, Context, Dispatcher
 from paradex_ws_service.config import Config
 from paradex_ws_service.paradex.feed import CapturingConnector, Feed, build_client
 from paradex_ws_service.recorder import Recorder
+from paradex_ws_service.services import Services, StartupError
 from paradex_ws_service.stats import Stats
 from paradex_ws_service.supervisor import Supervisor, initial_specs
 from paradex_ws_service.transport import StdoutSink, start_stdin_reader
@@ -44,39 +41,14 @@ log = logging.getLogger(__name__)
 METADATA_TIMEOUT_S = 5.0
 
 
-class StartupError(Exception):
-    """Refuse to start: reported as one ``error`` event, then ``status closed`` and ``exit_code``."""
-
-    def __init__(self, code: str, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.exit_code = exit_code
+__all__ = ["Services", "StartupError", "run"]
 
 
-@dataclass
-class Services:
-    """Everything an extension may use; built once per run."""
-
-    config: Config
-    emit: Callable[[dict[str, Any]], None]
-    stats: Stats
-    writer: Writer
-    feed: Feed
-    supervisor: Supervisor
-    dispatcher: Dispatcher
-    request_shutdown: Callable[[str], None]
-    ws_url: str | None
-    rest_url: str | None
-    markets_meta: dict[str, dict[str, Any]] = field(default_factory=dict)  # symbol → GET /markets entry
-    recorder: Recorder | None = None
-
-
-def run(config: Config, extension: ModuleType | None = None) -> int:
+def run(config: Config) -> int:
     """Run until shutdown on uvloop (when installed); returns the process exit code.
 
-    Unlike ``asyncio.run`` this does not wait for the default executor's threads at the end: a thread an
-    extension started (a signer warming up, a REST call) must not hold the exit past the 2 s promise. The
+    Unlike ``asyncio.run`` this does not wait for the default executor's threads at the end: a thread the
+    trading side started (a signer warming up, a REST call) must not hold the exit past the 2 s promise. The
     caller ends the process with ``os._exit`` once stdout is flushed, so such threads are not joined.
     """
     try:
@@ -87,7 +59,7 @@ def run(config: Config, extension: ModuleType | None = None) -> int:
         loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        return loop.run_until_complete(_main(config, extension))
+        return loop.run_until_complete(_main(config))
     finally:
         _cancel_leftovers(loop)
         loop.close()
@@ -103,7 +75,7 @@ def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
             loop.run_until_complete(asyncio.wait(pending, timeout=0.2))
 
 
-async def _main(config: Config, extension: ModuleType | None) -> int:
+async def _main(config: Config) -> int:
     loop = asyncio.get_running_loop()
     stats = Stats()
     sink = StdoutSink.claim()
@@ -133,8 +105,7 @@ async def _main(config: Config, extension: ModuleType | None) -> int:
         if config.embedded_sim:
             sim, ws_url, rest_url = await _start_sim(config)
         services = _build(config, emit, stats, writer, request_shutdown, ws_url, rest_url)
-        if extension is not None and hasattr(extension, "install"):
-            await extension.install(services)
+        await trading.install(services)
         _check_credentials(services)
         for spec in initial_specs(list(config.channels), list(config.markets), config.book_feed, config.sbe):
             services.supervisor.add_initial(spec)

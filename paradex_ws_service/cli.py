@@ -7,17 +7,15 @@ with python-dotenv, never overriding the real environment), which win over the d
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
 import sys
 from collections.abc import Sequence
-from types import ModuleType
 from typing import NoReturn
 
 from dotenv import load_dotenv
 
-from paradex_ws_service import __version__
+from paradex_ws_service import __version__, trading
 from paradex_ws_service.config import (
     DEFAULT_CHANNELS,
     DEFAULT_MARKETS,
@@ -79,7 +77,7 @@ def _positive_float(value: str) -> float:
     return number
 
 
-def build_parser(extension: ModuleType | None = None) -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     env = os.environ.get
     parser = argparse.ArgumentParser(
         prog="paradex-ws",
@@ -152,43 +150,16 @@ def build_parser(extension: ModuleType | None = None) -> argparse.ArgumentParser
         "no secrets; replay it with paradex-sim --replay FILE",
     )
     parser.add_argument("--version", action="version", version=f"paradex-ws {__version__}")
-    if extension is not None and hasattr(extension, "add_arguments"):
-        extension.add_arguments(parser)
+    trading.add_arguments(parser)
     return parser
 
 
-_CORE_ARGS = {
-    "env",
-    "markets",
-    "channels",
-    "ws_url",
-    "rest_url",
-    "sbe",
-    "book_feed",
-    "stale_after",
-    "stats_interval",
-    "log_level",
-    "sim_seed",
-    "record",
-}
-
-
-def load_extension() -> ModuleType | None:
-    """The trading module, when present (it adds flags, commands and private channels)."""
-    try:
-        return importlib.import_module("paradex_ws_service.trading")
-    except ModuleNotFoundError as exc:
-        if exc.name != "paradex_ws_service.trading":
-            raise
-        return None
-
-
-def parse_config(argv: Sequence[str] | None, extension: ModuleType | None = None) -> Config:
+def parse_config(argv: Sequence[str] | None) -> Config:
     """Flags + environment → Config; exits 2 (argparse's convention) on anything invalid."""
     env_file = os.environ.get("PARADEX_ENV_FILE", ".env.paradex")
     if os.path.isfile(env_file):
         load_dotenv(env_file, override=False)
-    parser = build_parser(extension)
+    parser = build_parser()
     args = parser.parse_args(argv)
     try:
         sbe = args.sbe if args.sbe is not None else _env_bool("PARADEX_SBE")
@@ -213,7 +184,7 @@ def parse_config(argv: Sequence[str] | None, extension: ModuleType | None = None
         log_level=args.log_level,
         sim_seed=args.sim_seed,
         record=args.record,
-        extras={k: v for k, v in vars(args).items() if k not in _CORE_ARGS},
+        trading=trading.trading_config(args),
     )
 
 
@@ -232,13 +203,12 @@ def setup_logging(level: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    extension = load_extension()
-    config = parse_config(argv, extension)
+    config = parse_config(argv)
     setup_logging(config.log_level)
     from paradex_ws_service.app import run  # after logging: importing paradex-py is slow and may log
 
-    code = run(config, extension)
-    # stdout is flushed and closed by now; end here rather than join threads an extension may have
+    code = run(config)
+    # stdout is flushed and closed by now; end here rather than join threads the trading side may have
     # left running (the shutdown promise is 2 s), see app.run.
     logging.shutdown()
     sys.stderr.flush()

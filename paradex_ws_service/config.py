@@ -7,13 +7,24 @@ It holds no secret: credentials are read by the trading module straight from the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from decimal import Decimal
 
 ENVS = ("prod", "testnet", "nightly", "sim")
 DEFAULT_MARKETS = ("BTC-USD-PERP",)
 DEFAULT_CHANNELS = ("bbo",)
 DEFAULT_STALE_AFTER_S = 10.0
 DEFAULT_STATS_INTERVAL_S = 5.0
+DEFAULT_ORDER_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class TradingConfig:
+    """The trading flags (see trading.add_arguments)."""
+
+    dry_run: bool = False
+    max_order_notional: Decimal | None = None  # refuse orders above this notional (USD); None: no cap
+    cancel_on_disconnect: bool = False
+    order_timeout: float = DEFAULT_ORDER_TIMEOUT_S  # seconds to wait for an order's acknowledgement
 
 
 @dataclass(frozen=True)
@@ -30,8 +41,7 @@ class Config:
     log_level: str
     sim_seed: int = 1
     record: str | None = None  # --record FILE: every raw frame received, for paradex-sim --replay
-    # Parsed flags added by extensions (trading): name → value.
-    extras: dict[str, Any] = field(default_factory=dict, compare=False)
+    trading: TradingConfig = field(default_factory=TradingConfig)
 
     @property
     def embedded_sim(self) -> bool:

@@ -17,7 +17,8 @@ Seams for the trading module (all optional):
   before every connect; its account is given to ``client.init_account`` so paradex-py sends ``auth``.
 - ``add_on_connected(hook)``: ``async hook(client)`` after each connect + resubscribe (re-arm
   cancel-on-disconnect, reconcile). Hooks run as tasks beside the receive loop, so RPCs get answers.
-- ``connected`` (an ``asyncio.Event``) and ``feed.client`` for order RPCs.
+- ``connected`` (an ``asyncio.Event``), ``connection_lost()`` (a future that completes when the current
+  connection ends, so an order RPC waits on it instead of polling) and ``feed.client`` for order RPCs.
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
-
-from paradex_py.api.ws_client import ParadexWebsocketClient
 
 from paradex_ws_service import protocol as p
 from paradex_ws_service.commands import CommandError
@@ -54,7 +53,7 @@ SUBSCRIBE_ACK_TIMEOUT_S = 5.0
 AUTH_TIMEOUT_S = 30.0  # a JWT refresh (REST) that hangs must not freeze reconnection
 BAD_FRAME_REPORTS_PER_S = 10
 
-OnConnected = Callable[[ParadexWebsocketClient], Awaitable[None]]
+OnConnected = Callable[[Any], Awaitable[None]]  # called with the adapter's connected client
 
 
 class AuthProvider(Protocol):
@@ -100,6 +99,7 @@ class Supervisor:
         self._rng = rng or random.Random()
         self._hooks: list[OnConnected] = []
         self.connected = asyncio.Event()
+        self._lost: asyncio.Future[str] | None = None  # completes when the current connection ends
         self._closing = False
         self._auth_rejected = False
         self._resubscribing: set[tuple[str, str | None]] = set()
@@ -143,7 +143,7 @@ class Supervisor:
                     {"type": "error", "seq": 0, "code": p.ERR_INTERNAL, "id": None,
                      "message": f"supervisor: {type(exc).__name__}: {exc}; reconnecting"}
                 )  # fmt: skip
-                self.connected.clear()
+                self._disconnected("supervisor error")
                 await close_socket(self.client)
                 await asyncio.sleep(BACKOFF_CAP_S / 10)
 
@@ -165,7 +165,7 @@ class Supervisor:
                 continue
             self.status("connected", attempt=attempt)
             reason, healthy = await self._serve_connection()
-            self.connected.clear()
+            self._disconnected(reason)
             self.feed.fail_waiters(ConnectionError("connection lost"))
             if self._closing:
                 return
@@ -174,6 +174,22 @@ class Supervisor:
             self.status("disconnected", reason=reason)
             if healthy:
                 attempt = 1  # the next attempt waits the shortest backoff, not the grown one
+
+    def connection_lost(self) -> asyncio.Future[str]:
+        """A future completed (with the reason) when the current connection ends; done if there is none."""
+        if self._lost is None:
+            self._lost = asyncio.get_running_loop().create_future()
+            self._lost.set_result("not connected")
+        return self._lost
+
+    def _connected(self) -> None:
+        self._lost = asyncio.get_running_loop().create_future()
+        self.connected.set()
+
+    def _disconnected(self, reason: str) -> None:
+        self.connected.clear()
+        if self._lost is not None and not self._lost.done():
+            self._lost.set_result(reason)
 
     async def _respect_connect_rate(self) -> None:
         wait = self._last_connect + MIN_CONNECT_INTERVAL_S - time.monotonic()
@@ -212,7 +228,7 @@ class Supervisor:
                 for sub in pending:
                     sent.add(id(sub))
                     await self.feed.send_subscribe(sub)
-            self.connected.set()
+            self._connected()
             hooks = [asyncio.get_running_loop().create_task(self._run_hook(h)) for h in self._hooks]
             reason = await receiver
         except Exception as exc:  # a send on a dying socket: treat as a drop
@@ -249,6 +265,7 @@ class Supervisor:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(self._main, timeout / 4)
         await close_socket(self.client, timeout / 4)
+        self._disconnected("closing")
         self.feed.fail_waiters(ConnectionError("closing"))
 
     async def _unsubscribe_all(self) -> None:

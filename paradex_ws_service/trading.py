@@ -1,9 +1,14 @@
-"""Trading extension of the sidecar: credentials and JWT, private channels, and the order commands.
+"""Trading: its flags, and the wiring of credentials, private channels and the order commands.
 
-The core finds this module (cli.load_extension), adds its flags (``add_arguments``) and awaits
-``install(services)`` before connecting. Without credentials the order commands answer ``CREDENTIALS``
+``cli`` adds the flags (``add_arguments``) and ``app`` awaits ``install(services)`` before connecting, both
+explicitly. The command handlers here turn stdin parameters into the adapter's typed requests
+(order_params.py), answer a repeated command ``id`` with the first outcome, and turn the adapter's
+``ParadexError`` into the command's error. Without credentials the order commands answer ``CREDENTIALS``
 and the process keeps streaming public data; with ``--env sim`` a throwaway paper key is generated instead.
 Credentials that are set but wrong stop the process with one ``error`` event and exit code 3.
+
+The adapter's trading modules (auth, signing, orders: paradex-py's account code and the Stark curve) are
+imported inside ``install``, so merely importing this module costs nothing.
 """
 
 from __future__ import annotations
@@ -12,28 +17,25 @@ import argparse
 import asyncio
 import logging
 import os
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
-
-from paradex_py.api.api_client import ParadexApiClient
+from typing import TYPE_CHECKING, Any
 
 from paradex_ws_service import protocol as p
-from paradex_ws_service.app import Services, StartupError
-from paradex_ws_service.paradex.auth import (
-    SDK_ENV_FOR,
-    Auth,
-    CredentialError,
-    Credentials,
-    RestUnreachable,
-    SecretRedactor,
-)
-from paradex_ws_service.paradex.channels import ChannelKind
-from paradex_ws_service.paradex.orders import OrderManager, TradingOptions
-from paradex_ws_service.paradex.private import PrivateNormalizers
+from paradex_ws_service.commands import Command, CommandError, Context, Handler
+from paradex_ws_service.config import DEFAULT_ORDER_TIMEOUT_S, TradingConfig
+from paradex_ws_service.order_params import parse_cancel, parse_klines, parse_leverage, parse_place
+from paradex_ws_service.paradex.errors import ParadexError
+from paradex_ws_service.services import Services, StartupError
+
+if TYPE_CHECKING:
+    from paradex_ws_service.paradex.auth import Auth, SecretRedactor
+    from paradex_ws_service.paradex.orders import OrderManager
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ORDER_TIMEOUT_S = 5.0
+REMEMBERED = 10_000  # command ids kept for deduplication
 
 
 def _decimal_arg(value: str) -> Decimal:
@@ -98,18 +100,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _options(extras: dict[str, Any], markets: tuple[str, ...]) -> TradingOptions:
-    return TradingOptions(
-        presign_markets=markets,
-        dry_run=bool(extras.get("dry_run", False)),
-        max_notional=extras.get("max_order_notional"),
-        cancel_on_disconnect=bool(extras.get("cancel_on_disconnect", False)),
-        order_timeout_s=float(extras.get("order_timeout", DEFAULT_ORDER_TIMEOUT_S)),
+def trading_config(args: argparse.Namespace) -> TradingConfig:
+    """The parsed trading flags (``add_arguments``) as the typed part of ``Config``."""
+    return TradingConfig(
+        dry_run=bool(args.dry_run),
+        max_order_notional=args.max_order_notional,
+        cancel_on_disconnect=bool(args.cancel_on_disconnect),
+        order_timeout=float(args.order_timeout),
     )
 
 
 async def install(services: Services) -> OrderManager:
-    """Wire credentials, private channels and the trading commands into the core's seams."""
+    """Wire credentials, private channels and the trading commands into the core."""
+    from paradex_ws_service.paradex.auth import SecretRedactor, public_api
+    from paradex_ws_service.paradex.channels import ChannelKind
+    from paradex_ws_service.paradex.orders import OrderManager, TradingOptions
+    from paradex_ws_service.paradex.private import PrivateNormalizers
+
     config = services.config
     redactor = SecretRedactor()
     redactor.install()
@@ -120,22 +127,24 @@ async def install(services: Services) -> OrderManager:
         services.supervisor.auth = auth
         await _load_markets(services, auth)
 
-    public = None
-    if auth is None and services.rest_url:
-        public = ParadexApiClient(
-            env=SDK_ENV_FOR.get(config.env, "testnet"),  # type: ignore[arg-type]
-            api_base_url=services.rest_url,
-            retry_strategy=None,
-            logger=logging.getLogger("paradex_ws_service.sdk"),
-        )
+    public = public_api(config.env, services.rest_url) if auth is None and services.rest_url else None
     private = PrivateNormalizers()
     private.attach(services.emit)
+    trading = config.trading
     manager = OrderManager(
         auth,
         lambda: services.feed.client,
         services.supervisor.connected,
+        services.supervisor.connection_lost,
         lambda: services.markets_meta,
-        _options(config.extras, config.markets),
+        services.feed.touch,
+        TradingOptions(
+            presign_markets=config.markets,
+            dry_run=trading.dry_run,
+            max_notional=trading.max_order_notional,
+            cancel_on_disconnect=trading.cancel_on_disconnect,
+            order_timeout_s=trading.order_timeout,
+        ),
         public_api=public,
         private=private,
     )
@@ -144,24 +153,70 @@ async def install(services: Services) -> OrderManager:
     services.feed.register_normalizer(ChannelKind.FILLS, private.fill, private.fill_sbe)
     services.feed.register_normalizer(ChannelKind.POSITIONS, private.position, private.position_sbe)
     services.feed.register_normalizer(ChannelKind.ACCOUNT, private.account, private.account_sbe)
-    _track_mids(services, manager)
-
-    for op, fn in (
-        ("place", manager.place),
-        ("cancel", manager.cancel),
-        ("cancel_all", manager.cancel_all),
-        ("snapshot", manager.snapshot),
-        ("balance", manager.balance),
-        ("klines", manager.klines),
-        ("set_leverage", manager.set_leverage),
-    ):
-        services.dispatcher.register(op, manager.handler(fn))
+    TradingCommands(manager).register(services)
     services.supervisor.add_on_connected(manager.on_connected)
     manager.start_warm_up()
     return manager
 
 
+class TradingCommands:
+    """The stdin side of the order ops: parse → adapter call → result, once per command id."""
+
+    def __init__(self, manager: OrderManager) -> None:
+        self._manager = manager
+        self._by_command: OrderedDict[Any, asyncio.Future[dict[str, Any]]] = OrderedDict()
+
+    def register(self, services: Services) -> None:
+        m = self._manager
+        ops: dict[str, tuple[bool, Callable[[Command], Awaitable[dict[str, Any]]]]] = {
+            # op → (needs credentials before its parameters are looked at, run)
+            "place": (True, lambda c: m.place(parse_place(c.params))),
+            "cancel": (True, lambda c: m.cancel(parse_cancel(c))),
+            "cancel_all": (True, lambda c: m.cancel_all(c.str_param("market", required=False))),
+            "snapshot": (True, lambda c: m.snapshot()),
+            "balance": (True, lambda c: m.balance()),
+            "klines": (False, lambda c: m.klines(parse_klines(c))),
+            "set_leverage": (False, lambda c: m.set_leverage(parse_leverage(c))),
+        }
+        for op, (needs_auth, run) in ops.items():
+            services.dispatcher.register(op, self._once(needs_auth, run))
+
+    def _once(self, needs_auth: bool, run: Callable[[Command], Awaitable[dict[str, Any]]]) -> Handler:
+        """A handler whose repeated command ``id`` gets the first outcome instead of a second run."""
+
+        async def handle(command: Command, ctx: Context) -> dict[str, Any]:
+            key = (command.op, command.id)
+            first = self._by_command.get(key)
+            if first is not None:
+                return await asyncio.shield(first)
+            future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+            self._by_command[key] = future
+            while len(self._by_command) > REMEMBERED:
+                self._by_command.popitem(last=False)
+            try:
+                if needs_auth:
+                    self._manager.require_auth()
+                result = await run(command)
+            except ParadexError as exc:
+                error = CommandError(exc.code, exc.message)
+                future.set_exception(error)
+                future.exception()  # mark retrieved: a lone command must not log "never retrieved"
+                raise error from None
+            except BaseException as exc:
+                if not future.done():
+                    internal = CommandError(p.ERR_INTERNAL, f"{type(exc).__name__}: {exc}")
+                    future.set_exception(exc if isinstance(exc, CommandError) else internal)
+                    future.exception()
+                raise
+            future.set_result(result)
+            return result
+
+        return handle
+
+
 async def _authenticate(services: Services, redactor: SecretRedactor) -> Auth | None:
+    from paradex_ws_service.paradex.auth import Auth, CredentialError, Credentials, RestUnreachable
+
     config = services.config
     try:
         credentials = Credentials.from_env(os.environ)
@@ -191,29 +246,6 @@ async def _load_markets(services: Services, auth: Auth) -> None:
     if services.markets_meta:
         return
     try:
-        assert auth.api is not None
-        body = await asyncio.to_thread(auth.api.fetch_markets)
-        services.markets_meta.update({m["symbol"]: m for m in body.get("results", [])})
+        services.markets_meta.update({m["symbol"]: m for m in await auth.fetch_markets()})
     except Exception as exc:
         log.warning("market metadata unavailable for order validation yet: %s", exc)
-
-
-def _track_mids(services: Services, manager: OrderManager) -> None:
-    """Wrap the bbo normalizers so MARKET orders can be priced from the stream (no REST round trip)."""
-    current = services.feed.normalizers.get(ChannelKind.BBO)
-    if current is None:
-        return
-    json_fn, sbe_fn = current.json, current.sbe
-
-    def bbo_json(payload: Any, recv_us: int) -> dict[str, Any] | None:
-        event = json_fn(payload, recv_us)
-        manager.note_bbo(event)
-        return event
-
-    def bbo_sbe(payload: Any, recv_us: int) -> dict[str, Any] | None:
-        assert sbe_fn is not None
-        event = sbe_fn(payload, recv_us)
-        manager.note_bbo(event)
-        return event
-
-    services.feed.register_normalizer(ChannelKind.BBO, bbo_json, bbo_sbe if sbe_fn is not None else None)

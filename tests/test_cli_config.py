@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from paradex_ws_service.cli import load_extension, parse_config
+from paradex_ws_service.cli import parse_config
 
 ENV_VARS = ("PARADEX_ENV", "PARADEX_MARKETS", "PARADEX_CHANNELS", "PARADEX_SBE", "PARADEX_STALE_AFTER",
             "PARADEX_BOOK_FEED", "PARADEX_WS_URL", "PARADEX_REST_URL", "PARADEX_STATS_INTERVAL",
@@ -64,7 +64,7 @@ def test_sim_rest_url_follows_a_standalone_simulator_ws_url() -> None:
 )
 def test_invalid_values_exit_2_with_a_reason(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
-        parse_config(args, load_extension())
+        parse_config(args)
     assert info.value.code == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "error:" in captured.err

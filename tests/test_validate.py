@@ -1,4 +1,5 @@
-"""``place`` validation: every refusal has its stable code, and accepted orders come out normalised."""
+"""``place`` validation (the command layer's parsing, then the adapter's market rules): every refusal has
+its stable code, and accepted orders come out normalised."""
 
 from __future__ import annotations
 
@@ -9,9 +10,26 @@ import pytest
 
 from paradex_sim.markets import MARKETS
 from paradex_ws_service import protocol as p
-from paradex_ws_service.paradex.validate import Refusal, validate_place
+from paradex_ws_service.commands import CommandError
+from paradex_ws_service.order_params import parse_place
+from paradex_ws_service.paradex.errors import ParadexError
+from paradex_ws_service.paradex.requests import PlaceRequest
+from paradex_ws_service.paradex.validate import check_market_rules
 
 META = {symbol: spec.market_resp() for symbol, spec in MARKETS.items()}
+Refusal = (CommandError, ParadexError)
+
+
+def validate_place(
+    params: dict[str, Any],
+    markets: dict[str, Any],
+    reference_price: Decimal | None = None,
+    max_notional: Decimal | None = None,
+) -> PlaceRequest:
+    """What ``place`` does before signing: parse the command, then check the market's rules."""
+    request = parse_place(params)
+    check_market_rules(request, markets, reference_price, max_notional)
+    return request
 
 
 def _place(**kw: Any) -> dict[str, Any]:

@@ -261,6 +261,12 @@ class Auth:
                 log.warning("%s; retrying", exc)
                 await asyncio.sleep(1.0)
 
+    async def fetch_markets(self) -> list[dict[str, Any]]:
+        """``GET /markets`` through the account's REST client (off the event loop)."""
+        assert self.api is not None
+        body = await asyncio.to_thread(self.api.fetch_markets)
+        return list(body.get("results", []))
+
     async def close(self) -> None:
         if self._refresher is not None:
             self._refresher.cancel()
@@ -269,6 +275,16 @@ class Auth:
 
     def _describe(self, exc: BaseException, what: str) -> str:
         return self._redactor.redact(f"{what}: {type(exc).__name__}: {exc}")
+
+
+def public_api(env: str, rest_url: str) -> ParadexApiClient:
+    """A REST client without an account, for public endpoints (klines) when there are no credentials."""
+    return ParadexApiClient(
+        env=SDK_ENV_FOR.get(env, "testnet"),  # type: ignore[arg-type]
+        api_base_url=rest_url,
+        retry_strategy=None,
+        logger=logging.getLogger("paradex_ws_service.sdk"),
+    )
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 Connecting, authenticating, subscribing and order RPCs are paradex-py's (``ParadexWebsocketClient``:
 ``connect()``, ``subscribe_by_name``, ``submit_order``…). Reading is ours: ``await client.ws.recv()``,
 text frames parsed with orjson, binary frames with ``paradex_py.api.sbe.decode_frame``, notifications
-routed by one dict lookup on the exact channel name. Frames with an ``id`` go to the SDK's own
-``_check_subscribed_channel`` first, so its request/response matching for order RPCs keeps working. The
+routed by one dict lookup on the exact channel name. Frames with an ``id`` go back to the SDK first
+(sdk_compat.deliver_response), so its request/response matching for order RPCs keeps working. The
 SDK's reader task is never started (``auto_start_reader=False``) and its reconnect is off
 (``disable_reconnect=True``): the supervisor owns reconnection. Why: docs/SIDECAR.md (the SDK reader
 costs ≈17 µs per frame in ``asyncio.wait_for`` alone and has the traps of reference §14).
@@ -15,6 +15,7 @@ Extension seams (used by the trading module):
 - ``Feed.register_normalizer(kind, json_fn, sbe_fn)``: how payloads of a channel kind become events;
   ``fn(payload, recv_us) -> event | None`` (None: nothing to emit, e.g. a duplicate ``seq_no``).
 - ``Feed.client``: the live ``ParadexWebsocketClient`` (order RPCs: ``submit_order``, ``cancel_order``…).
+- ``Feed.touch``: market → (bid, ask) of the last ``bbo`` event (prices MARKET orders without REST).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from paradex_py.api.ws_client import ParadexWebsocketClient
 from websockets.exceptions import ConnectionClosed
 
 from paradex_ws_service.paradex import normalize as nz
+from paradex_ws_service.paradex import sdk_compat
 from paradex_ws_service.paradex.book import BookError, OrderBook
 from paradex_ws_service.paradex.channels import ChannelKind, ChannelSpec, sbe_aliases
 
@@ -121,6 +123,7 @@ class Feed:
         # ``--record``: called with every raw frame and its receive time (recorder.py); None when not
         # recording, so the receive loop pays one test per frame for the feature.
         self.record: Callable[[Any, int], None] | None = None
+        self.touch: dict[str, tuple[str | None, str | None]] = {}  # market → (bid, ask) from the bbo stream
 
     # ------------------------------------------------------------------------------ registry
 
@@ -131,7 +134,8 @@ class Feed:
         self.normalizers[kind] = Normalizer(json_fn, sbe_fn)
         for sub in self.subs.values():
             if sub.spec.kind is kind:
-                sub.handle_json, sub.handle_sbe = json_fn, sbe_fn
+                fresh = self._make_subscription(sub.spec)
+                sub.handle_json, sub.handle_sbe = fresh.handle_json, fresh.handle_sbe
 
     def add(self, spec: ChannelSpec) -> Subscription:
         """Register a subscription (idempotent) and its routes; does not send anything."""
@@ -166,7 +170,26 @@ class Feed:
         normalizer = self.normalizers.get(spec.kind)
         if normalizer is None:
             raise ValueError(f"no normalizer for channel {spec.kind.value!r} (is trading enabled?)")
+        if spec.kind is ChannelKind.BBO:
+            return Subscription(
+                spec,
+                self._touch_tracking(normalizer.json),
+                None if normalizer.sbe is None else self._touch_tracking(normalizer.sbe),
+            )
         return Subscription(spec, normalizer.json, normalizer.sbe)
+
+    def _touch_tracking(self, fn: Callable[[Any, int], dict[str, Any] | None]) -> JsonNormalizer:
+        """A bbo normalizer that also remembers each market's touch: on the hot path of every bbo frame, so
+        only a dict store (the arithmetic waits for a MARKET order that needs it)."""
+        touch = self.touch
+
+        def handle(payload: Any, recv_us: int) -> dict[str, Any] | None:
+            event = fn(payload, recv_us)
+            if event is not None:
+                touch[event["market"]] = (event["bid"], event["ask"])
+            return event
+
+        return handle
 
     def _book_handler(self, sub: Subscription, parse: Callable[[Any, int], nz.BookUpdate]) -> JsonNormalizer:
         check_seq = self._book_feed == "deltas"
@@ -287,13 +310,13 @@ class Feed:
     def _on_response(self, msg: dict[str, Any]) -> None:
         """A reply with an ``id``: order RPCs and acks go to the SDK; ours to the subscription."""
         msg_id = msg["id"]
-        if msg_id in self.client._pending_requests:
-            self.client._check_subscribed_channel(msg)
+        if sdk_compat.is_pending_request(self.client, msg_id):
+            sdk_compat.deliver_response(self.client, msg)
             return
         result = msg.get("result")
         if isinstance(result, dict):
             # The SDK records acks in subscribed_channels; a non-object result would crash it (§0.8).
-            self.client._check_subscribed_channel(msg)
+            sdk_compat.deliver_response(self.client, msg)
         kind, sub = self._outstanding.popleft() if self._outstanding else ("unknown", None)
         error = msg.get("error")
         if error is not None:

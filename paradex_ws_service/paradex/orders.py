@@ -1,13 +1,14 @@
-"""Order commands through paradex-py: place / cancel / cancel_all / snapshot / balance / klines /
-set_leverage, idempotent by command id and client id, never sending an order twice.
+"""Orders and account views through paradex-py: place / cancel / cancel_all / snapshot / balance / klines /
+set_leverage, from typed requests (requests.py), idempotent by client id, never sending an order twice.
+Failures are :class:`ParadexError` (errors.py); this module knows nothing of stdin commands.
 
-``place``: validate against market metadata (validate.py) → sign with the fast signer (signing.py, passed
+``place``: check against market metadata (validate.py) → sign with the fast signer (signing.py, passed
 to paradex-py as its ``Signer``) → ``order.create`` over the WebSocket when connected, else ``POST /orders``
 (paradex-py's REST client is built with ``retry_strategy=None``). When the acknowledgement does not come
 (the connection drops, or ``--order-timeout``), the order is *not* resent: it is looked up by its client id
 in ``GET /orders-history`` (a few tries, as a just-received order may still be in flight) and the command
-is answered from what Paradex has, or ``OUTCOME_UNKNOWN``. A repeated command id or client id waits for
-and returns the first outcome.
+is answered from what Paradex has, or ``OUTCOME_UNKNOWN``. A repeated client id waits for and returns the
+first outcome.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -29,11 +30,13 @@ from paradex_py.api.ws_client import ParadexWebsocketClient, WsRpcError
 from paradex_py.common.order import Order, OrderSide, OrderType
 
 from paradex_ws_service import protocol as p
-from paradex_ws_service.commands import Command, CommandError
+from paradex_ws_service.paradex import sdk_compat
 from paradex_ws_service.paradex.auth import Auth
+from paradex_ws_service.paradex.errors import ParadexError
 from paradex_ws_service.paradex.private import PrivateNormalizers, account_event
+from paradex_ws_service.paradex.requests import CancelRequest, KlinesRequest, LeverageRequest, PlaceRequest
 from paradex_ws_service.paradex.signing import FastOrderSigner
-from paradex_ws_service.paradex.validate import PlaceRequest, Refusal, validate_place
+from paradex_ws_service.paradex.validate import check_market_rules
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +48,7 @@ PREFIX_MAX_AGE_MS = 1000
 PRESIGN_KINDS = 8  # kinds of order (market, side, type) whose prefixes are kept fresh
 LOOKUP_TRIES = 4
 LOOKUP_SPACING_S = 0.25
-REMEMBERED = 10_000  # command ids and client ids kept for deduplication
-KLINE_RESOLUTIONS = {"1m": 1, "3m": 3, "5m": 5, "15m": 15, "30m": 30, "1h": 60}
+REMEMBERED = 10_000  # client ids kept for deduplication
 _NOT_FOUND_CODES = ("ORDER_ID_NOT_FOUND", "CLIENT_ORDER_ID_NOT_FOUND", "ORDER_IS_CLOSED", "NOT_FOUND")
 # JSON-RPC codes of order.* answers (openrpc 1.3.1). Only these decide what happened; the Paradex error
 # code (NOT_ENOUGH_MARGIN…) that may ride in `message` or `data` is reported, never switched on, except to
@@ -79,19 +81,24 @@ class OrderManager:
         auth: Auth | None,
         client: Callable[[], ParadexWebsocketClient],
         connected: asyncio.Event,
+        connection_lost: Callable[[], asyncio.Future[str]],
         markets: Callable[[], dict[str, dict[str, Any]]],
+        touch: Mapping[str, tuple[str | None, str | None]],
         options: TradingOptions,
         public_api: Any = None,
         private: PrivateNormalizers | None = None,
     ) -> None:
-        """``public_api``: a paradex-py ``ParadexApiClient`` without an account, for public REST (klines)
-        when there are no credentials."""
+        """``connection_lost()``: a future that completes when the current connection ends (done when there
+        is none). ``touch``: market → (bid, ask) from the bbo stream (the feed's). ``public_api``: a
+        paradex-py ``ParadexApiClient`` without an account, for public REST (klines) without credentials."""
         self._auth = auth
         self._public = public_api
         self._private = private  # holds private events while an order is in flight (see private.py)
         self._client = client
         self._connected = connected
+        self._connection_lost = connection_lost
         self._markets = markets
+        self._touch = touch
         self.options = options
         self._signer: FastOrderSigner | None = None
         self._prefix_task: asyncio.Future[None] | None = None
@@ -99,51 +106,26 @@ class OrderManager:
         # recent kinds of order (market, side, type) → their last size (a bot's usual size is a good guess)
         self._kinds: OrderedDict[tuple[str, str, str], str | None] = OrderedDict()
         self._just_used: tuple[str, str, str] | None = None
-        self._by_command: OrderedDict[Any, asyncio.Future[dict[str, Any]]] = OrderedDict()
         self._by_client_id: OrderedDict[str, tuple[tuple[Any, ...], asyncio.Future[dict[str, Any]]]] = (
             OrderedDict()
         )
         self._last_ts = 0
         self._rate_limited_until = 0.0  # monotonic: no order is sent before this after a 429 / 42901
         self._rate_backoff_s = RATE_LIMIT_BACKOFF_S
-        self.touch: dict[str, tuple[str | None, str | None]] = {}  # market → (bid, ask) from the stream
         self.sent = {"ws": 0, "rest": 0, "recovered": 0, "unknown": 0}
 
     # ------------------------------------------------------------------ plumbing
 
-    def handler(
-        self, fn: Callable[[Command], Awaitable[dict[str, Any]]]
-    ) -> Callable[..., Awaitable[dict[str, Any]]]:
-        """Wrap a handler so a repeated command ``id`` gets the first outcome instead of a second run."""
-
-        async def run(command: Command, ctx: Any) -> dict[str, Any]:
-            key = (command.op, command.id)
-            first = self._by_command.get(key)
-            if first is not None:
-                return await asyncio.shield(first)
-            future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-            self._remember(self._by_command, key, future)
-            try:
-                result = await fn(command)
-            except (httpx.TransportError, OSError) as exc:  # REST unreachable: say so, not "internal"
-                error = CommandError(p.ERR_NOT_CONNECTED, f"{command.op}: Paradex REST unreachable: {exc}")
-                future.set_exception(error)
-                future.exception()
-                raise error from None
-            except ValueError as exc:  # paradex-py's form of an API error answer
-                error = self._rest_refusal(command.op, exc)
-                future.set_exception(error)
-                future.exception()
-                raise error from None
-            except BaseException as exc:
-                if not future.done():
-                    future.set_exception(exc if isinstance(exc, CommandError) else _internal(exc))
-                    future.exception()  # mark retrieved: a lone command must not log "never retrieved"
-                raise
-            future.set_result(result)
-            return result
-
-        return run
+    @contextlib.contextmanager
+    def _sdk_errors(self, op: str) -> Iterator[None]:
+        """paradex-py's failure forms as :class:`ParadexError`: a transport error means REST is unreachable,
+        a ``ValueError`` is how the SDK reports an API error answer (a rate limit among them)."""
+        try:
+            yield
+        except (httpx.TransportError, OSError) as exc:
+            raise ParadexError(p.ERR_NOT_CONNECTED, f"{op}: Paradex REST unreachable: {exc}") from None
+        except ValueError as exc:
+            raise self._rest_refusal(op, exc) from None
 
     @staticmethod
     def _remember(table: OrderedDict[Any, Any], key: Any, value: Any) -> None:
@@ -151,9 +133,13 @@ class OrderManager:
         while len(table) > REMEMBERED:
             table.popitem(last=False)
 
+    def require_auth(self) -> Auth:
+        """The account, or ``ParadexError(CREDENTIALS)`` saying how to give one."""
+        return self._require_auth()
+
     def _require_auth(self) -> Auth:
         if self._auth is None:
-            raise CommandError(
+            raise ParadexError(
                 p.ERR_CREDENTIALS,
                 "trading needs credentials: set PARADEX_L2_ADDRESS + PARADEX_L2_PRIVATE_KEY (or "
                 "PARADEX_L1_ADDRESS + PARADEX_L2_PRIVATE_KEY / PARADEX_L1_PRIVATE_KEY) in the environment "
@@ -219,12 +205,12 @@ class OrderManager:
         """After a 429 / 42901, orders are refused here until the window passed: nothing is sent."""
         wait = self._rate_limited_until - time.monotonic()
         if wait > 0:
-            raise CommandError(
+            raise ParadexError(
                 p.ERR_RATE_LIMITED,
                 f"{op}: Paradex rate limit; backing off, not sent (retry in {wait * 1000:.0f} ms)",
             )
 
-    def _rate_limited(self, op: str, reset_unix_s: float | None = None) -> CommandError:
+    def _rate_limited(self, op: str, reset_unix_s: float | None = None) -> ParadexError:
         """Start (or lengthen) the backoff and say so. The request was refused, never retried here."""
         if reset_unix_s is not None and reset_unix_s > time.time():
             wait = min(reset_unix_s - time.time(), RATE_LIMIT_BACKOFF_MAX_S)
@@ -232,26 +218,26 @@ class OrderManager:
             wait = self._rate_backoff_s
             self._rate_backoff_s = min(self._rate_backoff_s * 2, RATE_LIMIT_BACKOFF_MAX_S)
         self._rate_limited_until = time.monotonic() + wait
-        return CommandError(
+        return ParadexError(
             p.ERR_RATE_LIMITED,
             f"{op}: Paradex rate limit exceeded; not sent again (backing off {wait * 1000:.0f} ms)",
         )
 
-    def _rest_refusal(self, op: str, exc: ValueError) -> CommandError:
+    def _rest_refusal(self, op: str, exc: ValueError) -> ParadexError:
         if _is_rate_limit(exc):
             api = self._auth.api if self._auth is not None else None
             info = getattr(api, "last_rate_limit", None)
             return self._rate_limited(op, getattr(info, "reset", None))
         # A refused order's message starts with Paradex's code (PROTOCOL.md); other commands name themselves.
         prefix = "" if op == "place" else f"{op}: "
-        return CommandError(p.ERR_REJECTED, prefix + _rest_message(exc))
+        return ParadexError(p.ERR_REJECTED, prefix + _rest_message(exc))
 
-    def _rpc_refusal(self, op: str, exc: WsRpcError) -> CommandError:
+    def _rpc_refusal(self, op: str, exc: WsRpcError) -> ParadexError:
         if exc.code == RPC_RATE_LIMITED:
             return self._rate_limited(op)
         code = p.ERR_NOT_FOUND if _paradex_code(exc) in _NOT_FOUND_CODES else p.ERR_REJECTED
         prefix = "" if op == "place" else f"{op}: "
-        return CommandError(code, prefix + _rpc_message(exc))
+        return ParadexError(code, prefix + _rpc_message(exc))
 
     def _ws_ready(self) -> ParadexWebsocketClient | None:
         client = self._client()
@@ -270,31 +256,35 @@ class OrderManager:
         client = self._ws_ready()
         if client is None:
             raise _Unknown("not connected")
+        lost = self._connection_lost()
         task = asyncio.ensure_future(make(client))
-        deadline = time.monotonic() + self.options.order_timeout_s
         try:
-            while True:
-                done, _ = await asyncio.wait({task}, timeout=0.02)
-                if done:
-                    return task.result()
-                if not self._connected.is_set():
-                    raise _Unknown("the connection dropped before the acknowledgement")
-                if time.monotonic() > deadline:
-                    raise _Unknown(f"no acknowledgement within {self.options.order_timeout_s:g} s")
+            done, _ = await asyncio.wait(
+                {task, lost}, timeout=self.options.order_timeout_s, return_when=asyncio.FIRST_COMPLETED
+            )
+            if task in done:
+                return task.result()
+            if lost.done():
+                raise _Unknown("the connection dropped before the acknowledgement")
+            raise _Unknown(f"no acknowledgement within {self.options.order_timeout_s:g} s")
         finally:
             if not task.done():
                 task.cancel()
 
     # ------------------------------------------------------------------ place
 
-    async def place(self, command: Command) -> dict[str, Any]:
-        self._require_auth()
-        request = await self._validate(command)
+    async def place(self, request: PlaceRequest) -> dict[str, Any]:
+        with self._sdk_errors("place"):
+            self._require_auth()
+            await self._check(request)
+            return await self._place_once(request)
+
+    async def _place_once(self, request: PlaceRequest) -> dict[str, Any]:
         fingerprint = request.fingerprint()
         previous = self._by_client_id.get(request.client_id)
         if previous is not None:
             if previous[0] != fingerprint:
-                raise CommandError(
+                raise ParadexError(
                     p.ERR_CLIENT_ID_REUSED,
                     f"place: client_id {request.client_id!r} was already used for a different order",
                 )
@@ -304,32 +294,24 @@ class OrderManager:
         try:
             result = await self._place(request)
         except BaseException as exc:
-            future.set_exception(exc if isinstance(exc, CommandError) else _internal(exc))
+            future.set_exception(exc if isinstance(exc, ParadexError) else _internal(exc))
             future.exception()
-            if isinstance(exc, CommandError) and exc.code == p.ERR_RATE_LIMITED:
+            if isinstance(exc, ParadexError) and exc.code == p.ERR_RATE_LIMITED:
                 # Definitely not placed: the same client_id may be placed again once the backoff is over.
                 self._by_client_id.pop(request.client_id, None)
             raise
         future.set_result(result)
         return result
 
-    async def _validate(self, command: Command) -> PlaceRequest:
+    async def _check(self, request: PlaceRequest) -> None:
         markets = self._markets()
         reference = None
-        market = command.params.get("market")
-        if (
-            command.params.get("type") in ("MARKET", "market")
-            and isinstance(market, str)
-            and market in markets
-        ):
-            reference = await self._reference_price(market)
-        try:
-            return validate_place(command.params, markets, reference, self.options.max_notional)
-        except Refusal as exc:
-            raise CommandError(exc.code, exc.message) from None
+        if request.order_type == "MARKET" and request.market in markets:
+            reference = await self._reference_price(request.market)
+        check_market_rules(request, markets, reference, self.options.max_notional)
 
     async def _reference_price(self, market: str) -> Decimal | None:
-        bid, ask = self.touch.get(market, (None, None))
+        bid, ask = self._touch.get(market, (None, None))
         if bid and ask:
             return (Decimal(bid) + Decimal(ask)) / 2
         try:
@@ -338,12 +320,6 @@ class OrderManager:
         except Exception as exc:
             log.warning("no reference price for %s: %s", market, exc)
             return None
-
-    def note_bbo(self, event: dict[str, Any] | None) -> None:
-        """Remember each market's touch from the bbo stream (prices MARKET orders' notional). On the hot
-        path of every bbo frame: a dict store, the arithmetic waits for an order that needs it."""
-        if event is not None:
-            self.touch[event["market"]] = (event["bid"], event["ask"])
 
     def _api(self) -> Any:
         auth = self._require_auth()
@@ -454,7 +430,7 @@ class OrderManager:
                         "recovered": True,
                     }
         self.sent["unknown"] += 1
-        raise CommandError(
+        raise ParadexError(
             p.ERR_OUTCOME_UNKNOWN,
             f"place: {why}, and no order with client_id {request.client_id!r} was found afterwards; "
             "it was not resent. Check with snapshot, then place again under a new client_id if needed",
@@ -462,13 +438,13 @@ class OrderManager:
 
     # ------------------------------------------------------------------ cancels
 
-    async def cancel(self, command: Command) -> dict[str, Any]:
+    async def cancel(self, request: CancelRequest) -> dict[str, Any]:
+        with self._sdk_errors("cancel"):
+            return await self._cancel(request)
+
+    async def _cancel(self, request: CancelRequest) -> dict[str, Any]:
         self._require_auth()
-        order_id = command.str_param("order_id", required=False)
-        client_id = command.str_param("client_id", required=False)
-        market = command.str_param("market", required=False)
-        if order_id is None and (client_id is None or market is None):
-            raise CommandError(p.ERR_BAD_PARAMS, "cancel: give 'order_id', or 'client_id' and 'market'")
+        order_id, client_id, market = request.order_id, request.client_id, request.market
         try:
             if self._ws_ready() is not None:
                 if order_id:
@@ -496,14 +472,17 @@ class OrderManager:
         except ValueError as exc:
             text = _rest_message(exc)
             if text.startswith(_NOT_FOUND_CODES):
-                raise CommandError(p.ERR_NOT_FOUND, "cancel: " + text) from None
+                raise ParadexError(p.ERR_NOT_FOUND, "cancel: " + text) from None
             raise self._rest_refusal("cancel", exc) from None
         except _Unknown as exc:
-            raise CommandError(p.ERR_TIMEOUT, f"cancel: {exc}; check with snapshot") from None
+            raise ParadexError(p.ERR_TIMEOUT, f"cancel: {exc}; check with snapshot") from None
 
-    async def cancel_all(self, command: Command) -> dict[str, Any]:
+    async def cancel_all(self, market: str | None) -> dict[str, Any]:
+        with self._sdk_errors("cancel_all"):
+            return await self._cancel_all(market)
+
+    async def _cancel_all(self, market: str | None) -> dict[str, Any]:
         self._require_auth()
-        market = command.str_param("market", required=False)
         try:
             if self._ws_ready() is not None:
                 reply = await self._ws_call(lambda c: c.cancel_all_orders(market))
@@ -513,7 +492,7 @@ class OrderManager:
         except WsRpcError as exc:
             raise self._rpc_refusal("cancel_all", exc) from None
         except _Unknown as exc:
-            raise CommandError(p.ERR_TIMEOUT, f"cancel_all: {exc}; check with snapshot") from None
+            raise ParadexError(p.ERR_TIMEOUT, f"cancel_all: {exc}; check with snapshot") from None
 
     async def on_connected(self, client: ParadexWebsocketClient) -> None:
         """Re-arm cancel-on-disconnect on every new connection (it is per connection on Paradex)."""
@@ -523,7 +502,11 @@ class OrderManager:
 
     # ------------------------------------------------------------------ account views
 
-    async def snapshot(self, command: Command) -> dict[str, Any]:
+    async def snapshot(self) -> dict[str, Any]:
+        with self._sdk_errors("snapshot"):
+            return await self._snapshot()
+
+    async def _snapshot(self) -> dict[str, Any]:
         api = self._api()
         orders, positions, account, balances = await asyncio.gather(
             self._rest(api.fetch_orders, None),
@@ -539,7 +522,11 @@ class OrderManager:
             "balances": _balances(balances),
         }
 
-    async def balance(self, command: Command) -> dict[str, Any]:
+    async def balance(self) -> dict[str, Any]:
+        with self._sdk_errors("balance"):
+            return await self._balance()
+
+    async def _balance(self) -> dict[str, Any]:
         api = self._api()
         account, balances = await asyncio.gather(
             self._rest(api.fetch_account_summary), self._rest(api.fetch_balances)
@@ -549,65 +536,44 @@ class OrderManager:
             "account": _strip(account_event(dataclasses.asdict(account))),
         }
 
-    async def klines(self, command: Command) -> dict[str, Any]:
-        market = command.str_param("market")
-        assert market is not None
-        resolution = command.params.get("resolution", "1m")
-        minutes = KLINE_RESOLUTIONS.get(str(resolution))
-        if minutes is None:
-            raise CommandError(
-                p.ERR_BAD_PARAMS, f"klines: resolution must be one of {', '.join(KLINE_RESOLUTIONS)}"
-            )
-        end = command.params.get("end_at")
-        start = command.params.get("start_at")
-        now = time.time_ns() // 1_000_000
-        if start is None:
-            limit = command.params.get("limit", 100)
-            if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 1000:
-                raise CommandError(p.ERR_BAD_PARAMS, "klines: 'limit' must be an integer 1..1000")
-            end = end if isinstance(end, int) else now
-            start = end - limit * minutes * 60_000
-        if not isinstance(start, int) or not isinstance(end, int) or end < start:
-            raise CommandError(
-                p.ERR_BAD_PARAMS, "klines: 'start_at' and 'end_at' must be ms integers, start ≤ end"
-            )
-        api = self._api() if self._auth is not None else self._public
-        if api is None:
-            raise CommandError(p.ERR_NOT_CONNECTED, "klines: no REST endpoint is configured")
-        fetch = api.fetch_klines
-        try:
-            raw = await asyncio.to_thread(fetch, market, str(minutes), start, end)
-        except ValueError as exc:
-            raise CommandError(p.ERR_REJECTED, "klines: " + _rest_message(exc)) from None
-        width = minutes * 60_000
-        rows = raw.get("results", []) if isinstance(raw, dict) else []
-        return {"klines": [_kline(row, width) for row in rows]}
+    async def klines(self, request: KlinesRequest) -> dict[str, Any]:
+        with self._sdk_errors("klines"):
+            api = self._api() if self._auth is not None else self._public
+            if api is None:
+                raise ParadexError(p.ERR_NOT_CONNECTED, "klines: no REST endpoint is configured")
+            minutes = request.minutes
+            try:
+                raw = await asyncio.to_thread(
+                    api.fetch_klines, request.market, str(minutes), request.start_ms, request.end_ms
+                )
+            except ValueError as exc:
+                raise ParadexError(p.ERR_REJECTED, "klines: " + _rest_message(exc)) from None
+            width = minutes * 60_000
+            rows = raw.get("results", []) if isinstance(raw, dict) else []
+            return {"klines": [_kline(row, width) for row in rows]}
 
-    async def set_leverage(self, command: Command) -> dict[str, Any]:
-        market = command.str_param("market")
-        raw = command.params.get("leverage")
-        try:
-            leverage = int(Decimal(str(raw))) if isinstance(raw, str) else None
-        except InvalidOperation:
-            leverage = None
-        if leverage is None or leverage < 1 or Decimal(str(raw)) != leverage:
-            raise CommandError(
-                p.ERR_BAD_PARAMS, "set_leverage: 'leverage' must be a whole number as a string, e.g. \"5\""
-            )
-        if market not in self._markets():
-            raise CommandError(p.ERR_UNKNOWN_MARKET, f"set_leverage: unknown market {market!r}")
-        api = self._api()
-        if self.options.dry_run:
-            return {"market": market, "leverage": str(leverage), "dry_run": True}
-        try:
-            reply = await self._rest(
-                api._post_authorized,
-                f"account/margin/{market}",
-                {"leverage": leverage, "margin_type": "CROSS"},
-            )
-        except ValueError as exc:
-            raise CommandError(p.ERR_REJECTED, "set_leverage: " + _rest_message(exc)) from None
-        return {"market": market, "leverage": str(reply.get("leverage", leverage)), "margin_type": "CROSS"}
+    async def set_leverage(self, request: LeverageRequest) -> dict[str, Any]:
+        with self._sdk_errors("set_leverage"):
+            market, leverage = request.market, request.leverage
+            if market not in self._markets():
+                raise ParadexError(p.ERR_UNKNOWN_MARKET, f"set_leverage: unknown market {market!r}")
+            api = self._api()
+            if self.options.dry_run:
+                return {"market": market, "leverage": str(leverage), "dry_run": True}
+            try:
+                reply = await self._rest(
+                    sdk_compat.post_authorized,
+                    api,
+                    f"account/margin/{market}",
+                    {"leverage": leverage, "margin_type": "CROSS"},
+                )
+            except ValueError as exc:
+                raise ParadexError(p.ERR_REJECTED, "set_leverage: " + _rest_message(exc)) from None
+            return {
+                "market": market,
+                "leverage": str(reply.get("leverage", leverage)),
+                "margin_type": "CROSS",
+            }
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -615,8 +581,8 @@ class OrderManager:
 # ------------------------------------------------------------------------------------------------------
 
 
-def _internal(exc: BaseException) -> CommandError:
-    return CommandError(p.ERR_INTERNAL, f"{type(exc).__name__}: {exc}")
+def _internal(exc: BaseException) -> ParadexError:
+    return ParadexError(p.ERR_INTERNAL, f"{type(exc).__name__}: {exc}")
 
 
 def _paradex_code(exc: WsRpcError) -> str | None:

@@ -1,0 +1,75 @@
+"""The layering rules of the sidecar, checked on its source: who may import paradex-py, who may touch the
+SDK's private names, and that the adapter knows nothing of stdin commands; and the SDK version check."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from paradex_ws_service.paradex import sdk_compat
+
+PACKAGE = Path(__file__).resolve().parent.parent / "paradex_ws_service"
+ADAPTER = PACKAGE / "paradex"
+SDK_PRIVATE = ("_pending_requests", "_check_subscribed_channel", "_post_authorized")
+COMMAND_LAYER = (
+    "paradex_ws_service.commands",
+    "paradex_ws_service.order_params",
+    "paradex_ws_service.trading",
+)
+
+
+def _sources(root: Path) -> list[Path]:
+    """The sidecar's modules (the simulator is a separate program with its own rules)."""
+    return [f for f in root.rglob("*.py") if "sim" not in f.relative_to(PACKAGE).parts]
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_only_the_adapter_imports_paradex_py() -> None:
+    outside = [f for f in _sources(PACKAGE) if ADAPTER not in f.parents]
+    offenders = [
+        f"{f.relative_to(PACKAGE)}: {name}"
+        for f in outside
+        for name in _imports(f)
+        if name == "paradex_py" or name.startswith("paradex_py.")
+    ]
+    assert not offenders
+
+
+def test_the_adapter_does_not_import_the_command_layer() -> None:
+    offenders = [
+        f"{f.relative_to(PACKAGE)}: {name}"
+        for f in _sources(ADAPTER)
+        for name in _imports(f)
+        if name.startswith(COMMAND_LAYER)
+    ]
+    assert not offenders
+
+
+def test_sdk_private_names_are_used_only_in_sdk_compat() -> None:
+    offenders = [
+        f"{f.relative_to(PACKAGE)}: {name}"
+        for f in _sources(PACKAGE)
+        if f.name != "sdk_compat.py"
+        for name in SDK_PRIVATE
+        if name in f.read_text()
+    ]
+    assert not offenders
+
+
+def test_sdk_version_check_names_the_tested_version() -> None:
+    sdk_compat.check_version(sdk_compat.TESTED_VERSION)
+    for other in ("0.8.3", "0.9.0", None):
+        with pytest.raises(sdk_compat.SdkVersionError) as info:
+            sdk_compat.check_version(other)
+        assert f"paradex-py=={sdk_compat.TESTED_VERSION}" in str(info.value)
