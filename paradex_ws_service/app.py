@@ -87,10 +87,16 @@ async def _main(config: Config) -> int:
 
     shutdown = asyncio.Event()
     reasons: list[str] = []
+    failures: list[StartupError] = []
 
     def request_shutdown(reason: str) -> None:
         if not reasons:
             reasons.append(reason)
+        shutdown.set()
+
+    def fail(exc: StartupError) -> None:
+        """A configuration error found after start (an unknown market): stop with its exit code."""
+        failures.append(exc)
         shutdown.set()
 
     sink.on_lost = lambda exc: request_shutdown("stdout closed")
@@ -107,18 +113,22 @@ async def _main(config: Config) -> int:
         services = _build(config, emit, stats, writer, request_shutdown, ws_url, rest_url)
         await trading.install(services)
         _check_credentials(services)
+        if services.markets_meta:  # already fetched (trading loads it): refuse before subscribing anything
+            _refuse_unknown_markets(services)
         for spec in initial_specs(list(config.channels), list(config.markets), config.book_feed, config.sbe):
             services.supervisor.add_initial(spec)
         services.supervisor.start()
         background = [
             loop.create_task(_stats_loop(services), name="stats"),
-            loop.create_task(_fetch_metadata(services), name="metadata"),
+            loop.create_task(_check_markets(services, fail), name="metadata"),
         ]
         services.dispatcher.on_eof = lambda: request_shutdown("stdin closed")
         start_stdin_reader(loop, services.dispatcher.deliver)
         await shutdown.wait()
         for task in background:
             task.cancel()
+        if failures:
+            raise failures[0]
     except StartupError as exc:
         log.error("%s", exc.message)
         emit({"type": "error", "seq": 0, "code": exc.code, "message": exc.message, "id": None})
@@ -288,9 +298,29 @@ async def _fetch_metadata(services: Services) -> None:
         log.warning("market metadata unavailable (%s: %s); streaming without it", url, exc)
         return
     services.feed.set_markets(sorted(services.markets_meta))
-    unknown = [m for m in services.config.markets if m not in services.markets_meta]
-    if unknown:
-        log.warning("markets not listed by %s: %s", url, ", ".join(unknown))
+
+
+async def _check_markets(services: Services, fail: Callable[[StartupError], None]) -> None:
+    """Fetch ``GET /markets`` and refuse markets it does not list (exit 2, naming the valid ones): a
+    subscription to a market Paradex does not list streams nothing, forever. Without REST (a bare
+    ``--ws-url``, or REST down) nothing can be checked and streaming goes on."""
+    await _fetch_metadata(services)
+    try:
+        _refuse_unknown_markets(services)
+    except StartupError as exc:
+        fail(exc)
+
+
+def _refuse_unknown_markets(services: Services) -> None:
+    known = services.markets_meta
+    unknown = [m for m in services.config.markets if m not in known]
+    if known and unknown:
+        raise StartupError(
+            p.ERR_UNKNOWN_MARKET,
+            f"unknown market{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+            f"valid markets: {', '.join(sorted(known))}",
+            p.EXIT_USAGE,
+        )
 
 
 def _now_ms() -> int:

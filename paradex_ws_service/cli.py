@@ -25,16 +25,16 @@ from paradex_ws_service.config import (
     Config,
 )
 from paradex_ws_service.paradex.channels import BOOK_FEEDS, parse_kind
+from paradex_ws_service.settings import Setting, Settings, boolean, choice, csv, integer, positive_float, url
 
 EPILOG = """\
 stdout carries the NDJSON protocol and nothing else (docs/PROTOCOL.md); logs go to stderr.
 stdin takes one JSON command per line: {"id":1,"op":"ping"}; ops: ping, subscribe, unsubscribe,
 stats, shutdown (+ trading ops when enabled). End of stdin, SIGTERM or "shutdown" stop the process.
 
-environment (flags win; .env.paradex in the working directory, or $PARADEX_ENV_FILE, is read too, never
-overriding the real environment):
-  PARADEX_ENV, PARADEX_MARKETS, PARADEX_CHANNELS, PARADEX_WS_URL, PARADEX_REST_URL, PARADEX_SBE (1/0),
-  PARADEX_BOOK_FEED, PARADEX_STALE_AFTER, PARADEX_STATS_INTERVAL, PARADEX_LOG_LEVEL
+settings: a flag wins over its environment variable (named in each flag's help), which wins over
+.env.paradex in the working directory (or $PARADEX_ENV_FILE), which wins over the default. Every source
+goes through the same check: a bad value exits 2 naming the flag or variable and the valid values.
 
 exit codes:
   0  clean shutdown (stdin EOF, "shutdown" command, SIGTERM/SIGINT)
@@ -48,37 +48,51 @@ examples:
   paradex-ws --env testnet --markets BTC-USD-PERP,ETH-USD-PERP --channels bbo,book --book-feed deltas
 """
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
-def _env_bool(name: str) -> bool | None:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return None
-    if value.lower() in _TRUE:
-        return True
-    if value.lower() in _FALSE:
-        return False
-    raise ValueError(f"{name}={value!r} is not a boolean (use 1/0, true/false)")
+def _channel(name: str) -> str:
+    return parse_kind(name).value  # ValueError names the valid channels
 
 
-def _csv(value: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+def core_settings() -> list[Setting]:
+    """The core's settings; each is checked by the same parser whether it comes from a flag, the
+    environment or .env.paradex (see settings.py)."""
+    return [
+        Setting("env", "--env", "PARADEX_ENV", choice(ENVS), "testnet",
+                "which Paradex; 'sim' starts the local simulator on a free loopback port",
+                "{" + ",".join(ENVS) + "}"),
+        Setting("markets", "--markets", "PARADEX_MARKETS", csv(), ",".join(DEFAULT_MARKETS),
+                "comma-separated markets; checked against GET /markets at start", "LIST"),
+        Setting("channels", "--channels", "PARADEX_CHANNELS", csv(_channel), ",".join(DEFAULT_CHANNELS),
+                "comma-separated: bbo, trades, book, summary, funding (public); orders, fills, positions, "
+                "account (private: need credentials)", "LIST"),
+        Setting("ws_url", "--ws-url", "PARADEX_WS_URL", url(("ws", "wss")), None,
+                "WebSocket URL override (default: paradex-py's URL for --env)", "URL"),
+        Setting("rest_url", "--rest-url", "PARADEX_REST_URL", url(("http", "https")), None,
+                "REST base URL override, …/v1 (default: the --env's, or the --ws-url's host for sim)", "URL"),
+        Setting("sbe", "--sbe", "PARADEX_SBE", boolean, "on",
+                "binary SBE frames for public channels (Paradex requires them since 2026-09-21)",
+                boolean=True),
+        Setting("book_feed", "--book-feed", "PARADEX_BOOK_FEED", choice(BOOK_FEEDS), "snapshot",
+                "order book feed: full snapshots, or deltas applied to the last snapshot",
+                "{snapshot,deltas}"),
+        Setting("stale_after", "--stale-after", "PARADEX_STALE_AFTER", positive_float,
+                f"{DEFAULT_STALE_AFTER_S:g}",
+                "'status stale' after this many seconds of silence on a channel", "SECONDS"),
+        Setting("stats_interval", "--stats-interval", "PARADEX_STATS_INTERVAL", positive_float,
+                f"{DEFAULT_STATS_INTERVAL_S:g}", "seconds between 'stats' events", "SECONDS"),
+        Setting("log_level", "--log-level", "PARADEX_LOG_LEVEL", choice(LOG_LEVELS, str.upper), "INFO",
+                "stderr log level", "{DEBUG,INFO,WARNING,ERROR}"),
+        Setting("sim_seed", "--sim-seed", None, integer, "1", "seed of the simulator started by --env sim",
+                "N"),
+        Setting("record", "--record", "PARADEX_RECORD", str, None,
+                "write every raw frame received (text, or SBE as base64) with its receive time to FILE, "
+                "no secrets; replay it with paradex-sim --replay FILE", "FILE"),
+    ]  # fmt: skip
 
 
-def _positive_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not number > 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be > 0")
-    return number
-
-
-def build_parser() -> argparse.ArgumentParser:
-    env = os.environ.get
+def build_parser() -> tuple[argparse.ArgumentParser, Settings]:
     parser = argparse.ArgumentParser(
         prog="paradex-ws",
         description="Paradex market data (and, with credentials, account events and orders) as NDJSON "
@@ -86,98 +100,33 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--env",
-        choices=ENVS,
-        default=env("PARADEX_ENV") or "testnet",
-        help="which Paradex; 'sim' starts the local simulator in-process on a free loopback port "
-        "(default: $PARADEX_ENV or testnet)",
-    )
-    parser.add_argument(
-        "--markets",
-        type=_csv,
-        default=_csv(env("PARADEX_MARKETS") or ",".join(DEFAULT_MARKETS)),
-        help="comma-separated markets (default: $PARADEX_MARKETS or BTC-USD-PERP)",
-    )
-    parser.add_argument(
-        "--channels",
-        type=_csv,
-        default=_csv(env("PARADEX_CHANNELS") or ",".join(DEFAULT_CHANNELS)),
-        help="comma-separated: bbo, trades, book, summary, funding (public); orders, fills, positions, "
-        "account (need credentials) (default: $PARADEX_CHANNELS or bbo)",
-    )
-    parser.add_argument("--ws-url", default=env("PARADEX_WS_URL"), help="WebSocket URL override")
-    parser.add_argument("--rest-url", default=env("PARADEX_REST_URL"), help="REST base URL override (…/v1)")
-    parser.add_argument(
-        "--sbe",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="binary SBE frames for public channels (default: on; Paradex requires it since 2026-09-21)",
-    )
-    parser.add_argument(
-        "--book-feed",
-        choices=BOOK_FEEDS,
-        default=env("PARADEX_BOOK_FEED") or "snapshot",
-        help="order book feed: full snapshots, or deltas applied to the last snapshot (default: snapshot)",
-    )
-    parser.add_argument(
-        "--stale-after",
-        type=_positive_float,
-        default=_positive_float(env("PARADEX_STALE_AFTER") or str(DEFAULT_STALE_AFTER_S)),
-        metavar="SECONDS",
-        help=f"'status stale' after this much silence on a channel (default: {DEFAULT_STALE_AFTER_S:g})",
-    )
-    parser.add_argument(
-        "--stats-interval",
-        type=_positive_float,
-        default=_positive_float(env("PARADEX_STATS_INTERVAL") or str(DEFAULT_STATS_INTERVAL_S)),
-        metavar="SECONDS",
-        help=f"seconds between 'stats' events (default: {DEFAULT_STATS_INTERVAL_S:g})",
-    )
-    parser.add_argument(
-        "--log-level",
-        type=str.upper,
-        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
-        default=(env("PARADEX_LOG_LEVEL") or "INFO").upper(),
-        help="stderr log level (default: INFO)",
-    )
-    parser.add_argument("--sim-seed", type=int, default=1, help="seed of the embedded simulator (--env sim)")
-    parser.add_argument(
-        "--record",
-        metavar="FILE",
-        default=env("PARADEX_RECORD"),
-        help="write every raw frame received (text, or SBE as base64) with its receive time to FILE, "
-        "no secrets; replay it with paradex-sim --replay FILE",
-    )
+    settings = Settings()
+    for setting in core_settings():
+        settings.add(parser, setting)
     parser.add_argument("--version", action="version", version=f"paradex-ws {__version__}")
-    trading.add_arguments(parser)
-    return parser
+    trading.add_arguments(parser, settings)
+    return parser, settings
 
 
 def parse_config(argv: Sequence[str] | None) -> Config:
-    """Flags + environment → Config; exits 2 (argparse's convention) on anything invalid."""
+    """Flags, else environment, else .env.paradex, else defaults → Config; exits 2 on anything invalid,
+    naming the flag or variable (and the file) and the valid values."""
     env_file = os.environ.get("PARADEX_ENV_FILE", ".env.paradex")
+    from_file: set[str] = set()
     if os.path.isfile(env_file):
+        before = set(os.environ)
         load_dotenv(env_file, override=False)
-    parser = build_parser()
+        from_file = set(os.environ) - before
+    parser, settings = build_parser()
     args = parser.parse_args(argv)
-    try:
-        sbe = args.sbe if args.sbe is not None else _env_bool("PARADEX_SBE")
-        for channel in args.channels:
-            parse_kind(channel)
-    except ValueError as exc:
-        parser.error(str(exc))
-    if not args.markets:
-        parser.error("--markets is empty")
-    if not args.channels:
-        parser.error("--channels is empty")
+    settings.resolve(parser, args, os.environ, from_file, env_file)
     return Config(
         env=args.env,
         markets=args.markets,
         channels=args.channels,
         ws_url=args.ws_url,
         rest_url=args.rest_url,
-        sbe=True if sbe is None else sbe,
+        sbe=args.sbe,
         book_feed=args.book_feed,
         stale_after=args.stale_after,
         stats_interval=args.stats_interval,

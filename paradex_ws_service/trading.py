@@ -19,7 +19,6 @@ import logging
 import os
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from paradex_ws_service import protocol as p
@@ -28,6 +27,7 @@ from paradex_ws_service.config import DEFAULT_ORDER_TIMEOUT_S, TradingConfig
 from paradex_ws_service.order_params import parse_cancel, parse_klines, parse_leverage, parse_place
 from paradex_ws_service.paradex.errors import ParadexError
 from paradex_ws_service.services import Services, StartupError
+from paradex_ws_service.settings import Setting, Settings, boolean, positive_decimal, seconds_upto
 
 if TYPE_CHECKING:
     from paradex_ws_service.paradex.auth import Auth, SecretRedactor
@@ -38,66 +38,25 @@ log = logging.getLogger(__name__)
 REMEMBERED = 10_000  # command ids kept for deduplication
 
 
-def _decimal_arg(value: str) -> Decimal:
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a decimal") from None
-    if not number.is_finite() or number <= 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be a positive decimal")
-    return number
-
-
-def _positive_seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
-    if not 0 < seconds <= 60:
-        raise argparse.ArgumentTypeError(f"{value!r} must be in (0, 60]")
-    return seconds
-
-
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
     group = parser.add_argument_group(
         "trading",
-        "credentials come from PARADEX_L2_ADDRESS + PARADEX_L2_PRIVATE_KEY, or PARADEX_L1_ADDRESS + "
+        "credentials: PARADEX_L2_ADDRESS + PARADEX_L2_PRIVATE_KEY, or PARADEX_L1_ADDRESS + "
         "PARADEX_L2_PRIVATE_KEY / PARADEX_L1_PRIVATE_KEY (environment or .env.paradex; see "
         ".env.paradex.example); --env sim without them trades on a throwaway paper key",
     )
-    group.add_argument(
-        "--dry-run",
-        action=argparse.BooleanOptionalAction,
-        default=_env_flag("PARADEX_DRY_RUN"),
-        help="validate 'place' and answer without signing or sending (environment: PARADEX_DRY_RUN=1)",
-    )
-    group.add_argument(
-        "--max-order-notional",
-        type=_decimal_arg,
-        # a string default goes through ``type`` too: a bad environment value is a usage error (exit 2)
-        default=os.environ.get("PARADEX_MAX_ORDER_NOTIONAL") or None,
-        metavar="USD",
-        help="refuse any order above this notional (default: $PARADEX_MAX_ORDER_NOTIONAL, no cap)",
-    )
-    group.add_argument(
-        "--cancel-on-disconnect",
-        action=argparse.BooleanOptionalAction,
-        default=_env_flag("PARADEX_CANCEL_ON_DISCONNECT"),
-        help="arm Paradex's cancel-on-disconnect on every (re)connection "
-        "(environment: PARADEX_CANCEL_ON_DISCONNECT=1)",
-    )
-    group.add_argument(
-        "--order-timeout",
-        type=_positive_seconds,
-        default=DEFAULT_ORDER_TIMEOUT_S,
-        metavar="SECONDS",
-        help="wait this long for an order acknowledgement before looking the order up by client id "
-        f"(default: {DEFAULT_ORDER_TIMEOUT_S:g})",
-    )
+    for setting in (
+        Setting("dry_run", "--dry-run", "PARADEX_DRY_RUN", boolean, "off",
+                "validate 'place' and answer without signing or sending", boolean=True),
+        Setting("max_order_notional", "--max-order-notional", "PARADEX_MAX_ORDER_NOTIONAL", positive_decimal,
+                None, "refuse any order above this notional (default: no cap)", "USD"),
+        Setting("cancel_on_disconnect", "--cancel-on-disconnect", "PARADEX_CANCEL_ON_DISCONNECT", boolean,
+                "off", "arm Paradex's cancel-on-disconnect on every (re)connection", boolean=True),
+        Setting("order_timeout", "--order-timeout", "PARADEX_ORDER_TIMEOUT", seconds_upto(60),
+                f"{DEFAULT_ORDER_TIMEOUT_S:g}", "wait this long for an order acknowledgement before looking "
+                "the order up by client id", "SECONDS"),
+    ):  # fmt: skip
+        settings.add(group, setting)
 
 
 def trading_config(args: argparse.Namespace) -> TradingConfig:

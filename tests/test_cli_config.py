@@ -11,7 +11,8 @@ from paradex_ws_service.cli import parse_config
 
 ENV_VARS = ("PARADEX_ENV", "PARADEX_MARKETS", "PARADEX_CHANNELS", "PARADEX_SBE", "PARADEX_STALE_AFTER",
             "PARADEX_BOOK_FEED", "PARADEX_WS_URL", "PARADEX_REST_URL", "PARADEX_STATS_INTERVAL",
-            "PARADEX_ENV_FILE", "PARADEX_LOG_LEVEL")  # fmt: skip
+            "PARADEX_ENV_FILE", "PARADEX_LOG_LEVEL", "PARADEX_DRY_RUN", "PARADEX_MAX_ORDER_NOTIONAL",
+            "PARADEX_CANCEL_ON_DISCONNECT", "PARADEX_ORDER_TIMEOUT")  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -68,6 +69,30 @@ def test_invalid_values_exit_2_with_a_reason(args: list[str], capsys: pytest.Cap
     assert info.value.code == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "error:" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "valid"),
+    [
+        ("PARADEX_STATS_INTERVAL", "0", "> 0"),
+        ("PARADEX_BOOK_FEED", "full", "snapshot, deltas"),
+        ("PARADEX_MARKETS", ",", "at least one"),
+        ("PARADEX_MAX_ORDER_NOTIONAL", "lots", "positive decimal"),
+        ("PARADEX_SBE", "maybe", "true"),
+        ("PARADEX_WS_URL", "localhost:8787", "ws://"),
+        ("PARADEX_REST_URL", "ftp://x", "http://"),
+        ("PARADEX_CANCEL_ON_DISCONNECT", "sure", "false"),
+    ],
+)
+def test_every_environment_variable_goes_through_its_flags_check(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], variable: str, value: str, valid: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SystemExit) as info:
+        parse_config([])
+    assert info.value.code == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert f"{variable}={value!r}" in line and valid in line, line
 
 
 def test_bad_boolean_in_environment_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
