@@ -100,3 +100,8 @@ def test_bad_boolean_in_environment_exits_2(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(SystemExit) as info:
         parse_config([])
     assert info.value.code == 2
+
+
+def test_a_valid_flag_wins_over_a_bad_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARADEX_STALE_AFTER", "abc")  # never looked at: the flag is given
+    assert parse_config(["--stale-after", "3"]).stale_after == 3.0
