@@ -130,7 +130,7 @@ def measure_wire(orders: int, fallback: bool = False) -> dict[str, Any]:
             cwd=REPO,
         )
         lines = Lines(sidecar)
-        lines.wait(lambda e: e.get("type") == "status" and e.get("state") == "subscribed", 30)
+        lines.wait(lambda e: e.get("type") == "status" and e.get("state") == "subscribed", 120)
         assert sidecar.stdin is not None
         stamps: dict[str, int] = {}
         warmup = 20
