@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--record-sendtimes", action="store_true", help="bench mode: record every bbo send time")
     p.add_argument(
+        "--sbe-without-in-place-additions",
+        action="store_true",
+        help="SBE 1:2 frames in the layout without tradeIdStr and the other in-place 1:2 additions",
+    )
+    p.add_argument(
         "--sendtimes-file", default=None, help="write recorded send times here (JSON lines) on exit"
     )
     p.add_argument("--log-level", default="INFO", help="stderr log level (default INFO)")
@@ -158,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             ping_interval=args.ping_interval,
             pong_timeout=args.pong_timeout,
             record_sendtimes=args.record_sendtimes or bool(args.sendtimes_file),
+            sbe_in_place_additions=not args.sbe_without_in_place_additions,
             **kwargs,
         )
     except ValueError as exc:

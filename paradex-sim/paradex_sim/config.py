@@ -26,6 +26,9 @@ class SimConfig:
     ping_interval: float = 55.0  # protocol pings, like production
     pong_timeout: float = 5.0
     sbe_heartbeat_interval: float | None = 20.0  # SBE HeartbeatEvent on binary connections
+    # Schema 1:2 was extended in place (tradeIdStr, request_info fields, lastSeenNotification): production
+    # may send 1:2 frames with or without them (reference §0a.4). False = the layout without them.
+    sbe_in_place_additions: bool = True
     max_queue: int = 2000  # Paradex drops a client that leaves this many messages unread
     sent_history: int = 1000  # payloads kept per channel for GET /_sim/sent
     record_sendtimes: bool = False  # bench mode: wall-clock send time of every bbo frame

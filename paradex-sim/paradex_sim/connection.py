@@ -87,6 +87,7 @@ class Connection:
         self._queue: deque[tuple[bytes, tuple[str, int] | None]] = deque()
         self._wake = asyncio.Event()
         self.closed = False
+        self.private_sbe_frames = 0  # orders/fills/positions/account sent as SBE (tests read it in state)
 
     def __repr__(self) -> str:
         return f"<Connection {self.id} sbe={self.sbe_version} authed={self.account is not None}>"

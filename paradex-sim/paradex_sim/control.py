@@ -112,6 +112,14 @@ def routes(server: SimServer) -> dict[tuple[str, str], ControlHandler]:
         server.config.record_sendtimes = bool(body.get("enabled", True))
         return {"enabled": server.config.record_sendtimes}
 
+    async def sbe_layout(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        """Which 1:2 layout SBE frames take from now on: with the in-place additions or without."""
+        value = body.get("in_place_additions")
+        if not isinstance(value, bool):
+            raise ValueError("in_place_additions must be true or false")
+        server.config.sbe_in_place_additions = value
+        return {"in_place_additions": value}
+
     table: dict[tuple[str, str], ControlHandler] = {
         ("POST", "drop"): drop,
         ("POST", "down"): down,
@@ -125,6 +133,7 @@ def routes(server: SimServer) -> dict[tuple[str, str], ControlHandler]:
         ("POST", "resume"): resume,
         ("POST", "burst"): burst,
         ("POST", "record_sendtimes"): record,
+        ("POST", "sbe_layout"): sbe_layout,
         ("GET", "sent"): sent,
         ("GET", "state"): state,
         ("GET", "sendtimes"): sendtimes,

@@ -34,7 +34,7 @@ class BboEvent:
             "last_updated_at": self.ts_us // 1000,
         }
 
-    def sbe(self, version: int) -> bytes:
+    def sbe(self, version: int, omit: frozenset[str] = frozenset()) -> bytes:
         return sbe.encode_bbo(
             self.market, self.seq_no, self.ts_us, self.bid, self.bid_size, self.ask, self.ask_size, version
         )
@@ -62,7 +62,7 @@ class TradeEvent:
             "trade_type": self.trade_type,
         }
 
-    def sbe(self, version: int) -> bytes:
+    def sbe(self, version: int, omit: frozenset[str] = frozenset()) -> bytes:
         return sbe.encode_trade(
             self.market,
             self.seq_no,
@@ -74,6 +74,7 @@ class TradeEvent:
             self.ts_us,
             self.trade_type,
             version,
+            omit,
         )
 
 
@@ -113,7 +114,7 @@ class BookEvent:
             "deletes": deletes,
         }
 
-    def sbe(self, version: int) -> bytes:
+    def sbe(self, version: int, omit: frozenset[str] = frozenset()) -> bytes:
         return sbe.encode_book(
             self.market, self.seq_no, self.ts_us, self.snapshot, self.bids, self.asks, version
         )
@@ -155,7 +156,7 @@ class SummaryEvent:
             "created_at": self.ts_us // 1000,
         }
 
-    def sbe(self, version: int) -> bytes:
+    def sbe(self, version: int, omit: frozenset[str] = frozenset()) -> bytes:
         return sbe.encode_market_summary(
             self.market,
             self.seq_no,
@@ -204,7 +205,7 @@ class FundingEvent:
             "impact_premium_rate": e8_str(self.impact_premium_rate),
         }
 
-    def sbe(self, version: int) -> bytes:
+    def sbe(self, version: int, omit: frozenset[str] = frozenset()) -> bytes:
         return sbe.encode_funding_data(
             self.market,
             self.seq_no,

@@ -97,7 +97,8 @@ class SimOrder:
     def resp(self) -> dict[str, Any]:
         """OrderResp (reference §3.6)."""
         filled = self.size - self.remaining
-        avg = e8_str(self.filled_notional * E8 // filled) if filled else ""
+        # "0" until something fills, as the openrpc spec's OrderResp says (reference §0a.5).
+        avg = e8_str(self.filled_notional * E8 // filled) if filled else "0"
         return {
             "id": self.id,
             "account": self.account,

@@ -80,7 +80,7 @@ class SbeSchema:
         for node in root.iter(f"{_SBE_NS}message"):
             msg = self._read_message(node)
             self.messages[msg.name] = msg
-        self._structs: dict[tuple[str, int], tuple[struct.Struct, tuple[_Field, ...]]] = {}
+        self._structs: dict[tuple[str, int, frozenset[str]], tuple[struct.Struct, tuple[_Field, ...]]] = {}
 
     # ── schema reading ──────────────────────────────────────────────────
     def _read_types(self, types: ET.Element) -> dict[str, tuple[str, Any, Any, Any]]:
@@ -142,11 +142,13 @@ class SbeSchema:
         )
 
     # ── encoding ────────────────────────────────────────────────────────
-    def _block(self, msg: _Message, version: int) -> tuple[struct.Struct, tuple[_Field, ...]]:
-        key = (msg.name, version)
+    def _block(
+        self, msg: _Message, version: int, omit: frozenset[str] = frozenset()
+    ) -> tuple[struct.Struct, tuple[_Field, ...]]:
+        key = (msg.name, version, omit)
         cached = self._structs.get(key)
         if cached is None:
-            present = tuple(f for f in msg.fields if f.since <= version)
+            present = tuple(f for f in msg.fields if f.since <= version and f.name not in omit)
             cached = (struct.Struct("<" + "".join(f.fmt for f in present)), present)
             self._structs[key] = cached
         return cached
@@ -182,12 +184,17 @@ class SbeSchema:
         version: int = 2,
         groups: Mapping[str, Sequence[Sequence[int]]] | None = None,
         var: Mapping[str, str] | None = None,
+        omit: frozenset[str] = frozenset(),
     ) -> bytes:
-        """Encode one message. `values` is keyed by schema field name (camelCase); missing → null."""
+        """Encode one message. `values` is keyed by schema field name (camelCase); missing → null.
+
+        `omit` names fields and var-data left out of the frame: schema 1:2 gained some fields *in place*
+        (see `IN_PLACE_1_2`), so a 1:2 frame comes in two layouts, with and without them.
+        """
         if version not in SUPPORTED_VERSIONS:
             raise SbeEncodeError(f"schema version {version} is not served")
         msg = self.messages[message]
-        block, present = self._block(msg, version)
+        block, present = self._block(msg, version, omit)
         parts = [
             _HEADER.pack(block.size, msg.template_id, self.schema_id, version),
             block.pack(*(self._value(f, values.get(f.name)) for f in present)),
@@ -197,7 +204,7 @@ class SbeSchema:
             parts.append(_GROUP_HEADER.pack(group.entry.size, len(rows)))
             parts.extend(group.entry.pack(*row) for row in rows)
         for name, since in msg.var_data:
-            if since > version:
+            if since > version or name in omit:
                 continue  # var data appended after the client's version is cut, as the XML says
             raw = (var or {}).get(name, "").encode()
             if len(raw) > 255:
@@ -241,6 +248,12 @@ def _load_schema() -> SbeSchema:
 
 SCHEMA = _load_schema()
 
+# Fields schema 1:2 added in place rather than opening a 1:3 (the schema XML's version notes): a 1:2 frame
+# exists with and without them, and the header cannot tell the two apart (reference §0a.4).
+IN_PLACE_1_2 = frozenset(
+    {"tradeIdStr", "requestStatus", "requestType", "requestId", "requestMessage", "lastSeenNotification"}
+)
+
 
 def _signed64(value: int) -> int:
     """Low 64 bits reinterpreted as signed: what the deprecated int64 TradeEvent.tradeId carries."""
@@ -281,8 +294,10 @@ def encode_trade(
     created_at_us: int,
     trade_type: str = "FILL",
     version: int = 2,
+    omit: frozenset[str] = frozenset(),
 ) -> bytes:
-    """TradeEvent (template 1); `trade_id` is the 28-digit string id (JSON `id`)."""
+    """TradeEvent (template 1); `trade_id` is the 28-digit string id (JSON `id`); `omit` = IN_PLACE_1_2
+    gives the 1:2 layout without `tradeIdStr`."""
     return SCHEMA.encode(
         "TradeEvent",
         {
@@ -297,6 +312,7 @@ def encode_trade(
         },
         version=version,
         var={"market": market, "tradeIdStr": trade_id},
+        omit=omit,
     )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from . import sbe
+from . import private_sbe, sbe
 from .auth import PERMISSION_DENIED, AuthedAccount, JsonRpcError, default_verifier
 from .channels import Channel, parse_channel
 from .config import SimConfig, validate
@@ -32,6 +32,8 @@ from .market import PricePath
 from .markets import e8_str
 
 log = logging.getLogger("paradex_sim")
+
+_NO_OMIT: frozenset[str] = frozenset()
 
 RestHandler = Callable[[web.Request, dict[str, str]], Awaitable[web.StreamResponse]]
 WsMethodHandler = Callable[["Connection", Any], Awaitable[dict[str, Any]]]
@@ -268,15 +270,32 @@ class SimServer:
         frame = orjson.dumps(
             {"jsonrpc": "2.0", "method": "subscription", "params": {"channel": channel, "data": payload}}
         )
+        # orders/fills/positions/account go binary on SBE sessions (templates 20-23, private_sbe.py).
+        encoder = private_sbe.encoder_for(channel) if account is not None else None
+        binary: dict[int, bytes] = {}
         sent = 0
         for conn in list(subs):
             if account is not None and (conn.account is None or not conn.account.same_as(account)):
                 continue
-            conn.enqueue(frame)
+            version = conn.sbe_version
+            if encoder is not None and version is not None:
+                data = binary.get(version)
+                if data is None:
+                    data = binary[version] = encoder(payload, version, self.sbe_omit(version))
+                conn.enqueue(data, True)
+                conn.private_sbe_frames += 1
+            else:
+                conn.enqueue(frame)
             sent += 1
         if sent:
             self._remember(channel, payload)
         return sent
+
+    def sbe_omit(self, version: int) -> frozenset[str]:
+        """Fields left out of a frame at `version`: the in-place 1:2 additions, in the layout without them."""
+        if version == 2 and not self.config.sbe_in_place_additions:
+            return sbe.IN_PLACE_1_2
+        return _NO_OMIT
 
     def market(self, symbol: str) -> Any:
         """The MarketProcess of `symbol`: `levels(side, depth)`, `best_prices()`, `mid_e8()`, `consume()`."""
@@ -309,6 +328,7 @@ class SimServer:
         """Encode and frame once per wire form, queue for every subscriber of each channel name."""
         payload: dict[str, Any] | None = None
         sbe_frames: dict[int, bytes] = {}
+        omit_in_place = not self.config.sbe_in_place_additions
         stamp = (event.market, event.seq_no) if isinstance(event, BboEvent) else None
         faults = self.faults
         for name in channels:
@@ -326,7 +346,8 @@ class SimServer:
                 if version is not None:
                     frame = sbe_frames.get(version)
                     if frame is None:
-                        frame = sbe_frames[version] = ws_frame(event.sbe(version), binary=True)
+                        omit = sbe.IN_PLACE_1_2 if omit_in_place and version == 2 else _NO_OMIT
+                        frame = sbe_frames[version] = ws_frame(event.sbe(version, omit), binary=True)
                     conn.enqueue_framed(frame, stamp)
                 else:
                     if json_frame is None:
@@ -341,7 +362,7 @@ class SimServer:
     def send_event(self, conn: Connection, channel: str, event: MarketEvent) -> None:
         """One market event to one connection in its encoding (a deltas feed's opening snapshot)."""
         if conn.sbe_version is not None:
-            conn.enqueue(event.sbe(conn.sbe_version), True)
+            conn.enqueue(event.sbe(conn.sbe_version, self.sbe_omit(conn.sbe_version)), True)
         else:
             conn.send_json(
                 {
@@ -724,6 +745,7 @@ class SimServer:
                     "sbe_version": c.sbe_version,
                     "authed": c.account is not None,
                     "subscriptions": sorted(c.subscriptions),
+                    "private_sbe_frames": c.private_sbe_frames,
                 }
                 for c in self.connections.values()
             ],

@@ -150,11 +150,15 @@ def trade_json(data: dict[str, Any], recv_us: int) -> Trade:
 def trade_sbe(m: Any, recv_us: int) -> Trade:
     """SBE ``TradeEventData`` (template 1) → ``trade``.
 
-    The id is ``trade_id_str`` (the JSON ``id``); the int64 ``trade_id`` is truncated and never used.
+    The id is ``trade_id_str`` (the JSON ``id``). Schema 1:2 added it in place, so a 1:2 frame may come
+    without it (reference §0a.4), as do 1:0/1:1 frames; such a trade is still a trade and is emitted with
+    the only id the frame has: the deprecated int64 ``trade_id`` (the low 64 bits of the real id, signed)
+    as a decimal string, which does not match REST/JSON ids (docs/PROTOCOL.md).
     """
     trade_id = m.trade_id_str
     if trade_id is None:
-        raise ValueError("SBE trade without trade_id_str (schema version < 2)")
+        # Read from the model's dict: the attribute is marked deprecated and warns on every access.
+        trade_id = str(m.__dict__["trade_id"])
     return {
         "type": "trade",
         "seq": 0,

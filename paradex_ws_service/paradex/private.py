@@ -7,8 +7,9 @@ order (position market, account): a duplicate or a late update (an OPEN arriving
 dropped, and a CLOSED order is never reopened downstream whatever its numbers say. REST answers number
 updates in a space of their own, so they never feed this state (snapshots use a fresh normalizer).
 Fills are deduplicated by fill id. Private payloads
-are JSON even when public channels are SBE (reference §0.1), but paradex-py decodes SBE templates 20-23
-too, so the ``*_sbe`` twins map its decoded models (other field names, reference §2.9) onto the JSON path.
+may be JSON or SBE on an SBE session (the docs say JSON, paradex-py's own real-exchange test receives
+SBE; reference §0a.3): the ``*_sbe`` twins map paradex-py's decoded templates 20-23 (other field names,
+reference §2.9) onto the JSON path, so both give the same events.
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ class PrivateNormalizers:
     def order(self, payload: dict[str, Any], recv_us: int) -> dict[str, Any] | None:
         """``orders.*`` — ``{"id": "1681…", "market": "BTC-USD-PERP", "side": "BUY", "type": "LIMIT",
         "size": "0.05", "remaining_size": "0.05", "price": "26000", "status": "OPEN", "cancel_reason": "",
-        "client_id": "x1234", "avg_fill_price": "", "seq_no": 1681471234972000000, "last_updated_at": …}``
+        "client_id": "x1234", "avg_fill_price": "0", "seq_no": 1681471234972000000, "last_updated_at": …}``
         """
         closing = payload.get("status") == "CLOSED"
         if not self._newer("order", payload.get("id"), payload.get("seq_no"), closing):
@@ -157,7 +158,9 @@ class PrivateNormalizers:
             "price": None if order_type == "MARKET" or price == "0" else price,
             "size": canonical_decimal(str(payload["size"])),
             "remaining_size": canonical_decimal(str(payload.get("remaining_size", payload["size"]))),
-            "avg_fill_price": optional_decimal(payload.get("avg_fill_price")),
+            # No fill yet is null, whatever the wire says: JSON sends "0" (the openrpc spec, §0a.5) or "",
+            # SBE the schema's null; a real fill is never at price 0.
+            "avg_fill_price": _zero_is_none(optional_decimal(payload.get("avg_fill_price"))),
             "cancel_reason": _none_if_empty(payload.get("cancel_reason")),
             "exchange_ts": _ts(payload, "last_updated_at", "created_at", "timestamp"),
         }
