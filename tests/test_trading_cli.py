@@ -500,3 +500,40 @@ def test_l1_key_credentials_derive_onboard_and_trade(start_sim: Any, start_sidec
     assert _order_closed(sc, res["data"]["order_id"])["remaining_size"] == "0"
     assert len(sim.get("trading")["accounts"]) == 1
     assert eth.key.hex().removeprefix("0x") not in b"".join(sc.lines).decode() + sc.stderr()
+
+
+def test_a_slow_acknowledgement_holds_only_its_own_orders_events(start_sim: Any, start_sidecar: Any) -> None:
+    """Order A's acknowledgement is 3 s late (the simulator's fault control); order B, placed meanwhile,
+    gets its result and its fill at once: B's fill is written before A's result. A's own events still
+    come after A's result."""
+    sim = start_sim()
+    sim.control("pause")
+    sc = start_sidecar(
+        *sidecar_args(sim, "--channels", ",".join(PRIVATE), "--markets", MARKET, "--order-timeout", "30")
+    )
+    _ready(sc)
+    bbo = _bbo(sim)
+    cross = {
+        "market": MARKET,
+        "side": "BUY",
+        "type": "LIMIT",
+        "tif": "IOC",
+        "size": "0.001",
+        "price": bbo["ask"],
+    }
+    sim.control("delay_order_ack", {"seconds": 3, "count": 1})
+    received = _orders_received(sim)
+    start = len(sc.events)
+    sc.send({"id": "slow-a", "op": "place", "client_id": "slow-a", **cross})
+    deadline = time.monotonic() + SLOW
+    while _orders_received(sim) == received and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling the simulator's counter for A's arrival, bounded by the deadline
+    res_b = _command(sc, "fast-b", "place", SLOW, client_id="fast-b", **cross)
+    assert res_b["ok"], res_b
+    fill_b = _find(sc, start, "fill", SLOW, order_id=res_b["data"]["order_id"])
+    res_a = _result(sc, "slow-a", SLOW)
+    assert res_a["ok"] and res_a["data"]["via"] == "ws", res_a  # acknowledged, not looked up
+    events = sc.events[start:]
+    assert events.index(fill_b) < events.index(res_a), "B's fill waited for A's acknowledgement"
+    own = _find(sc, start, "order", SLOW, order_id=res_a["data"]["order_id"])
+    assert events.index(res_a) < sc.events[start:].index(own), "A's update came before A's result"

@@ -218,15 +218,19 @@ def test_events_held_during_a_placement_come_out_after_it_in_order() -> None:
     async def scenario() -> list[str]:
         out: list[str] = []
         n = PrivateNormalizers()
-        n.attach(lambda e: out.append(e["type"]))
-        n.hold()
-        assert n.order(dict(ORDER), 0) is None and n.fill(dict(FILL), 0) is None  # held, not dropped
+        n.attach(lambda e: out.append(f"{e['type']}:{e.get('order_id', '')[-1:]}"))
+        n.hold(ORDER["client_id"])
+        own_fill = {**FILL, "id": "8834", "order_id": ORDER["id"]}  # no client_id: matched by order id
+        assert n.order(dict(ORDER), 0) is None and n.fill(own_fill, 0) is None  # held, not dropped
+        assert n.account(dict(ACCOUNT), 0) is None  # account-wide: queued behind the held order's events
+        other = n.fill(dict(FILL), 0)  # another order's fill is not held by this placement
+        assert other is not None and other["order_id"] == FILL["order_id"]
         out.append("result")  # what the command layer writes when the place handler returns
-        n.release()
+        n.release(ORDER["client_id"])
         assert out == ["result"]  # released on the next loop turn, not inside the handler
         await asyncio.sleep(0)
-        event = n.account(dict(ACCOUNT), 0)
+        event = n.position(dict(POSITION), 0)
         assert event is not None  # no hold: straight through
         return out
 
-    assert asyncio.run(scenario()) == ["result", "order", "fill"]
+    assert asyncio.run(scenario()) == ["result", "order:1", "fill:1", "account:"]

@@ -84,6 +84,8 @@ class Connection:
         self.last_pong = time.monotonic()
         self.last_sent = time.monotonic()  # the SBE heartbeat goes to idle connections only
         self._after_reply: list[Callable[[], None]] = []
+        # The answer to the request being handled leaves this much later (a slow gateway); set by a fault.
+        self.reply_delay_s = 0.0
         self._queue: deque[tuple[bytes, tuple[str, int] | None]] = deque()
         self._wake = asyncio.Event()
         self.closed = False

@@ -514,16 +514,19 @@ class SimServer:
 
     def _reply(self, conn: Connection, req_id: Any, result: dict[str, Any], us_in: int) -> None:
         us_out = self._us_now()
-        conn.send_json(
-            {
-                "jsonrpc": "2.0",
-                "result": result,
-                "usIn": us_in,
-                "usOut": us_out,
-                "usDiff": us_out - us_in,
-                "id": req_id,
-            }
-        )
+        frame = {
+            "jsonrpc": "2.0",
+            "result": result,
+            "usIn": us_in,
+            "usOut": us_out,
+            "usDiff": us_out - us_in,
+            "id": req_id,
+        }
+        delay, conn.reply_delay_s = conn.reply_delay_s, 0.0
+        if delay > 0:  # a slow gateway: later requests and the order's updates are not held up by it
+            asyncio.get_running_loop().call_later(delay, conn.send_json, frame)
+        else:
+            conn.send_json(frame)
 
     def _reply_error(
         self, conn: Connection, req_id: Any, err: JsonRpcError, us_in: int | None = None

@@ -9,7 +9,9 @@ use them through ``server.auth_verifier``.
 
 Controls (``POST /_sim/<action>``): ``drop_after_order_received`` (``{"count": n}``: accept the next n
 WebSocket orders, then cut the connection instead of acknowledging), ``duplicate_private`` (``{"count": n}``:
-send the next n private payloads twice), ``jwt_lifetime`` (``{"seconds"}``),
+send the next n private payloads twice), ``delay_order_ack`` (``{"seconds": s, "count": n}``: the next n
+WebSocket order acknowledgements leave s seconds late; the orders' updates do not wait),
+``jwt_lifetime`` (``{"seconds"}``),
 ``account`` (``{"public_key", "address"?, "collateral"?}``: an onboarded account), ``subkey``
 (``{"address", "public_key"}``), ``collateral`` (``{"address", "amount"}``); ``GET /_sim/trading``;
 ``GET /_sim/order_arrivals`` (when each order request arrived: the place-latency benchmark).
@@ -67,6 +69,7 @@ class Trading:
         self.accounts = Accounts(server.config.chain_id, lifetime)
         self.exchange = Exchange(self.accounts.chain_id, server.market, self._publish, server.emit_trade)
         self.drop_after_order_received = 0
+        self.delay_ack = (0, 0.0)  # (next n order.create answers, sent this many seconds late)
         self.duplicate_private = 0  # the next n private payloads are sent twice
         self.stale_private = 0  # the next n order updates of `stale_status` arrive late (see _withhold)
         self.stale_status = "OPEN"
@@ -142,6 +145,10 @@ class Trading:
             self.counters["orders_rejected"] += 1
             raise _rpc_refusal(exc) from None
         self._process_soon(account, order)
+        count, seconds = self.delay_ack
+        if count > 0:
+            self.delay_ack = (count - 1, seconds)
+            conn.reply_delay_s = seconds
         if self.drop_after_order_received > 0:
             # The order is in; the acknowledgement never leaves: what a cut between the two looks like.
             self.drop_after_order_received -= 1
@@ -389,6 +396,10 @@ class Trading:
         self.drop_after_order_received = int(body.get("count", 1))
         return {"armed": self.drop_after_order_received}
 
+    async def ctl_delay_order_ack(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        self.delay_ack = (int(body.get("count", 1)), float(body.get("seconds", 1.0)))
+        return {"armed": self.delay_ack[0], "seconds": self.delay_ack[1]}
+
     async def ctl_duplicate_private(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         self.duplicate_private = int(body.get("count", 1))
         return {"armed": self.duplicate_private}
@@ -618,6 +629,7 @@ def install(server: SimServer) -> Trading:
         ("POST", "drop_after_order_received"): t.ctl_drop_after_order,
         ("POST", "jwt_lifetime"): t.ctl_jwt_lifetime,
         ("POST", "duplicate_private"): t.ctl_duplicate_private,
+        ("POST", "delay_order_ack"): t.ctl_delay_order_ack,
         ("POST", "stale_private"): t.ctl_stale_private,
         ("POST", "rate_limit"): t.ctl_rate_limit,
         ("POST", "expire_jwt"): t.ctl_expire_jwt,

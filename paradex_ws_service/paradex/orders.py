@@ -93,7 +93,7 @@ class OrderManager:
         paradex-py ``ParadexApiClient`` without an account, for public REST (klines) without credentials."""
         self._auth = auth
         self._public = public_api
-        self._private = private  # holds private events while an order is in flight (see private.py)
+        self._private = private  # holds an order's events while it is in flight (see private.py)
         self._client = client
         self._connected = connected
         self._connection_lost = connection_lost
@@ -372,7 +372,7 @@ class OrderManager:
         signer = self.signer()
         order = self._order(request, signer)
         if self._private is not None:
-            self._private.hold()
+            self._private.hold(request.client_id)
         try:
             if self._ws_ready() is not None:
                 self.sent["ws"] += 1
@@ -389,7 +389,7 @@ class OrderManager:
             return await self._recover(request, str(exc))
         finally:
             if self._private is not None:
-                self._private.release()
+                self._private.release(request.client_id)
         self._rate_backoff_s = RATE_LIMIT_BACKOFF_S  # an accepted order ends the doubling
         return {**base, **_order_summary(resp), "via": via}
 

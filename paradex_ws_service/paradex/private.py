@@ -91,38 +91,56 @@ class PrivateNormalizers:
         self._on_order = on_order
         self.duplicates = 0
         self._emit: Callable[[dict[str, Any]], None] | None = None
-        self._holds = 0
-        self._held: list[dict[str, Any]] = []
+        # client id of an order in flight → its events, held until its result is written
+        self._holds: dict[str, list[dict[str, Any]]] = {}
+        self._held_ids: dict[str, str] = {}  # order id → client id, for updates of held orders without one
+        self._last_held: str | None = None  # the hold account-wide events (position, account) queue behind
 
     # While an order is being placed, its updates can reach us before the command's result is written
-    # (the acknowledgement and the first updates arrive back to back). Holding private events for that
-    # moment keeps the promised order on stdout: result, then order → fill → position → account.
+    # (the acknowledgement and the first updates arrive back to back). Holding that order's events for
+    # that moment keeps the promised order on stdout: result, then order → fill → position → account.
+    # Only that order's events are held (and the position/account updates that follow them): another
+    # order's fills go out as they come, however long this acknowledgement takes.
 
     def attach(self, emit: Callable[[dict[str, Any]], None]) -> None:
         """The writer's ``emit``, for events released after a hold."""
         self._emit = emit
 
-    def hold(self) -> None:
-        self._holds += 1
+    def hold(self, client_id: str) -> None:
+        """Hold the events of the order with ``client_id`` until :meth:`release`."""
+        self._holds.setdefault(client_id, [])
 
-    def release(self) -> None:
-        """End one hold; what was held goes out on the next loop turn, after the command's result."""
-        self._holds -= 1
-        if self._holds == 0 and self._held:
-            asyncio.get_running_loop().call_soon(self._flush)
+    def release(self, client_id: str) -> None:
+        """End the hold of ``client_id``: its events go out on the next loop turn, after the command's
+        result; until then any further event of it joins them, so the order on stdout is kept."""
+        if client_id in self._holds:
+            asyncio.get_running_loop().call_soon(self._flush, client_id)
 
-    def _flush(self) -> None:
-        if self._holds or self._emit is None:
-            return
-        held, self._held = self._held, []
-        for event in held:
-            self._emit(event)
+    def _flush(self, client_id: str) -> None:
+        held = self._holds.pop(client_id, None)
+        self._held_ids = {k: v for k, v in self._held_ids.items() if v != client_id}
+        if self._last_held == client_id:
+            self._last_held = None
+        if held and self._emit is not None:
+            for event in held:
+                self._emit(event)
 
     def _out(self, event: dict[str, Any]) -> dict[str, Any] | None:
-        if self._holds and self._emit is not None:
-            self._held.append(event)
-            return None
-        return event
+        if not self._holds or self._emit is None:
+            return event
+        if event["type"] in ("order", "fill"):
+            client_id = event.get("client_id") or self._held_ids.get(event["order_id"])
+            held = self._holds.get(client_id) if client_id is not None else None
+            if held is None:
+                return event
+            self._held_ids[event["order_id"]] = client_id
+            self._last_held = client_id
+        else:  # position, account: after the held order's own updates, not before them
+            held = self._holds.get(self._last_held) if self._last_held is not None else None
+            if not held:
+                return event
+        held.append(event)
+        return None
 
     def _first(self, kind: str, key: Any) -> bool:
         if self._seen[kind].first_time(key):
