@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REMEMBERED = 10_000  # command ids kept for deduplication
+PRIVATE_CHANNELS = ("orders", "fills", "positions", "account")
+SIM_PREFIX = "PARADEX_SIM_"
+CREDENTIAL_NAMES = ("L1_ADDRESS", "L1_PRIVATE_KEY", "L2_ADDRESS", "L2_PRIVATE_KEY")
 
 
 def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
@@ -43,7 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
         "trading",
         "credentials: PARADEX_L2_ADDRESS + PARADEX_L2_PRIVATE_KEY, or PARADEX_L1_ADDRESS + "
         "PARADEX_L2_PRIVATE_KEY / PARADEX_L1_PRIVATE_KEY (environment or .env.paradex; see "
-        ".env.paradex.example); --env sim without them trades on a throwaway paper key",
+        ".env.paradex.example) for prod, testnet and nightly. --env sim never reads those: it trades on "
+        "a throwaway paper key, or on PARADEX_SIM_L2_ADDRESS + PARADEX_SIM_L2_PRIVATE_KEY (or the L1 "
+        "forms, prefixed PARADEX_SIM_). With public channels only, nothing logs in until a command needs "
+        "the account.",
     )
     for setting in (
         Setting("dry_run", "--dry-run", "PARADEX_DRY_RUN", boolean, "off",
@@ -81,7 +87,10 @@ async def install(services: Services) -> OrderManager:
     redactor.install()
     if config.log_level != "DEBUG":  # paradex-py logs its whole system config at INFO on every start
         logging.getLogger("paradex_py").setLevel(logging.WARNING)
-    auth = await _authenticate(services, redactor)
+    # Public channels only: authenticate nowhere at start. The first command that needs the account logs
+    # in then (LazyLogin); its orders go over REST, since the socket is not an authenticated one.
+    wants_private = any(c in PRIVATE_CHANNELS for c in config.channels)
+    auth = await _authenticate(services, redactor) if wants_private else None
     if auth is not None:
         services.supervisor.auth = auth
         await _load_markets(services, auth)
@@ -112,7 +121,8 @@ async def install(services: Services) -> OrderManager:
     services.feed.register_normalizer(ChannelKind.FILLS, private.fill, private.fill_sbe)
     services.feed.register_normalizer(ChannelKind.POSITIONS, private.position, private.position_sbe)
     services.feed.register_normalizer(ChannelKind.ACCOUNT, private.account, private.account_sbe)
-    TradingCommands(manager).register(services)
+    login = None if wants_private else LazyLogin(services, redactor, manager)
+    TradingCommands(manager, login).register(services)
     services.supervisor.add_on_connected(manager.on_connected)
     manager.start_warm_up()
     return manager
@@ -121,8 +131,9 @@ async def install(services: Services) -> OrderManager:
 class TradingCommands:
     """The stdin side of the order ops: parse → adapter call → result, once per command id."""
 
-    def __init__(self, manager: OrderManager) -> None:
+    def __init__(self, manager: OrderManager, login: LazyLogin | None = None) -> None:
         self._manager = manager
+        self._login = login
         self._by_command: OrderedDict[Any, asyncio.Future[dict[str, Any]]] = OrderedDict()
 
     def register(self, services: Services) -> None:
@@ -134,16 +145,20 @@ class TradingCommands:
             "cancel_all": (True, lambda c: m.cancel_all(c.str_param("market", required=False))),
             "snapshot": (True, lambda c: m.snapshot()),
             "balance": (True, lambda c: m.balance()),
-            "klines": (False, lambda c: m.klines(parse_klines(c))),
+            "klines": (False, lambda c: m.klines(parse_klines(c))),  # public: never logs in for it
             "set_leverage": (False, lambda c: m.set_leverage(parse_leverage(c))),
         }
         for op, (needs_auth, run) in ops.items():
-            services.dispatcher.register(op, self._once(needs_auth, run))
+            services.dispatcher.register(op, self._once(needs_auth, run, login=op != "klines"))
 
-    def _once(self, needs_auth: bool, run: Callable[[Command], Awaitable[dict[str, Any]]]) -> Handler:
+    def _once(
+        self, needs_auth: bool, run: Callable[[Command], Awaitable[dict[str, Any]]], login: bool = True
+    ) -> Handler:
         """A handler whose repeated command ``id`` gets the first outcome instead of a second run."""
 
         async def handle(command: Command, ctx: Context) -> dict[str, Any]:
+            if login and self._login is not None:
+                await self._login.ensure()
             key = (command.op, command.id)
             first = self._by_command.get(key)
             if first is not None:
@@ -173,20 +188,59 @@ class TradingCommands:
         return handle
 
 
+class LazyLogin:
+    """Public channels only: log in once, on the first command that needs the account, not at start."""
+
+    def __init__(self, services: Services, redactor: SecretRedactor, manager: OrderManager) -> None:
+        self._services, self._redactor, self._manager = services, redactor, manager
+        self._task: asyncio.Future[None] | None = None
+
+    async def ensure(self) -> None:
+        """Wait for the login (started by the first caller); a failed one is tried again next time."""
+        task = self._task
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+            task = self._task = asyncio.ensure_future(self._run())
+        await asyncio.shield(task)
+
+    async def _run(self) -> None:
+        try:
+            auth = await _authenticate(self._services, self._redactor)
+        except StartupError as exc:  # here a command's refusal, not a reason to stop the feed
+            raise CommandError(exc.code, exc.message) from None
+        if auth is None:
+            return  # no credentials: the command answers CREDENTIALS, saying which variables to set
+        await _load_markets(self._services, auth)
+        self._manager.attach_auth(auth)
+
+
+def credential_prefix(env: str) -> str:
+    """Where this environment's credentials live: the simulator never sees an exchange's keys."""
+    return SIM_PREFIX if env == "sim" else "PARADEX_"
+
+
 async def _authenticate(services: Services, redactor: SecretRedactor) -> Auth | None:
     from paradex_ws_service.paradex.auth import Auth, CredentialError, Credentials, RestUnreachable
 
     config = services.config
+    prefix = credential_prefix(config.env)
     try:
-        credentials = Credentials.from_env(os.environ)
+        credentials = Credentials.from_env(os.environ, prefix)
     except CredentialError as exc:
         raise StartupError(p.ERR_CREDENTIALS, str(exc), p.EXIT_CREDENTIALS) from None
     if credentials is None:
         if config.env != "sim":
             log.info("no credentials: trading commands will answer CREDENTIALS; public data only")
             return None
+        if any(os.environ.get(f"PARADEX_{name}") for name in CREDENTIAL_NAMES):
+            log.info(
+                "--env sim ignores PARADEX_L1_*/PARADEX_L2_* (an exchange's credentials); "
+                "give the simulator's as PARADEX_SIM_L2_ADDRESS + PARADEX_SIM_L2_PRIVATE_KEY "
+                "(or the L1 forms)"
+            )
         credentials = Credentials.paper()
-        log.info("--env sim without credentials: trading on a throwaway paper key (this run only)")
+        log.info(
+            "--env sim without PARADEX_SIM_* credentials: trading on a throwaway paper key (this run only)"
+        )
     auth = Auth(config.env, services.rest_url, credentials, redactor)
     try:
         await auth.start()

@@ -411,7 +411,7 @@ def test_subkey_credentials_and_no_secret_in_any_output(start_sim: Any, start_si
     address = _account_on_sim(sim, main_key)
     sim.control("subkey", {"address": address, "public_key": hex(public_key(sub_key))})
     sim.control("jwt_lifetime", {"seconds": 4})  # several refreshes during the run, all must stay hidden
-    env = {"PARADEX_L2_ADDRESS": address, "PARADEX_L2_PRIVATE_KEY": hex(sub_key)}
+    env = {"PARADEX_SIM_L2_ADDRESS": address, "PARADEX_SIM_L2_PRIVATE_KEY": hex(sub_key)}
     sc = start_sidecar(
         *sidecar_args(sim, "--channels", ",".join(PRIVATE), "--markets", MARKET, "--log-level", "DEBUG"),
         env=env,
@@ -439,10 +439,13 @@ def test_subkey_credentials_and_no_secret_in_any_output(start_sim: Any, start_si
 @pytest.mark.parametrize(
     ("env", "fragment"),
     [
-        ({"PARADEX_L2_PRIVATE_KEY": "not-a-key", "PARADEX_L2_ADDRESS": "0x1"}, "PARADEX_L2_PRIVATE_KEY"),
-        ({"PARADEX_L2_PRIVATE_KEY": "0xabc"}, "incomplete credentials"),
         (
-            {"PARADEX_L2_PRIVATE_KEY": "0x5eed5eed5eed5eed", "PARADEX_L2_ADDRESS": "0x1234"},
+            {"PARADEX_SIM_L2_PRIVATE_KEY": "not-a-key", "PARADEX_SIM_L2_ADDRESS": "0x1"},
+            "PARADEX_SIM_L2_PRIVATE_KEY",
+        ),
+        ({"PARADEX_SIM_L2_PRIVATE_KEY": "0xabc"}, "incomplete credentials"),
+        (
+            {"PARADEX_SIM_L2_PRIVATE_KEY": "0x5eed5eed5eed5eed", "PARADEX_SIM_L2_ADDRESS": "0x1234"},
             "refused the credentials",
         ),
     ],
@@ -492,7 +495,7 @@ def test_l1_key_credentials_derive_onboard_and_trade(start_sim: Any, start_sidec
 
     eth = Account.create()
     sim = start_sim()
-    env = {"PARADEX_L1_ADDRESS": eth.address, "PARADEX_L1_PRIVATE_KEY": eth.key.hex()}
+    env = {"PARADEX_SIM_L1_ADDRESS": eth.address, "PARADEX_SIM_L1_PRIVATE_KEY": eth.key.hex()}
     sc = start_sidecar(*sidecar_args(sim, "--channels", ",".join(PRIVATE), "--markets", MARKET), env=env)
     _ready(sc)
     res = _command(sc, "l1", "place", SLOW, market=MARKET, side="SELL", type="MARKET", size="0.001")

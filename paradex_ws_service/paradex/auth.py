@@ -70,18 +70,22 @@ class Credentials:
         return [s for s in (self.l1_private_key, self.l2_private_key) if s]
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> Credentials | None:
-        """Read the ``PARADEX_*`` variables; ``None`` when there are none, an error when they don't fit."""
-        l1_addr = _hex(environ.get("PARADEX_L1_ADDRESS", ""))
-        l1_key = _hex(environ.get("PARADEX_L1_PRIVATE_KEY", ""))
-        l2_addr = _hex(environ.get("PARADEX_L2_ADDRESS", ""))
-        l2_key = _hex(environ.get("PARADEX_L2_PRIVATE_KEY", ""))
+    def from_env(cls, environ: Mapping[str, str], prefix: str = "PARADEX_") -> Credentials | None:
+        """Read ``{prefix}L1_ADDRESS`` and friends; ``None`` when there are none, an error when they don't
+        fit. The simulator's credentials use the prefix ``PARADEX_SIM_`` so that an exchange's keys are
+        never sent to it (and a simulator's never to an exchange)."""
+        l1_name, l1_key_name = f"{prefix}L1_ADDRESS", f"{prefix}L1_PRIVATE_KEY"
+        l2_name, l2_key_name = f"{prefix}L2_ADDRESS", f"{prefix}L2_PRIVATE_KEY"
+        l1_addr = _hex(environ.get(l1_name, ""))
+        l1_key = _hex(environ.get(l1_key_name, ""))
+        l2_addr = _hex(environ.get(l2_name, ""))
+        l2_key = _hex(environ.get(l2_key_name, ""))
         if not any((l1_addr, l1_key, l2_addr, l2_key)):
             return None
-        for name, value in (("PARADEX_L1_PRIVATE_KEY", l1_key), ("PARADEX_L2_PRIVATE_KEY", l2_key)):
+        for name, value in ((l1_key_name, l1_key), (l2_key_name, l2_key)):
             if value and not _is_hex_key(value):
                 raise CredentialError(f"{name} is not a hex private key (up to 64 hex digits, 0x optional)")
-        for name, value in (("PARADEX_L1_ADDRESS", l1_addr), ("PARADEX_L2_ADDRESS", l2_addr)):
+        for name, value in ((l1_name, l1_addr), (l2_name, l2_addr)):
             if value and not re.fullmatch(r"0x[0-9a-fA-F]{1,64}", value):
                 raise CredentialError(f"{name} is not a 0x hex address")
         if l2_key and l2_addr:
@@ -91,8 +95,8 @@ class Credentials:
         if l1_key and l1_addr:
             return cls("l1", l1_addr, "", l1_key, "")
         raise CredentialError(
-            "incomplete credentials: set PARADEX_L2_ADDRESS + PARADEX_L2_PRIVATE_KEY, "
-            "or PARADEX_L1_ADDRESS + PARADEX_L2_PRIVATE_KEY, or PARADEX_L1_ADDRESS + PARADEX_L1_PRIVATE_KEY"
+            f"incomplete credentials: set {l2_name} + {l2_key_name}, or {l1_name} + {l2_key_name}, "
+            f"or {l1_name} + {l1_key_name}"
         )
 
     @classmethod

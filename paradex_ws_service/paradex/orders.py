@@ -147,6 +147,12 @@ class OrderManager:
             )
         return self._auth
 
+    def attach_auth(self, auth: Auth) -> None:
+        """The account, when it arrives after start (a public-only run logs in on its first command)."""
+        self._auth = auth
+        self._signer = None
+        self.start_warm_up()
+
     def start_warm_up(self) -> None:
         """Start keeping hash prefixes precomputed (``presign_markets``); the signer needs nothing else."""
         if self._auth is not None and self.options.presign_markets and self._prefix_task is None:
