@@ -22,10 +22,12 @@ bootstrap:
 lint: bootstrap
 	$(PY) -m ruff check paradex_ws_service paradex-sim tests bench
 	$(PY) -m ruff format --check paradex_ws_service paradex-sim tests bench
+	npx biome check --error-on-warnings .
 
 fmt: bootstrap
 	$(PY) -m ruff format paradex_ws_service paradex-sim tests bench
 	$(PY) -m ruff check --fix paradex_ws_service paradex-sim tests bench
+	npx biome check --write .
 
 typecheck: bootstrap
 	npx tsc --noEmit -p tsconfig.json

@@ -148,7 +148,8 @@ async function bridgeClient(sim: SimHandle, sbe: boolean): Promise<Consumer & { 
     reset: () => {
       gapsAtReset = sidecar.counters.missingLines;
       void totals().then((t) => (totalsAtReset = t));
-      return (recv = new Map());
+      recv = new Map();
+      return recv;
     },
     anomalies: async () => {
       const t = await totals();

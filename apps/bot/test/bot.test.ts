@@ -325,7 +325,7 @@ describe("feed health in the status view", () => {
   /** What a view wrote, as one string (the views take any writable). */
   const capture = (): { text: () => string; stream: NodeJS.WriteStream } => {
     const chunks: string[] = [];
-    const stream = { write: (c: string) => (chunks.push(c), true) } as unknown as NodeJS.WriteStream;
+    const stream = { write: (c: string) => chunks.push(c) > 0 } as unknown as NodeJS.WriteStream;
     return { text: () => chunks.join(""), stream };
   };
 

@@ -87,7 +87,7 @@ describe("signal", () => {
     const { best, ab, ba } = evaluate(p, e, params);
     assert.equal(best.ok, false);
     assert.equal(ab.ok, false);
-    assert.ok(!ab.ok && ab.reason === "edge below threshold" && ab.edgeBps !== null && ab.edgeBps.lt("5"));
+    assert.ok(!ab.ok && ab.reason === "edge below threshold" && ab.edgeBps?.lt("5") === true);
     assert.ok(!ba.ok && ba.edgeBps !== null && ba.edgeBps.lt(ab.edgeBps ?? "0"));
     assert.equal(best, ab); // the closer direction is what the view shows
   });
@@ -193,7 +193,10 @@ describe("paper venue", () => {
     const fills: string[] = [];
     const orders: string[] = [];
     paper.on("fill", (f) => fills.push(`${f.price}x${f.size}`));
-    const closed = new Promise<void>((r) => paper.on("order", (o) => (orders.push(`${o.status}:${o.remaining_size}`), r())));
+    const closed = new Promise<void>((r) => paper.on("order", (o) => {
+      orders.push(`${o.status}:${o.remaining_size}`);
+      r();
+    }));
     await assert.rejects(paper.place({ market: "BTCUSDC", side: "SELL", type: "LIMIT", size: "0.0005", price: "64999", tif: "IOC" }), PaperReject);
     await assert.rejects(paper.place({ market: "BTCUSDC", side: "SELL", type: "LIMIT", size: "0.01", price: "64999.05", tif: "IOC" }), /tick/);
     const res = await paper.place({ market: "BTCUSDC", side: "SELL", type: "LIMIT", size: "0.01", price: "64999.5", tif: "IOC", clientId: "c1" });

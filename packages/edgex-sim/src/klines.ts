@@ -83,7 +83,10 @@ function tradeBuckets(m: ContractMarket, span: number, from: number, to: number)
     const start = Math.floor(t.time / span) * span;
     if (start < from || start >= to) continue;
     let b = out.get(start);
-    if (b === undefined) out.set(start, (b = openBucket(start, t.tick)));
+    if (b === undefined) {
+      b = openBucket(start, t.tick);
+      out.set(start, b);
+    }
     addTrade(b, t);
   }
   return out;

@@ -79,7 +79,7 @@ export async function handleRest(
   }
   if (!path.startsWith("/api/v2/private/")) return fail("NOT_FOUND", `no route ${path}`, 404);
 
-  let body: unknown = undefined;
+  let body: unknown ;
   let signText: string;
   if (method === "GET") {
     const params: Record<string, string> = {};

@@ -97,7 +97,9 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
         : (options.pricePath ?? []);
 
   const markets = new Map<string, ContractMarket>();
-  CONTRACTS.forEach((c, i) => markets.set(c.contractId, new ContractMarket(c, rng.fork(i + 1), 90_000_000 + rng.int(0, 999_999))));
+  CONTRACTS.forEach((c, i) => {
+    markets.set(c.contractId, new ContractMarket(c, rng.fork(i + 1), 90_000_000 + rng.int(0, 999_999)));
+  });
   const quote = new QuoteHub(markets, faults, rng.fork(101), log, {
     heartbeat,
     quirks: options.quirks ?? true,

@@ -70,7 +70,7 @@ test("a line over the cap is reported once, not buffered, and the next line is i
   const framer = new LineFramer({ maxLineLength: 50 });
   const big = "x".repeat(500);
   // The big line arrives in pieces, so the cap trips while it is still unfinished.
-  const chunks = [Buffer.from('{"ok":1}\n' + big.slice(0, 200)), Buffer.from(big.slice(200)), Buffer.from('\n{"ok":2}\n')];
+  const chunks = [Buffer.from(`{"ok":1}\n${big.slice(0, 200)}`), Buffer.from(big.slice(200)), Buffer.from('\n{"ok":2}\n')];
   const items = frame(chunks, framer);
   assert.deepEqual(lines(items), ['{"ok":1}', "<oversize 500>", '{"ok":2}']);
   const over = items[1];

@@ -164,7 +164,9 @@ export class HealthMonitor {
     const offs = (["bbo", "trade", "book", "status", "order", "fill", "position", "account"] as const).map((t) =>
       venue.on(t, (e: VenueEvent) => this.record(name, e)),
     );
-    return () => offs.forEach((off) => off());
+    return () => {
+      for (const off of offs) off();
+    };
   }
 
   /** Record one event (also for events that do not come from a Venue, such as the REST fallback's). */
