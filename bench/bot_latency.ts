@@ -27,7 +27,15 @@ import { silentLogger } from "@paradex-edgex/paradex";
 import { EdgeXClient } from "@paradex-edgex/edgex";
 import { DEV_ACCOUNT, DEV_SIGNER_KEY } from "@paradex-edgex/edgex-sim";
 
-const { values } = parseArgs({ options: { n: { type: "string" }, "no-fsync": { type: "boolean" }, "journal-sync": { type: "string" }, dir: { type: "string" }, sims: { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    n: { type: "string" },
+    "no-fsync": { type: "boolean" },
+    "journal-sync": { type: "string" },
+    dir: { type: "string" },
+    sims: { type: "string" },
+  },
+});
 const N = Number(values.n ?? 2000);
 const durable = values["no-fsync"] !== true;
 const mode = values["journal-sync"] ?? "after";
@@ -36,7 +44,27 @@ async function main(): Promise<void> {
   const dir = values.dir ?? mkdtempSync(join(tmpdir(), "bot-bench-"));
   const p = new FakeVenue("paradex", [meta("BTC-USD-PERP", "BTC", { stepSize: "0.0001", minSize: "0.0001" })]);
   const e = new FakeVenue("edgex", [meta("BTCUSDC", "BTC", { takerFeeRate: "0.00038", quote: "USDC" })]);
-  const cfg = loadConfig(["--markets", "BTC", "--size", "0.01", "--max-position", "1", "--journal", join(dir, "journal.jsonl"), "--cooldown-ms", "0", "--max-consecutive-failures", "1000000", "--reconcile-interval-ms", "3600000", "--journal-sync", mode], {});
+  const cfg = loadConfig(
+    [
+      "--markets",
+      "BTC",
+      "--size",
+      "0.01",
+      "--max-position",
+      "1",
+      "--journal",
+      join(dir, "journal.jsonl"),
+      "--cooldown-ms",
+      "0",
+      "--max-consecutive-failures",
+      "1000000",
+      "--reconcile-interval-ms",
+      "3600000",
+      "--journal-sync",
+      mode,
+    ],
+    {},
+  );
   let done: (() => void) | null = null;
   const bot = new ArbBot({
     cfg,
@@ -65,7 +93,17 @@ async function main(): Promise<void> {
   await bot.stop();
   const xs = bot.latencyMs.values().sort((a, b) => a - b);
   const pct = (q: number): number => Math.round((xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0) * 1000);
-  const result = { n: xs.length, fsync: durable, journal_sync: mode, p50_us: pct(0.5), p90_us: pct(0.9), p99_us: pct(0.99), max_us: pct(1), arbs: s.arbs, node: process.version };
+  const result = {
+    n: xs.length,
+    fsync: durable,
+    journal_sync: mode,
+    p50_us: pct(0.5),
+    p90_us: pct(0.9),
+    p99_us: pct(0.99),
+    max_us: pct(1),
+    arbs: s.arbs,
+    node: process.version,
+  };
   mkdirSync("bench/results", { recursive: true });
   writeFileSync(`bench/results/bot_latency_${durable ? mode : "nofsync"}.json`, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -76,13 +114,37 @@ async function sims(seconds: number): Promise<void> {
   const paths = writePaths(dir, { seed: 5, seconds: seconds + 60 });
   const psim = await startParadexSim({ seed: 5, pricePath: paths.paradex, bboRate: 10 });
   const esim = await startEdgex({ seed: 5, pricePath: paths.edgex });
-  const cfg = loadConfig(["--live", "--journal", join(dir, "journal.jsonl"), "--journal-sync", mode, "--max-consecutive-failures", "1000", "--reconcile-interval-ms", "3600000"], {});
-  const paradex = new ParadexVenue({ network: "sim", wsUrl: psim.wsUrl, restUrl: psim.restUrl, channels: ["bbo", "book", "orders", "fills", "positions", "account"], extraArgs: ["--log-level", "WARNING"], logger: silentLogger });
+  const cfg = loadConfig(
+    [
+      "--live",
+      "--journal",
+      join(dir, "journal.jsonl"),
+      "--journal-sync",
+      mode,
+      "--max-consecutive-failures",
+      "1000",
+      "--reconcile-interval-ms",
+      "3600000",
+    ],
+    {},
+  );
+  const paradex = new ParadexVenue({
+    network: "sim",
+    wsUrl: psim.wsUrl,
+    restUrl: psim.restUrl,
+    channels: ["bbo", "book", "orders", "fills", "positions", "account"],
+    extraArgs: ["--log-level", "WARNING"],
+    logger: silentLogger,
+  });
   const edgex = new EdgeXClient({
     restUrl: esim.restUrl,
     quoteWsUrl: esim.quoteWsUrl,
     privateWsUrl: esim.privateWsUrl,
-    credentials: { accountId: DEV_ACCOUNT.accountId, api: { apiKey: DEV_ACCOUNT.apiKey, apiSecret: DEV_ACCOUNT.apiSecret, passphrase: DEV_ACCOUNT.passphrase }, signerKey: DEV_SIGNER_KEY },
+    credentials: {
+      accountId: DEV_ACCOUNT.accountId,
+      api: { apiKey: DEV_ACCOUNT.apiKey, apiSecret: DEV_ACCOUNT.apiSecret, passphrase: DEV_ACCOUNT.passphrase },
+      signerKey: DEV_SIGNER_KEY,
+    },
   });
   // How much of the path is the venue clients' own synchronous work inside place() (signing, framing)?
   const syncUs: Record<string, number[]> = { paradex: [], edgex: [] };
@@ -100,7 +162,8 @@ async function sims(seconds: number): Promise<void> {
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const s = await bot.stop();
   await Promise.allSettled([psim.stop(), esim.stop()]);
-  const med = (xs: number[]): number | null => (xs.length === 0 ? null : ([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? null));
+  const med = (xs: number[]): number | null =>
+    xs.length === 0 ? null : ([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? null);
   const result = {
     mode: "sims-live",
     seconds,

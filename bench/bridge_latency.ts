@@ -72,7 +72,13 @@ function percentile(sorted: readonly number[], p: number): number {
 function summary(latencies: readonly number[]): { p50: number; p90: number; p99: number; max: number; n: number } {
   const s = [...latencies].sort((a, b) => a - b);
   const r = (x: number): number => Math.round(x * 10) / 10;
-  return { p50: r(percentile(s, 50)), p90: r(percentile(s, 90)), p99: r(percentile(s, 99)), max: r(s.at(-1) ?? Number.NaN), n: s.length };
+  return {
+    p50: r(percentile(s, 50)),
+    p90: r(percentile(s, 90)),
+    p99: r(percentile(s, 99)),
+    max: r(s.at(-1) ?? Number.NaN),
+    n: s.length,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -254,7 +260,9 @@ async function restartTimes(sim: SimHandle, runs: number): Promise<number[]> {
     for (let i = 0; i < runs; i++) {
       await sc.once("bbo", (e) => e.market === "ETH-USD-PERP");
       const pid = sc.pid!;
-      const flowing = sc.once("lifecycle", (e) => e.state === "ready").then(() => sc.once("bbo", (e) => e.market === "ETH-USD-PERP"));
+      const flowing = sc
+        .once("lifecycle", (e) => e.state === "ready")
+        .then(() => sc.once("bbo", (e) => e.market === "ETH-USD-PERP"));
       const t0 = performance.now();
       process.kill(pid, "SIGKILL");
       await flowing;
@@ -304,9 +312,16 @@ while i < count:
 sys.stdin.readline()
 `;
 
-async function syntheticRun(rate: number, count: number, batch: number): Promise<{ latencies: number[]; perS: number; lost: number }> {
+async function syntheticRun(
+  rate: number,
+  count: number,
+  batch: number,
+): Promise<{ latencies: number[]; perS: number; lost: number }> {
   const sc = new ParadexSidecar({
-    command: { command: `${REPO_ROOT}.venv/bin/python`, args: ["-c", PRODUCER, String(rate), String(count), String(batch)] },
+    command: {
+      command: `${REPO_ROOT}.venv/bin/python`,
+      args: ["-c", PRODUCER, String(rate), String(count), String(batch)],
+    },
     logger: silentLogger,
     heartbeatWindowMs: 60_000,
   });
@@ -348,7 +363,10 @@ async function main(): Promise<void> {
     },
   });
   const rates = values.rates.split(",").map(Number);
-  const maxRates = values["max-rates"].split(",").filter((x) => x.length > 0).map(Number);
+  const maxRates = values["max-rates"]
+    .split(",")
+    .filter((x) => x.length > 0)
+    .map(Number);
   const seconds = Number(values.seconds);
   const repeat = Math.max(1, Number(values.repeat));
   const sbe = !values["no-sbe"];
@@ -398,8 +416,17 @@ async function main(): Promise<void> {
         const all = summary(bs.flatMap((b) => b.latencies));
         const p50s = bs.map((b) => summary(b.latencies).p50);
         const lost = bs.reduce((n, b) => n + b.lost, 0);
-        entry[key] = { ...all, p50_per_run: p50s, lost, seq_gaps: bs.reduce((n, b) => n + b.seqGaps, 0), coalesced: bs.reduce((n, b) => n + b.coalesced, 0), reconnects: bs.reduce((n, b) => n + b.reconnects, 0) };
-        log(`${String(rate).padStart(7)}/s  ${key.padEnd(10)} p50 ${fmt(all.p50)}  p90 ${fmt(all.p90)}  p99 ${fmt(all.p99)}  max ${fmt(all.max)}  lost ${lost}/${count * repeat}  (p50 per run: ${p50s.join(", ")} µs)`);
+        entry[key] = {
+          ...all,
+          p50_per_run: p50s,
+          lost,
+          seq_gaps: bs.reduce((n, b) => n + b.seqGaps, 0),
+          coalesced: bs.reduce((n, b) => n + b.coalesced, 0),
+          reconnects: bs.reduce((n, b) => n + b.reconnects, 0),
+        };
+        log(
+          `${String(rate).padStart(7)}/s  ${key.padEnd(10)} p50 ${fmt(all.p50)}  p90 ${fmt(all.p90)}  p99 ${fmt(all.p99)}  max ${fmt(all.max)}  lost ${lost}/${count * repeat}  (p50 per run: ${p50s.join(", ")} µs)`,
+        );
       }
       const a = summary(runs.bridge.flatMap((b) => b.simToSidecar));
       const z = summary(runs.bridge.flatMap((b) => b.sidecarToNode));
@@ -433,7 +460,9 @@ async function main(): Promise<void> {
           p50_us: s.p50,
           p99_us: s.p99,
         });
-        log(`max ${c.name.padEnd(10)} target ${String(rate).padStart(7)}/s  sim sent ${String(sentRate).padStart(7)}/s  received ${String(recvRate).padStart(7)}/s  lost ${b.lost}/${count} coalesced ${b.coalesced} reconnects ${b.reconnects}  p50 ${fmt(s.p50)}  p99 ${fmt(s.p99)}`);
+        log(
+          `max ${c.name.padEnd(10)} target ${String(rate).padStart(7)}/s  sim sent ${String(sentRate).padStart(7)}/s  received ${String(recvRate).padStart(7)}/s  lost ${b.lost}/${count} coalesced ${b.coalesced} reconnects ${b.reconnects}  p50 ${fmt(s.p50)}  p99 ${fmt(s.p99)}`,
+        );
         if (!clean) break;
         best = Math.max(best ?? 0, Math.min(sentRate ?? rate, recvRate ?? rate));
       }
@@ -444,8 +473,14 @@ async function main(): Promise<void> {
     await bridge.sidecar.close();
     const times = await restartTimes(sim, 3);
     const sorted = [...times].sort((a, b) => a - b);
-    results["restart_kill9_to_first_event_ms"] = { runs: times, median: sorted[Math.floor(sorted.length / 2)], target: 3000 };
-    log(`kill -9 → restarted, resubscribed, first event: ${times.join(", ")} ms (median ${String(sorted[Math.floor(sorted.length / 2)])})`);
+    results["restart_kill9_to_first_event_ms"] = {
+      runs: times,
+      median: sorted[Math.floor(sorted.length / 2)],
+      target: 3000,
+    };
+    log(
+      `kill -9 → restarted, resubscribed, first event: ${times.join(", ")} ms (median ${String(sorted[Math.floor(sorted.length / 2)])})`,
+    );
   } finally {
     direct.close();
     await bridge.sidecar.close();
@@ -457,17 +492,23 @@ async function main(): Promise<void> {
     const r = await syntheticRun(rate, Math.max(500, Math.round(rate * seconds)), 1);
     const s = summary(r.latencies);
     alone[`latency_at_${rate}`] = { ...s, lost: r.lost };
-    log(`alone ${String(rate).padStart(7)}/s  producer write → Node event p50 ${fmt(s.p50)}  p99 ${fmt(s.p99)}  lost ${r.lost}`);
+    log(
+      `alone ${String(rate).padStart(7)}/s  producer write → Node event p50 ${fmt(s.p50)}  p99 ${fmt(s.p99)}  lost ${r.lost}`,
+    );
   }
   for (const batch of [1, 16]) {
     const r = await syntheticRun(0, 300_000, batch);
     alone[`max_per_s_batch_${batch}`] = r.perS;
     alone[`lost_batch_${batch}`] = r.lost;
-    log(`alone max, ${String(batch).padStart(2)} line(s) per write: ${r.perS} events/s typed in Node, lost ${r.lost}/300000`);
+    log(
+      `alone max, ${String(batch).padStart(2)} line(s) per write: ${r.perS} events/s typed in Node, lost ${r.lost}/300000`,
+    );
   }
 
   results["load_avg_at_end"] = loadavg().map((x) => Math.round(x * 100) / 100);
-  log(`load average at start ${JSON.stringify(results["load_avg_at_start"])}, at end ${JSON.stringify(results["load_avg_at_end"])} (${cpus().length} CPUs)`);
+  log(
+    `load average at start ${JSON.stringify(results["load_avg_at_start"])}, at end ${JSON.stringify(results["load_avg_at_end"])} (${cpus().length} CPUs)`,
+  );
   results["table"] = rows;
   mkdirSync(dirname(values.out), { recursive: true });
   writeFileSync(values.out, `${JSON.stringify(results, null, 2)}\n`);

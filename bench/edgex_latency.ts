@@ -27,19 +27,39 @@ function pct(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const sim = spawn(process.execPath, ["--import", "tsx", "packages/edgex-sim/src/main.ts", "--port", "0", "--seed", "1", "--step-ms", String(stepMs), "--no-quirks"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const sim = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "packages/edgex-sim/src/main.ts",
+      "--port",
+      "0",
+      "--seed",
+      "1",
+      "--step-ms",
+      String(stepMs),
+      "--no-quirks",
+    ],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const ready = JSON.parse(
     await new Promise<string>((resolve, reject) => {
       createInterface({ input: sim.stdout }).once("line", resolve);
       sim.once("exit", (c) => reject(new Error(`simulator exited ${c}`)));
     }),
   ) as Record<string, string>;
-  const client = new EdgeXClient({ restUrl: ready["rest_url"] ?? "", quoteWsUrl: ready["quote_ws_url"] ?? "", privateWsUrl: ready["private_ws_url"] ?? "" });
+  const client = new EdgeXClient({
+    restUrl: ready["rest_url"] ?? "",
+    quoteWsUrl: ready["quote_ws_url"] ?? "",
+    privateWsUrl: ready["private_ws_url"] ?? "",
+  });
   const seen: { market: string; seq: number; recvUs: number; emitUs: number }[] = [];
   client.on("book", (e) => {
-    if (e.exchange_seq !== null) seen.push({ market: e.market, seq: e.exchange_seq, recvUs: e.recv_us, emitUs: nowMicros() });
+    if (e.exchange_seq !== null)
+      seen.push({ market: e.market, seq: e.exchange_seq, recvUs: e.recv_us, emitUs: nowMicros() });
   });
   await client.connect();
   const markets = await client.markets();
@@ -52,7 +72,8 @@ async function main(): Promise<void> {
   sim.kill("SIGTERM");
   const sentAt = new Map<string, number>();
   for (const r of sent) {
-    const rec = (JSON.parse(r.frame) as { content: { data: { contractName: string; endVersion: string }[] } }).content.data[0];
+    const rec = (JSON.parse(r.frame) as { content: { data: { contractName: string; endVersion: string }[] } }).content
+      .data[0];
     if (rec !== undefined) sentAt.set(`${rec.contractName}:${rec.endVersion}`, r.sent_us);
   }
   const total: number[] = [];

@@ -34,12 +34,18 @@ async function demo(argv: string[]): Promise<number> {
   const paradex = await startParadexSim({ seed, pricePath: paths.paradex, bboRate: 10 });
   const edgex = await startEdgex({ seed, pricePath: paths.edgex });
   const args = [
-    "--paradex-ws", paradex.wsUrl,
-    "--paradex-rest", paradex.restUrl,
-    "--edgex-rest", edgex.restUrl,
-    "--edgex-ws", edgex.quoteWsUrl,
-    "--edgex-private-ws", edgex.privateWsUrl,
-    "--journal", join(dir, "journal.jsonl"),
+    "--paradex-ws",
+    paradex.wsUrl,
+    "--paradex-rest",
+    paradex.restUrl,
+    "--edgex-rest",
+    edgex.restUrl,
+    "--edgex-ws",
+    edgex.quoteWsUrl,
+    "--edgex-private-ws",
+    edgex.privateWsUrl,
+    "--journal",
+    join(dir, "journal.jsonl"),
     ...argv,
   ];
   try {

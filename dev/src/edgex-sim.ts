@@ -3,7 +3,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { REPO_ROOT, within } from "./testing.ts";
 
-
 export interface EdgexSimHandle {
   restUrl: string;
   quoteWsUrl: string;
@@ -24,11 +23,15 @@ export const TEST_EDGEX_ENV = {
 } as const;
 
 export async function startEdgexSim(args: readonly string[] = []): Promise<EdgexSimHandle> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "packages/edgex-sim/src/main.ts", "--port", "0", ...args], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env["PATH"] ?? "", ...TEST_EDGEX_ENV },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", "packages/edgex-sim/src/main.ts", "--port", "0", ...args],
+    {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env["PATH"] ?? "", ...TEST_EDGEX_ENV },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const rl = createInterface({ input: child.stdout! });
   const line = await within(
     new Promise<string>((resolve, reject) => {
@@ -54,7 +57,8 @@ export async function startEdgexSim(args: readonly string[] = []): Promise<Edgex
         signal: AbortSignal.timeout(10_000),
       });
       const json = (await res.json()) as Record<string, unknown>;
-      if (!res.ok || json["ok"] === false) throw new Error(`edgex sim ${action}: ${res.status} ${JSON.stringify(json)}`);
+      if (!res.ok || json["ok"] === false)
+        throw new Error(`edgex sim ${action}: ${res.status} ${JSON.stringify(json)}`);
       return json;
     },
     stop: async () => {

@@ -51,7 +51,8 @@ export async function startSim(args: readonly string[] = []): Promise<SimHandle>
     controlUrl: ready.control_url,
     pid: ready.pid,
     control: (action, body = {}) => call("POST", `${ready.control_url}/${action}`, body),
-    query: (action, params = {}) => call("GET", `${ready.control_url}/${action}?${new URLSearchParams(params).toString()}`),
+    query: (action, params = {}) =>
+      call("GET", `${ready.control_url}/${action}?${new URLSearchParams(params).toString()}`),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));

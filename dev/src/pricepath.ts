@@ -66,7 +66,12 @@ export function generatePaths(o: PathOptions): VenuePaths {
     for (const c of coins) {
       ref[c] = (ref[c] as number) * (1 + (r() - 0.5) * 2 * 0.0001); // ±1 bp per step
       if (active[c] == null && t >= (next[c] as number)) {
-        const d = { venue: r() < 0.5 ? ("paradex" as const) : ("edgex" as const), bps: (lo + r() * (hi - lo)) * (r() < 0.5 ? -1 : 1), t0: t, hold: 1.5 + r() * 1.5 };
+        const d = {
+          venue: r() < 0.5 ? ("paradex" as const) : ("edgex" as const),
+          bps: (lo + r() * (hi - lo)) * (r() < 0.5 ? -1 : 1),
+          t0: t,
+          hold: 1.5 + r() * 1.5,
+        };
         active[c] = d;
         events.push({ t, coin: c, venue: d.venue, bps: Number(d.bps.toFixed(1)) });
       }
@@ -93,7 +98,10 @@ export function generatePaths(o: PathOptions): VenuePaths {
 }
 
 /** Write `paradex.jsonl` and `edgex.jsonl` into `dir`; returns their paths. */
-export function writePaths(dir: string, o: PathOptions): { paradex: string; edgex: string; events: VenuePaths["events"] } {
+export function writePaths(
+  dir: string,
+  o: PathOptions,
+): { paradex: string; edgex: string; events: VenuePaths["events"] } {
   const g = generatePaths(o);
   const paradex = join(dir, "paradex.jsonl");
   const edgex = join(dir, "edgex.jsonl");

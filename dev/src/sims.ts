@@ -32,17 +32,30 @@ export interface EdgexSimHandle extends SimControl {
 }
 
 async function post(url: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
   const json = (await res.json()) as Record<string, unknown>;
   if (!res.ok || json["ok"] === false) throw new Error(`${url}: ${res.status} ${JSON.stringify(json)}`);
   return json;
 }
 
-export async function startParadexSim(o: { seed: number; pricePath?: string; bboRate?: number; verbose?: boolean }): Promise<ParadexSimHandle> {
+export async function startParadexSim(o: {
+  seed: number;
+  pricePath?: string;
+  bboRate?: number;
+  verbose?: boolean;
+}): Promise<ParadexSimHandle> {
   const args = ["-m", "paradex_sim", "--port", "0", "--seed", String(o.seed), "--log-level", "WARNING"];
   if (o.pricePath) args.push("--price-path", o.pricePath);
   if (o.bboRate) args.push("--bbo-rate", String(o.bboRate));
-  const child: ChildProcess = spawn(`${REPO}.venv/bin/python`, args, { cwd: REPO, stdio: ["ignore", "pipe", o.verbose ? "inherit" : "ignore"] });
+  const child: ChildProcess = spawn(`${REPO}.venv/bin/python`, args, {
+    cwd: REPO,
+    stdio: ["ignore", "pipe", o.verbose ? "inherit" : "ignore"],
+  });
   const rl = createInterface({ input: child.stdout! });
   const line = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("Paradex simulator: no sim_ready within 20 s")), 20_000);
@@ -74,7 +87,12 @@ export async function startParadexSim(o: { seed: number; pricePath?: string; bbo
 }
 
 export async function startEdgex(o: { seed: number; pricePath?: string; stepMs?: number }): Promise<EdgexSimHandle> {
-  const sim = await startEdgexSim({ seed: o.seed, port: 0, ...(o.pricePath ? { pricePath: o.pricePath } : {}), ...(o.stepMs ? { stepMs: o.stepMs } : {}) });
+  const sim = await startEdgexSim({
+    seed: o.seed,
+    port: 0,
+    ...(o.pricePath ? { pricePath: o.pricePath } : {}),
+    ...(o.stepMs ? { stepMs: o.stepMs } : {}),
+  });
   return {
     sim,
     restUrl: sim.restUrl,

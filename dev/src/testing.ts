@@ -8,7 +8,6 @@ export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** This checkout's Python environment, where `make test` installs the sidecar and the simulator. */
 export const VENV_BIN = `${REPO_ROOT}.venv/bin/`;
 
-
 /** Resolves with `p`, or rejects after `ms` naming what was awaited. */
 export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -82,7 +82,10 @@ export interface BotOptions {
 export class ArbBot {
   readonly cfg: BotConfig;
   readonly venues: Record<VenueName, Venue>;
-  readonly quotes: Record<VenueName, VenueQuotes> = { paradex: new VenueQuotes("paradex"), edgex: new VenueQuotes("edgex") };
+  readonly quotes: Record<VenueName, VenueQuotes> = {
+    paradex: new VenueQuotes("paradex"),
+    edgex: new VenueQuotes("edgex"),
+  };
   readonly ledger = new Ledger();
   readonly tracker = new OrderTracker();
   readonly journal: Journal;
@@ -148,7 +151,8 @@ export class ArbBot {
   async start(): Promise<void> {
     this.startedAt = this.wall();
     const replay = Journal.replay(this.cfg.journalPath);
-    if (replay.bad.length > 0) this.log("journal_bad_lines", { count: replay.bad.length, torn_tail: replay.tornTail, first: replay.bad[0] });
+    if (replay.bad.length > 0)
+      this.log("journal_bad_lines", { count: replay.bad.length, torn_tail: replay.tornTail, first: replay.bad[0] });
     const folded = foldJournal(replay.records, this.wall());
     this.journal.open();
     this.arbSeq = folded.lastArbSeq;
@@ -160,7 +164,10 @@ export class ArbBot {
         this.log("kill_reset", { previous: folded.killReason });
       } else {
         this.guards.restoreKill(folded.killReason);
-        this.log("kill_restored", { reason: folded.killReason, hint: "entries stay stopped; start with --reset-kill to clear" });
+        this.log("kill_restored", {
+          reason: folded.killReason,
+          hint: "entries stay stopped; start with --reset-kill to clear",
+        });
       }
     }
 
@@ -176,7 +183,8 @@ export class ArbBot {
     for (const v of VENUES) {
       const venue = this.venues[v];
       if (!(venue instanceof PaperVenue)) continue;
-      for (const m of this.markets.values()) venue.restorePosition(m.meta[v].market, this.ledger.position(v, m.cfg.base).toString(), null);
+      for (const m of this.markets.values())
+        venue.restorePosition(m.meta[v].market, this.ledger.position(v, m.cfg.base).toString(), null);
     }
     this.priorRealizedToday = realizedToday(folded);
     for (const arb of folded.open) {
@@ -189,7 +197,8 @@ export class ArbBot {
       const res = await recoverArb(this.env, arb);
       m.inFlight = false;
       this.results.push(res);
-      if (res.state === "failed") this.guards.trip(`recovery could not flatten ${arb.arbId} (residual ${res.residual.toString()} ${arb.base})`);
+      if (res.state === "failed")
+        this.guards.trip(`recovery could not flatten ${arb.arbId} (residual ${res.residual.toString()} ${arb.base})`);
     }
     // No entry before positions are verified; a venue restarting at this moment gets a few seconds.
     for (let attempt = 1; ; attempt++) {
@@ -209,9 +218,19 @@ export class ArbBot {
       }
     }
     this.ready = true;
-    this.timers.push(setInterval(() => void this.reconcile("periodic").catch((e) => this.log("reconcile_failed", { error: String(e) })), this.cfg.reconcileIntervalMs));
+    this.timers.push(
+      setInterval(
+        () => void this.reconcile("periodic").catch((e) => this.log("reconcile_failed", { error: String(e) })),
+        this.cfg.reconcileIntervalMs,
+      ),
+    );
     this.timers.push(setInterval(() => this.riskCheck(), 500));
-    this.log("started", { mode: this.cfg.live ? "live" : "paper", markets: [...this.markets.keys()], journal: this.cfg.journalPath, run: this.runTag });
+    this.log("started", {
+      mode: this.cfg.live ? "live" : "paper",
+      markets: [...this.markets.keys()],
+      journal: this.cfg.journalPath,
+      run: this.runTag,
+    });
   }
 
   private attach(): void {
@@ -243,18 +262,37 @@ export class ArbBot {
 
   /** Map configured base coins to each venue's market by metadata (never by hard-coded names). */
   private async loadMarkets(): Promise<void> {
-    const metas: Record<VenueName, MarketMeta[]> = { paradex: await this.venues.paradex.markets(), edgex: await this.venues.edgex.markets() };
+    const metas: Record<VenueName, MarketMeta[]> = {
+      paradex: await this.venues.paradex.markets(),
+      edgex: await this.venues.edgex.markets(),
+    };
     for (const mc of this.cfg.markets) {
       const pick = (v: VenueName): MarketMeta | undefined =>
-        metas[v].find((m) => m.base.toUpperCase() === mc.base && QUOTES_OK.has(m.quote.toUpperCase()) && (v !== "paradex" || m.market.endsWith("-PERP"))) ??
-        metas[v].find((m) => m.base.toUpperCase() === mc.base);
+        metas[v].find(
+          (m) =>
+            m.base.toUpperCase() === mc.base &&
+            QUOTES_OK.has(m.quote.toUpperCase()) &&
+            (v !== "paradex" || m.market.endsWith("-PERP")),
+        ) ?? metas[v].find((m) => m.base.toUpperCase() === mc.base);
       const p = pick("paradex");
       const e = pick("edgex");
       if (p === undefined || e === undefined) {
         this.log("market_skipped", { base: mc.base, paradex: p?.market ?? null, edgex: e?.market ?? null });
         continue;
       }
-      this.markets.set(mc.base, { cfg: mc, meta: { paradex: p, edgex: e }, inFlight: false, cooldownUntil: 0, seen: 0, taken: 0, blocked: new Map(), lastEval: null, lastBlock: null, open: false, generation: 0 });
+      this.markets.set(mc.base, {
+        cfg: mc,
+        meta: { paradex: p, edgex: e },
+        inFlight: false,
+        cooldownUntil: 0,
+        seen: 0,
+        taken: 0,
+        blocked: new Map(),
+        lastEval: null,
+        lastBlock: null,
+        open: false,
+        generation: 0,
+      });
       this.byMarket.set(`paradex|${p.market}`, mc.base);
       this.byMarket.set(`edgex|${e.market}`, mc.base);
     }
@@ -279,7 +317,14 @@ export class ArbBot {
         if (!venueSize.eq(ours)) {
           this.log("position_drift", { why, venue: v, base, ours: ours.toString(), venue_size: venueSize.toString() });
           this.ledger.setSize(v, base, venueSize, pos?.average_entry_price ? D.from(pos.average_entry_price) : null);
-          this.record({ k: "position", ts: this.wall(), venue: v, base, size: venueSize.toString(), source: "snapshot" });
+          this.record({
+            k: "position",
+            ts: this.wall(),
+            venue: v,
+            base,
+            size: venueSize.toString(),
+            source: "snapshot",
+          });
         }
       });
       this.checkNet(m);
@@ -298,7 +343,12 @@ export class ArbBot {
       const note = `net ${net.toString()} ${base} (~${notional?.round(2).toString() ?? "?"} USD) across venues`;
       this.guards.mismatches.set(base, note);
       this.record({ k: "mismatch", ts: this.wall(), base, net: net.toString(), note });
-      this.log("net_mismatch", { base, net: net.toString(), usd: notional?.round(2).toString() ?? null, action: "entries stopped" });
+      this.log("net_mismatch", {
+        base,
+        net: net.toString(),
+        usd: notional?.round(2).toString() ?? null,
+        action: "entries stopped",
+      });
     } else if (!bad && had) {
       this.guards.mismatches.delete(base);
       this.log("net_ok", { base });
@@ -358,7 +408,8 @@ export class ArbBot {
         this.guards.reconnect(this.clock());
       } else if (e.state === "connected" || e.state === "live" || e.state === "subscribed") this.down.delete(v);
     }
-    if (e.state !== "subscribed") this.log("venue_status", { venue: v, state: e.state, market: e.market ?? null, reason: e.reason ?? null });
+    if (e.state !== "subscribed")
+      this.log("venue_status", { venue: v, state: e.state, market: e.market ?? null, reason: e.reason ?? null });
   }
 
   // ---------------------------------------------------------------- the hot path
@@ -370,7 +421,13 @@ export class ArbBot {
     const a = this.side("paradex", m);
     const b = this.side("edgex", m);
     if (a === null || b === null) return;
-    const ev = evaluate(a, b, { size: m.cfg.size, maxPosition: m.cfg.maxPosition, minEdgeBps: this.cfg.minEdgeBps, exitEdgeBps: this.cfg.exitEdgeBps, slippageBps: this.cfg.slippageBps }).best;
+    const ev = evaluate(a, b, {
+      size: m.cfg.size,
+      maxPosition: m.cfg.maxPosition,
+      minEdgeBps: this.cfg.minEdgeBps,
+      exitEdgeBps: this.cfg.exitEdgeBps,
+      slippageBps: this.cfg.slippageBps,
+    }).best;
     m.lastEval = ev;
     const opening = ev.ok && !m.open;
     m.open = ev.ok;
@@ -380,7 +437,8 @@ export class ArbBot {
     if (block !== null) {
       // In-flight and cooldown blocks are the normal rhythm of trading; only guard blocks are news.
       const routine = block === "in-flight arbitrage" || block === "cooldown";
-      if (m.lastBlock !== block && !routine) this.log("entry_blocked", { base, reason: block, edge_bps: ev.opp.edgeBps.round(2).toString() });
+      if (m.lastBlock !== block && !routine)
+        this.log("entry_blocked", { base, reason: block, edge_bps: ev.opp.edgeBps.round(2).toString() });
       m.lastBlock = block;
       const key = block.split(" ")[0] ?? block;
       m.blocked.set(key, (m.blocked.get(key) ?? 0) + 1);
@@ -405,8 +463,13 @@ export class ArbBot {
     this.latencyMs.push(d.sentAt - t0);
     this.latencyFromRecvMs.push(performance.timeOrigin + d.sentAt - recvUs / 1000);
     this.log("arb_sent", {
-      arbId, base, edge_bps: ev.opp.edgeBps.round(2).toString(), size: ev.opp.size.toString(),
-      buy: `${ev.opp.buy.venue}@${ev.opp.buy.limit.toString()}`, sell: `${ev.opp.sell.venue}@${ev.opp.sell.limit.toString()}`, reducing: ev.opp.reducing,
+      arbId,
+      base,
+      edge_bps: ev.opp.edgeBps.round(2).toString(),
+      size: ev.opp.size.toString(),
+      buy: `${ev.opp.buy.venue}@${ev.opp.buy.limit.toString()}`,
+      sell: `${ev.opp.sell.venue}@${ev.opp.sell.limit.toString()}`,
+      reducing: ev.opp.reducing,
     });
     const p = settleArb(this.env, d)
       .then((res) => this.onArbDone(m, res))
@@ -446,7 +509,14 @@ export class ArbBot {
     m.inFlight = false;
     m.open = false; // a spread still open after the trade counts as a new opportunity
     m.cooldownUntil = this.clock() + this.cfg.cooldownMs;
-    this.log("arb_done", { arbId: res.arbId, base: res.base, state: res.state, clean: res.clean, residual: res.residual.toString(), legs: res.legs.map((l) => `${l.plan.venue}:${l.plan.side}:${l.filled.toString()}/${l.plan.size}:${l.state}`) });
+    this.log("arb_done", {
+      arbId: res.arbId,
+      base: res.base,
+      state: res.state,
+      clean: res.clean,
+      residual: res.residual.toString(),
+      legs: res.legs.map((l) => `${l.plan.venue}:${l.plan.side}:${l.filled.toString()}/${l.plan.size}:${l.state}`),
+    });
     if (res.state === "failed") {
       this.guards.trip(`could not flatten ${res.arbId}: residual ${res.residual.toString()} ${res.base}`);
     }
@@ -476,4 +546,3 @@ export class ArbBot {
     return summary;
   }
 }
-

@@ -69,44 +69,219 @@ interface Option {
 
 /** The single list of knobs: parser, `--help` and README table all come from here. */
 export const OPTIONS: readonly Option[] = [
-  { flag: "live", env: "BOT_LIVE", type: "boolean", def: "false", help: "send real orders (default: paper mode, nothing sent)" },
-  { flag: "markets", env: "BOT_MARKETS", type: "string", def: "BTC,ETH,SOL", help: "base coins to trade on both venues" },
-  { flag: "size", env: "BOT_SIZE", type: "string", def: "BTC=0.01,ETH=0.2,SOL=5", help: "order size per base (base units)" },
-  { flag: "max-position", env: "BOT_MAX_POSITION", type: "string", def: "BTC=0.05,ETH=1,SOL=25", help: "max absolute position per venue per base" },
-  { flag: "min-edge-bps", env: "BOT_MIN_EDGE_BPS", type: "string", def: "5", help: "min net edge to open (after both taker fees and slippage)" },
-  { flag: "exit-edge-bps", env: "BOT_EXIT_EDGE_BPS", type: "string", def: "0", help: "min net edge for a trade that reduces both positions" },
-  { flag: "slippage-bps", env: "BOT_SLIPPAGE_BPS", type: "string", def: "2", help: "buffer subtracted from the edge and added to IOC limit prices" },
-  { flag: "max-quote-age-ms", env: "BOT_MAX_QUOTE_AGE_MS", type: "string", def: "2000", help: "no entry if either quote is older" },
-  { flag: "cooldown-ms", env: "BOT_COOLDOWN_MS", type: "string", def: "250", help: "pause per market after an arbitrage completes" },
-  { flag: "leg-timeout-ms", env: "BOT_LEG_TIMEOUT_MS", type: "string", def: "3000", help: "wait for a leg's final state before looking it up" },
-  { flag: "residual-timeout-ms", env: "BOT_RESIDUAL_TIMEOUT_MS", type: "string", def: "10000", help: "bound to hedge/unwind a residual" },
-  { flag: "residual-retries", env: "BOT_RESIDUAL_RETRIES", type: "string", def: "3", help: "max corrective orders per arbitrage" },
-  { flag: "residual-policy", env: "BOT_RESIDUAL_POLICY", type: "string", def: "unwind", help: "unwind (reduce the filled leg) or hedge (complete the missing leg)" },
-  { flag: "unwind-slippage-bps", env: "BOT_UNWIND_SLIPPAGE_BPS", type: "string", def: "50", help: "price protection for corrective IOC orders" },
-  { flag: "net-tolerance-usd", env: "BOT_NET_TOLERANCE_USD", type: "string", def: "5", help: "cross-venue net position mismatch that stops entries" },
-  { flag: "max-daily-loss-usd", env: "BOT_MAX_DAILY_LOSS_USD", type: "string", def: "100", help: "kill switch: realized+unrealized loss today" },
-  { flag: "max-net-exposure-usd", env: "BOT_MAX_NET_EXPOSURE_USD", type: "string", def: "500", help: "kill switch: sum over markets of the absolute net notional" },
-  { flag: "max-consecutive-failures", env: "BOT_MAX_CONSECUTIVE_FAILURES", type: "string", def: "3", help: "kill switch: arbitrages in a row that needed a correction or failed" },
-  { flag: "storm-count", env: "BOT_STORM_COUNT", type: "string", def: "5", help: "kill switch: reconnects within --storm-window-ms" },
+  {
+    flag: "live",
+    env: "BOT_LIVE",
+    type: "boolean",
+    def: "false",
+    help: "send real orders (default: paper mode, nothing sent)",
+  },
+  {
+    flag: "markets",
+    env: "BOT_MARKETS",
+    type: "string",
+    def: "BTC,ETH,SOL",
+    help: "base coins to trade on both venues",
+  },
+  {
+    flag: "size",
+    env: "BOT_SIZE",
+    type: "string",
+    def: "BTC=0.01,ETH=0.2,SOL=5",
+    help: "order size per base (base units)",
+  },
+  {
+    flag: "max-position",
+    env: "BOT_MAX_POSITION",
+    type: "string",
+    def: "BTC=0.05,ETH=1,SOL=25",
+    help: "max absolute position per venue per base",
+  },
+  {
+    flag: "min-edge-bps",
+    env: "BOT_MIN_EDGE_BPS",
+    type: "string",
+    def: "5",
+    help: "min net edge to open (after both taker fees and slippage)",
+  },
+  {
+    flag: "exit-edge-bps",
+    env: "BOT_EXIT_EDGE_BPS",
+    type: "string",
+    def: "0",
+    help: "min net edge for a trade that reduces both positions",
+  },
+  {
+    flag: "slippage-bps",
+    env: "BOT_SLIPPAGE_BPS",
+    type: "string",
+    def: "2",
+    help: "buffer subtracted from the edge and added to IOC limit prices",
+  },
+  {
+    flag: "max-quote-age-ms",
+    env: "BOT_MAX_QUOTE_AGE_MS",
+    type: "string",
+    def: "2000",
+    help: "no entry if either quote is older",
+  },
+  {
+    flag: "cooldown-ms",
+    env: "BOT_COOLDOWN_MS",
+    type: "string",
+    def: "250",
+    help: "pause per market after an arbitrage completes",
+  },
+  {
+    flag: "leg-timeout-ms",
+    env: "BOT_LEG_TIMEOUT_MS",
+    type: "string",
+    def: "3000",
+    help: "wait for a leg's final state before looking it up",
+  },
+  {
+    flag: "residual-timeout-ms",
+    env: "BOT_RESIDUAL_TIMEOUT_MS",
+    type: "string",
+    def: "10000",
+    help: "bound to hedge/unwind a residual",
+  },
+  {
+    flag: "residual-retries",
+    env: "BOT_RESIDUAL_RETRIES",
+    type: "string",
+    def: "3",
+    help: "max corrective orders per arbitrage",
+  },
+  {
+    flag: "residual-policy",
+    env: "BOT_RESIDUAL_POLICY",
+    type: "string",
+    def: "unwind",
+    help: "unwind (reduce the filled leg) or hedge (complete the missing leg)",
+  },
+  {
+    flag: "unwind-slippage-bps",
+    env: "BOT_UNWIND_SLIPPAGE_BPS",
+    type: "string",
+    def: "50",
+    help: "price protection for corrective IOC orders",
+  },
+  {
+    flag: "net-tolerance-usd",
+    env: "BOT_NET_TOLERANCE_USD",
+    type: "string",
+    def: "5",
+    help: "cross-venue net position mismatch that stops entries",
+  },
+  {
+    flag: "max-daily-loss-usd",
+    env: "BOT_MAX_DAILY_LOSS_USD",
+    type: "string",
+    def: "100",
+    help: "kill switch: realized+unrealized loss today",
+  },
+  {
+    flag: "max-net-exposure-usd",
+    env: "BOT_MAX_NET_EXPOSURE_USD",
+    type: "string",
+    def: "500",
+    help: "kill switch: sum over markets of the absolute net notional",
+  },
+  {
+    flag: "max-consecutive-failures",
+    env: "BOT_MAX_CONSECUTIVE_FAILURES",
+    type: "string",
+    def: "3",
+    help: "kill switch: arbitrages in a row that needed a correction or failed",
+  },
+  {
+    flag: "storm-count",
+    env: "BOT_STORM_COUNT",
+    type: "string",
+    def: "5",
+    help: "kill switch: reconnects within --storm-window-ms",
+  },
   { flag: "storm-window-ms", env: "BOT_STORM_WINDOW_MS", type: "string", def: "60000", help: "reconnect storm window" },
-  { flag: "reconcile-interval-ms", env: "BOT_RECONCILE_INTERVAL_MS", type: "string", def: "5000", help: "compare positions with both venues' snapshots" },
-  { flag: "journal", env: "BOT_JOURNAL", type: "string", def: "apps/bot/state/journal.jsonl", help: "append-only fsynced journal" },
-  { flag: "journal-sync", env: "BOT_JOURNAL_SYNC", type: "string", def: "after", help: "after: intent written before the orders, fdatasync right after they leave; strict: fdatasync before" },
-  { flag: "reset-kill", env: "BOT_RESET_KILL", type: "boolean", def: "false", help: "clear a kill switch tripped in a previous run" },
+  {
+    flag: "reconcile-interval-ms",
+    env: "BOT_RECONCILE_INTERVAL_MS",
+    type: "string",
+    def: "5000",
+    help: "compare positions with both venues' snapshots",
+  },
+  {
+    flag: "journal",
+    env: "BOT_JOURNAL",
+    type: "string",
+    def: "apps/bot/state/journal.jsonl",
+    help: "append-only fsynced journal",
+  },
+  {
+    flag: "journal-sync",
+    env: "BOT_JOURNAL_SYNC",
+    type: "string",
+    def: "after",
+    help: "after: intent written before the orders, fdatasync right after they leave; strict: fdatasync before",
+  },
+  {
+    flag: "reset-kill",
+    env: "BOT_RESET_KILL",
+    type: "boolean",
+    def: "false",
+    help: "clear a kill switch tripped in a previous run",
+  },
   { flag: "json", env: "BOT_JSON", type: "boolean", def: "false", help: "JSON log lines even on a TTY" },
-  { flag: "status-interval-ms", env: "BOT_STATUS_INTERVAL_MS", type: "string", def: "1000", help: "status view / status line period" },
-  { flag: "paradex-env", env: "PARADEX_ENV", type: "string", def: "testnet", help: "Paradex network for the sidecar: prod, testnet, nightly, sim" },
-  { flag: "paradex-ws", env: "PARADEX_WS_URL", type: "string", def: "", help: "Paradex WebSocket URL override (e.g. a local simulator)" },
-  { flag: "paradex-rest", env: "PARADEX_REST_URL", type: "string", def: "", help: "Paradex REST base URL override (…/v1)" },
+  {
+    flag: "status-interval-ms",
+    env: "BOT_STATUS_INTERVAL_MS",
+    type: "string",
+    def: "1000",
+    help: "status view / status line period",
+  },
+  {
+    flag: "paradex-env",
+    env: "PARADEX_ENV",
+    type: "string",
+    def: "testnet",
+    help: "Paradex network for the sidecar: prod, testnet, nightly, sim",
+  },
+  {
+    flag: "paradex-ws",
+    env: "PARADEX_WS_URL",
+    type: "string",
+    def: "",
+    help: "Paradex WebSocket URL override (e.g. a local simulator)",
+  },
+  {
+    flag: "paradex-rest",
+    env: "PARADEX_REST_URL",
+    type: "string",
+    def: "",
+    help: "Paradex REST base URL override (…/v1)",
+  },
   { flag: "edgex-rest", env: "EDGEX_REST_URL", type: "string", def: "", help: "EdgeX REST base URL" },
   { flag: "edgex-ws", env: "EDGEX_QUOTE_WS_URL", type: "string", def: "", help: "EdgeX public quote WebSocket URL" },
-  { flag: "edgex-private-ws", env: "EDGEX_PRIVATE_WS_URL", type: "string", def: "", help: "EdgeX private WebSocket URL" },
-  { flag: "run-seconds", env: "BOT_RUN_SECONDS", type: "string", def: "", help: "stop after this many seconds (demo, tests)" },
+  {
+    flag: "edgex-private-ws",
+    env: "EDGEX_PRIVATE_WS_URL",
+    type: "string",
+    def: "",
+    help: "EdgeX private WebSocket URL",
+  },
+  {
+    flag: "run-seconds",
+    env: "BOT_RUN_SECONDS",
+    type: "string",
+    def: "",
+    help: "stop after this many seconds (demo, tests)",
+  },
 ];
 
 function num(flag: string, raw: string, min = 0): number {
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || raw.trim() === "") throw new ConfigError(`--${flag}: expected a number ≥ ${min}, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(n) || n < min || raw.trim() === "")
+    throw new ConfigError(`--${flag}: expected a number ≥ ${min}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -131,7 +306,10 @@ function paradexEnv(raw: string): BotConfig["paradexEnv"] {
 /** "BTC=0.01,ETH=0.2" → Map; a bare "0.01" applies to every base. */
 function perBase(flag: string, raw: string, bases: string[]): Map<string, D> {
   const out = new Map<string, D>();
-  for (const part of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [k, v] = part.includes("=") ? part.split("=", 2) : ["*", part];
     const value = dec(flag, v ?? "");
     if (!value.isPos()) throw new ConfigError(`--${flag}: ${part} must be positive`);
@@ -144,7 +322,10 @@ function perBase(flag: string, raw: string, bases: string[]): Map<string, D> {
 
 /** Build the config from argv and an environment (pass `process.env`; tests pass their own). */
 export function loadConfig(argv: string[], env: Record<string, string | undefined>): BotConfig {
-  const options = Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: o.type }])) as Record<string, { type: "string" | "boolean" }>;
+  const options = Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: o.type }])) as Record<
+    string,
+    { type: "string" | "boolean" }
+  >;
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as typeof values;
@@ -161,12 +342,16 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
   };
   const bool = (flag: string): boolean => ["1", "true", "yes"].includes(get(flag).toLowerCase());
 
-  const bases = get("markets").split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const bases = get("markets")
+    .split(",")
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
   if (bases.length === 0) throw new ConfigError("--markets: at least one base coin");
   const sizes = perBase("size", get("size"), bases);
   const limits = perBase("max-position", get("max-position"), bases);
   const policy = get("residual-policy");
-  if (policy !== "unwind" && policy !== "hedge") throw new ConfigError(`--residual-policy: unwind or hedge, got ${policy}`);
+  if (policy !== "unwind" && policy !== "hedge")
+    throw new ConfigError(`--residual-policy: unwind or hedge, got ${policy}`);
   const runSeconds = get("run-seconds");
   const orNull = (s: string): string | null => (s === "" ? null : s);
 
@@ -203,7 +388,11 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     edgexPrivateWsUrl: orNull(get("edgex-private-ws")),
     runSeconds: runSeconds === "" ? null : num("run-seconds", runSeconds, 0),
   };
-  for (const [flag, v] of [["slippage-bps", cfg.slippageBps], ["unwind-slippage-bps", cfg.unwindSlippageBps], ["net-tolerance-usd", cfg.netToleranceUsd]] as const) {
+  for (const [flag, v] of [
+    ["slippage-bps", cfg.slippageBps],
+    ["unwind-slippage-bps", cfg.unwindSlippageBps],
+    ["net-tolerance-usd", cfg.netToleranceUsd],
+  ] as const) {
     if (v.isNeg()) throw new ConfigError(`--${flag} must not be negative`);
   }
   return Object.freeze(cfg);

@@ -48,7 +48,9 @@ export class Guards {
   /** Quote-age gate: both quotes must be younger than the limit. */
   quoteAgeProblem(ageA: number, ageB: number): string | null {
     const worst = Math.max(ageA, ageB);
-    return worst > this.limits.maxQuoteAgeMs ? `quote age ${Math.round(worst)} ms > ${this.limits.maxQuoteAgeMs}` : null;
+    return worst > this.limits.maxQuoteAgeMs
+      ? `quote age ${Math.round(worst)} ms > ${this.limits.maxQuoteAgeMs}`
+      : null;
   }
 
   /** Count an arbitrage outcome: `clean` = both legs filled equally with no correction. */
@@ -66,7 +68,8 @@ export class Guards {
   /** A venue reported `reconnecting`; too many within the window is a storm. */
   reconnect(now: number): void {
     this.reconnects.push(now);
-    while (this.reconnects.length > 0 && (this.reconnects[0] as number) < now - this.limits.stormWindowMs) this.reconnects.shift();
+    while (this.reconnects.length > 0 && (this.reconnects[0] as number) < now - this.limits.stormWindowMs)
+      this.reconnects.shift();
     if (this.reconnects.length >= this.limits.stormCount) {
       this.trip(`reconnect storm: ${this.reconnects.length} reconnects within ${this.limits.stormWindowMs} ms`);
     }
@@ -74,7 +77,9 @@ export class Guards {
 
   /** Risk checks on the marked book: total PnL today and net exposure (USD). */
   risk(pnlTodayUsd: D, netExposureUsd: D): void {
-    if (pnlTodayUsd.neg().gt(this.limits.maxDailyLossUsd)) this.trip(`daily loss ${pnlTodayUsd.round(2).toString()} USD beyond limit`);
-    else if (netExposureUsd.gt(this.limits.maxNetExposureUsd)) this.trip(`net exposure ${netExposureUsd.round(2).toString()} USD beyond limit`);
+    if (pnlTodayUsd.neg().gt(this.limits.maxDailyLossUsd))
+      this.trip(`daily loss ${pnlTodayUsd.round(2).toString()} USD beyond limit`);
+    else if (netExposureUsd.gt(this.limits.maxNetExposureUsd))
+      this.trip(`net exposure ${netExposureUsd.round(2).toString()} USD beyond limit`);
   }
 }

@@ -68,7 +68,8 @@ export interface ArbResult {
 }
 
 /** Errors that prove the order was not accepted (nothing can have filled). Anything else is "unknown". */
-const UNKNOWN_OUTCOME = /unknown|timeout|timed out|deadline|sidecar_gone|went away|closed|disconnect|not connected|not_ready|econn|socket|network|abort|restart|\b5\d\d\b|internal/i;
+const UNKNOWN_OUTCOME =
+  /unknown|timeout|timed out|deadline|sidecar_gone|went away|closed|disconnect|not connected|not_ready|econn|socket|network|abort|restart|\b5\d\d\b|internal/i;
 
 export function signedSize(p: PositionEvent): D {
   const size = D.from(p.size).abs();
@@ -110,7 +111,12 @@ export function sendLeg(env: LegEnv, arbId: string, plan: LegPlanRecord): Promis
   return settleLeg(env, arbId, plan, placing);
 }
 
-async function settleLeg(env: LegEnv, arbId: string, plan: LegPlanRecord, placing: Promise<PlaceOrderResult>): Promise<LegResult> {
+async function settleLeg(
+  env: LegEnv,
+  arbId: string,
+  plan: LegPlanRecord,
+  placing: Promise<PlaceOrderResult>,
+): Promise<LegResult> {
   let error: string | undefined;
   let accepted = false;
   try {
@@ -148,14 +154,27 @@ function classify(plan: LegPlanRecord, filled: D): LegState {
 function fromEvents(env: LegEnv, plan: LegPlanRecord): LegResult {
   const s = env.tracker.settlement(plan.venue, plan.clientId);
   const filled = D.min(s.filled, D.from(plan.size));
-  return { plan, state: classify(plan, filled), filled, avgPrice: s.avgPrice, fee: s.fee, orderId: s.orderId, via: "events" };
+  return {
+    plan,
+    state: classify(plan, filled),
+    filled,
+    avgPrice: s.avgPrice,
+    fee: s.fee,
+    orderId: s.orderId,
+    via: "events",
+  };
 }
 
 /**
  * Ask the venue what happened: cancel the order if it is somehow still open, then infer the filled size from
  * the position change since the leg left (we run one leg per venue and market at a time, so the change is ours).
  */
-export async function lookup(env: LegEnv, plan: LegPlanRecord, why: string, via: "snapshot" | "recovery" = "snapshot"): Promise<LegResult> {
+export async function lookup(
+  env: LegEnv,
+  plan: LegPlanRecord,
+  why: string,
+  via: "snapshot" | "recovery" = "snapshot",
+): Promise<LegResult> {
   const venue = env.venues[plan.venue];
   const deadline = env.now() + env.cfg.legTimeoutMs;
   for (let attempt = 1; ; attempt++) {
@@ -171,13 +190,38 @@ export async function lookup(env: LegEnv, plan: LegPlanRecord, why: string, via:
       const ours = plan.side === "BUY" ? delta : delta.neg();
       const tracked = env.tracker.settlement(plan.venue, plan.clientId);
       const filled = D.min(D.max(ours, D.ZERO), D.from(plan.size));
-      env.log("leg_lookup", { clientId: plan.clientId, venue: plan.venue, why, filled: filled.toString(), tracked: tracked.filled.toString() });
-      const fee = tracked.fee.isPos() ? tracked.fee : filled.mul(plan.price).mul(env.meta(plan.venue, plan.base).takerFeeRate);
-      return { plan, state: classify(plan, filled), filled, avgPrice: tracked.avgPrice ?? D.from(plan.price), fee, orderId: tracked.orderId, via };
+      env.log("leg_lookup", {
+        clientId: plan.clientId,
+        venue: plan.venue,
+        why,
+        filled: filled.toString(),
+        tracked: tracked.filled.toString(),
+      });
+      const fee = tracked.fee.isPos()
+        ? tracked.fee
+        : filled.mul(plan.price).mul(env.meta(plan.venue, plan.base).takerFeeRate);
+      return {
+        plan,
+        state: classify(plan, filled),
+        filled,
+        avgPrice: tracked.avgPrice ?? D.from(plan.price),
+        fee,
+        orderId: tracked.orderId,
+        via,
+      };
     } catch (err) {
       env.log("leg_lookup_failed", { clientId: plan.clientId, venue: plan.venue, attempt, error: String(err) });
       if (env.now() >= deadline) {
-        return { plan, state: "unknown", filled: D.ZERO, avgPrice: null, fee: D.ZERO, orderId: null, via, error: String(err) };
+        return {
+          plan,
+          state: "unknown",
+          filled: D.ZERO,
+          avgPrice: null,
+          fee: D.ZERO,
+          orderId: null,
+          via,
+          error: String(err),
+        };
       }
       await sleep(Math.min(100 * attempt, 500));
     }
@@ -210,13 +254,41 @@ export function recordLeg(env: LegEnv, arbId: string, r: LegResult): void {
       env.ledger.apply(p.venue, p.base, signed(p.side, r.filled), r.avgPrice ?? D.from(p.price), r.fee);
       env.ledger.setSize(p.venue, p.base, before.add(signed(p.side, r.filled)), null);
     }
-    env.journal.append({ k: "position", ts: env.wall(), venue: p.venue, base: p.base, size: env.ledger.position(p.venue, p.base).toString(), source: "leg" });
+    env.journal.append({
+      k: "position",
+      ts: env.wall(),
+      venue: p.venue,
+      base: p.base,
+      size: env.ledger.position(p.venue, p.base).toString(),
+      source: "leg",
+    });
   }
   env.tracker.forget(p.venue, p.clientId);
-  env.log("leg", { arbId, clientId: p.clientId, venue: p.venue, role: p.role, side: p.side, state: r.state, filled: r.filled.toString(), size: p.size, via: r.via, ...(r.error ? { error: r.error } : {}) });
+  env.log("leg", {
+    arbId,
+    clientId: p.clientId,
+    venue: p.venue,
+    role: p.role,
+    side: p.side,
+    state: r.state,
+    filled: r.filled.toString(),
+    size: p.size,
+    via: r.via,
+    ...(r.error ? { error: r.error } : {}),
+  });
 }
 
-export function plan(env: LegEnv, role: LegRole, venue: VenueName, base: string, side: "BUY" | "SELL", size: D, price: D, clientId: string, reduceOnly: boolean): LegPlanRecord {
+export function plan(
+  env: LegEnv,
+  role: LegRole,
+  venue: VenueName,
+  base: string,
+  side: "BUY" | "SELL",
+  size: D,
+  price: D,
+  clientId: string,
+  reduceOnly: boolean,
+): LegPlanRecord {
   return {
     role,
     venue,
@@ -251,7 +323,15 @@ export function dispatchArb(env: LegEnv, arbId: string, base: string, opp: Oppor
   // process cannot lose it); with "after" the fdatasync follows the dispatch instead of delaying it.
   env.journal.appendMany(
     [
-      { k: "arb", ts, arbId, base, edgeBps: opp.edgeBps.round(2).toString(), size: opp.size.toString(), reducing: opp.reducing },
+      {
+        k: "arb",
+        ts,
+        arbId,
+        base,
+        edgeBps: opp.edgeBps.round(2).toString(),
+        size: opp.size.toString(),
+        reducing: opp.reducing,
+      },
       { k: "leg_sent", ts, arbId, leg: buy },
       { k: "leg_sent", ts, arbId, leg: sell },
     ],
@@ -290,7 +370,13 @@ function deltas(legs: LegResult[]): Map<VenueName, D> {
 export async function finishArb(env: LegEnv, arbId: string, base: string, legs: LegResult[]): Promise<ArbResult> {
   const unknown = legs.filter((l) => l.state === "unknown");
   if (unknown.length > 0) {
-    env.journal.append({ k: "arb_state", ts: env.wall(), arbId, state: "failed", note: `unknown leg outcome: ${unknown.map((l) => l.plan.clientId).join(",")}` });
+    env.journal.append({
+      k: "arb_state",
+      ts: env.wall(),
+      arbId,
+      state: "failed",
+      note: `unknown leg outcome: ${unknown.map((l) => l.plan.clientId).join(",")}`,
+    });
     return { arbId, base, state: "failed", clean: false, residual: D.ZERO, legs };
   }
   const firstTwo = legs.filter((l) => l.plan.role !== "correction");
@@ -331,7 +417,15 @@ export async function finishArb(env: LegEnv, arbId: string, base: string, legs: 
  * reduce-only. Hedge (first half of the attempts, when configured): complete the missing side on the other venue.
  * When the residual is finer than the chosen venue's lot, the other way is taken (it always fits there).
  */
-function correctionPlan(env: LegEnv, arbId: string, base: string, legs: LegResult[], residual: D, attempt: number, n: number): LegPlanRecord | null {
+function correctionPlan(
+  env: LegEnv,
+  arbId: string,
+  base: string,
+  legs: LegResult[],
+  residual: D,
+  attempt: number,
+  n: number,
+): LegPlanRecord | null {
   const byVenue = deltas(legs);
   const venuesInvolved = [...new Set(legs.map((l) => l.plan.venue))];
   const side: "BUY" | "SELL" = residual.isPos() ? "SELL" : "BUY";
@@ -364,7 +458,9 @@ function correctionPrice(env: LegEnv, venue: VenueName, base: string, side: "BUY
   const slip = env.cfg.unwindSlippageBps.div(BPS);
   const top = side === "BUY" ? view?.asks[0]?.price : view?.bids[0]?.price;
   const ref = top ?? D.from(legs[0]?.plan.price ?? "0");
-  return side === "BUY" ? ref.mul(D.ONE.add(slip)).quantize(meta.tickSize, "ceil") : ref.mul(D.ONE.sub(slip)).quantize(meta.tickSize, "floor");
+  return side === "BUY"
+    ? ref.mul(D.ONE.add(slip)).quantize(meta.tickSize, "ceil")
+    : ref.mul(D.ONE.sub(slip)).quantize(meta.tickSize, "floor");
 }
 
 function sleep(ms: number): Promise<void> {

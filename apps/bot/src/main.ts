@@ -55,7 +55,9 @@ export async function run(o: RunOptions): Promise<number> {
     process.stderr.write(LIVE_BANNER);
     log("LIVE_TRADING", { warning: "orders will be sent to the venues" });
   } else {
-    log("paper_mode", { note: "orders are validated and filled against the live books; nothing is sent (use --live to trade)" });
+    log("paper_mode", {
+      note: "orders are validated and filled against the live books; nothing is sent (use --live to trade)",
+    });
   }
   let venues: Record<VenueName, Venue>;
   try {
@@ -98,7 +100,8 @@ export async function run(o: RunOptions): Promise<number> {
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
-    if (cfg.runSeconds !== null) setTimeout(() => void stop("--run-seconds elapsed", 0).then(resolve), cfg.runSeconds * 1000).unref();
+    if (cfg.runSeconds !== null)
+      setTimeout(() => void stop("--run-seconds elapsed", 0).then(resolve), cfg.runSeconds * 1000).unref();
   });
   try {
     await bot.start();

@@ -47,7 +47,15 @@ export class OrderTracker {
   private entry(k: string): Tracked {
     let t = this.byClient.get(k);
     if (t === undefined) {
-      t = { orderId: null, status: null, orderFilled: D.ZERO, avgFillPrice: null, fills: new Map(), size: null, cancelReason: null };
+      t = {
+        orderId: null,
+        status: null,
+        orderFilled: D.ZERO,
+        avgFillPrice: null,
+        fills: new Map(),
+        size: null,
+        cancelReason: null,
+      };
       this.byClient.set(k, t);
     }
     return t;
@@ -107,7 +115,14 @@ export class OrderTracker {
     let avgPrice: D | null = t.avgFillPrice;
     if (fillQty.isPos()) avgPrice = D.sum(fills.map((f) => f.size.mul(f.price))).div(fillQty);
     const fullyFilled = t.size !== null && filled.gte(t.size);
-    return { filled, avgPrice, fee, orderId: t.orderId, status: t.status, terminal: isTerminal(t.status) || fullyFilled };
+    return {
+      filled,
+      avgPrice,
+      fee,
+      orderId: t.orderId,
+      status: t.status,
+      terminal: isTerminal(t.status) || fullyFilled,
+    };
   }
 
   /**

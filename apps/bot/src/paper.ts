@@ -137,8 +137,10 @@ export class PaperVenue implements Venue {
     if (!D.isValid(o.size)) throw new PaperReject(`size is not a decimal: ${o.size}`);
     const size = D.from(o.size);
     if (!size.isPos()) throw new PaperReject("size must be positive");
-    if (!size.isMultipleOf(meta.stepSize)) throw new PaperReject(`size ${o.size} not a multiple of step ${meta.stepSize}`);
-    if (size.lt(meta.minSize) && o.reduceOnly !== true) throw new PaperReject(`size ${o.size} below min ${meta.minSize}`);
+    if (!size.isMultipleOf(meta.stepSize))
+      throw new PaperReject(`size ${o.size} not a multiple of step ${meta.stepSize}`);
+    if (size.lt(meta.minSize) && o.reduceOnly !== true)
+      throw new PaperReject(`size ${o.size} below min ${meta.minSize}`);
     if (o.type === "LIMIT") {
       if (o.price === undefined || !D.isValid(o.price)) throw new PaperReject("LIMIT needs a decimal price");
       if (!D.from(o.price).isPos() || !D.from(o.price).isMultipleOf(meta.tickSize)) {
@@ -186,25 +188,52 @@ export class PaperVenue implements Venue {
     return result;
   }
 
-  private report(o: PlaceOrderRequest, meta: MarketMeta, orderId: string, clientId: string, fills: { price: D; size: D }[]): void {
+  private report(
+    o: PlaceOrderRequest,
+    meta: MarketMeta,
+    orderId: string,
+    clientId: string,
+    fills: { price: D; size: D }[],
+  ): void {
     const ts = Date.now();
     let notional = D.ZERO;
     fills.forEach((f, i) => {
       const fee = f.size.mul(f.price).mul(meta.takerFeeRate);
       notional = notional.add(f.size.mul(f.price));
       const fe: FillEvent = {
-        type: "fill", seq: ++this.seq, fill_id: `${orderId}-${i}`, order_id: orderId, client_id: clientId, market: o.market,
-        side: o.side, liquidity: "TAKER", price: f.price.toString(), size: f.size.toString(), fee: fee.toString(), fee_currency: meta.quote, exchange_ts: ts,
+        type: "fill",
+        seq: ++this.seq,
+        fill_id: `${orderId}-${i}`,
+        order_id: orderId,
+        client_id: clientId,
+        market: o.market,
+        side: o.side,
+        liquidity: "TAKER",
+        price: f.price.toString(),
+        size: f.size.toString(),
+        fee: fee.toString(),
+        fee_currency: meta.quote,
+        exchange_ts: ts,
       };
       this.applyFill(o.market, o.side, f.size, f.price);
       this.emit(fe);
     });
     const filled = D.sum(fills.map((f) => f.size));
     const oe: OrderEvent = {
-      type: "order", seq: ++this.seq, order_id: orderId, client_id: clientId, market: o.market, side: o.side, order_type: o.type,
-      status: "CLOSED", price: o.price ?? null, size: o.size, remaining_size: D.from(o.size).sub(filled).toString(),
+      type: "order",
+      seq: ++this.seq,
+      order_id: orderId,
+      client_id: clientId,
+      market: o.market,
+      side: o.side,
+      order_type: o.type,
+      status: "CLOSED",
+      price: o.price ?? null,
+      size: o.size,
+      remaining_size: D.from(o.size).sub(filled).toString(),
       avg_fill_price: filled.isPos() ? notional.div(filled).toString() : null,
-      cancel_reason: filled.lt(o.size) ? "IOC_UNFILLED" : null, exchange_ts: ts,
+      cancel_reason: filled.lt(o.size) ? "IOC_UNFILLED" : null,
+      exchange_ts: ts,
     };
     this.emit(oe);
     if (filled.isPos()) this.emit(this.positionEvent(o.market, ts));
@@ -214,7 +243,8 @@ export class PaperVenue implements Venue {
     const p = this.positions.get(market) ?? { qty: D.ZERO, avg: D.ZERO };
     const signed = side === "BUY" ? size : size.neg();
     const next = p.qty.add(signed);
-    if (p.qty.isZero() || p.qty.sign() === signed.sign()) p.avg = p.avg.mul(p.qty.abs()).add(price.mul(size)).div(next.abs());
+    if (p.qty.isZero() || p.qty.sign() === signed.sign())
+      p.avg = p.avg.mul(p.qty.abs()).add(price.mul(size)).div(next.abs());
     else if (next.sign() !== p.qty.sign() && !next.isZero()) p.avg = price;
     if (next.isZero()) p.avg = D.ZERO;
     p.qty = next;
@@ -224,8 +254,15 @@ export class PaperVenue implements Venue {
   private positionEvent(market: string, ts: number): PositionEvent {
     const p = this.positions.get(market) ?? { qty: D.ZERO, avg: D.ZERO };
     return {
-      type: "position", seq: ++this.seq, market, side: p.qty.isZero() ? "FLAT" : p.qty.isPos() ? "LONG" : "SHORT", size: p.qty.toString(),
-      average_entry_price: p.qty.isZero() ? null : p.avg.toString(), unrealized_pnl: null, liquidation_price: null, exchange_ts: ts,
+      type: "position",
+      seq: ++this.seq,
+      market,
+      side: p.qty.isZero() ? "FLAT" : p.qty.isPos() ? "LONG" : "SHORT",
+      size: p.qty.toString(),
+      average_entry_price: p.qty.isZero() ? null : p.avg.toString(),
+      unrealized_pnl: null,
+      liquidation_price: null,
+      exchange_ts: ts,
     };
   }
 
@@ -236,6 +273,11 @@ export class PaperVenue implements Venue {
 
   async snapshot(): Promise<VenueSnapshot> {
     const ts = Date.now();
-    return { orders: [], positions: [...this.positions.keys()].map((m) => this.positionEvent(m, ts)), account: null, balances: [] };
+    return {
+      orders: [],
+      positions: [...this.positions.keys()].map((m) => this.positionEvent(m, ts)),
+      account: null,
+      balances: [],
+    };
   }
 }

@@ -70,7 +70,12 @@ export class VenueQuotes {
   onStatus(e: StatusEvent, now: number): void {
     // A channel without a market (private streams, summaries) going quiet or live says nothing about quotes;
     // only its connection dropping does (fills would stop arriving).
-    if (e.market === undefined && e.channel !== undefined && !["reconnecting", "disconnected", "closed"].includes(e.state)) return;
+    if (
+      e.market === undefined &&
+      e.channel !== undefined &&
+      !["reconnecting", "disconnected", "closed"].includes(e.state)
+    )
+      return;
     if (e.market === undefined) {
       this.venueState = e.state;
       this.lastReason = e.reason ?? e.state;
@@ -114,8 +119,14 @@ export class VenueQuotes {
     if (book === undefined && bbo === undefined) return null;
     if (bbo === undefined) return book as Side;
     if (book === undefined || bbo.at >= book.at) {
-      const bids = bbo.bids.length > 0 ? [...bbo.bids, ...(book?.bids ?? []).filter((l) => l.price.lt(bbo.bids[0]!.price))] : (book?.bids ?? []);
-      const asks = bbo.asks.length > 0 ? [...bbo.asks, ...(book?.asks ?? []).filter((l) => l.price.gt(bbo.asks[0]!.price))] : (book?.asks ?? []);
+      const bids =
+        bbo.bids.length > 0
+          ? [...bbo.bids, ...(book?.bids ?? []).filter((l) => l.price.lt(bbo.bids[0]!.price))]
+          : (book?.bids ?? []);
+      const asks =
+        bbo.asks.length > 0
+          ? [...bbo.asks, ...(book?.asks ?? []).filter((l) => l.price.gt(bbo.asks[0]!.price))]
+          : (book?.asks ?? []);
       return { bids, asks, at: bbo.at };
     }
     return book;

@@ -99,7 +99,10 @@ export function evaluateDirection(buy: VenueSide, sell: VenueSide, p: SignalPara
   const s = walk(sell.book.bids, size);
   if (b === null || s === null) return { ok: false, reason: "book too thin for size", edgeBps: null, direction };
   const edge = edgeBps(b.vwap, s.vwap, D.from(buy.meta.takerFeeRate), D.from(sell.meta.takerFeeRate), p.slippageBps);
-  for (const [m, px] of [[buy.meta, b.vwap], [sell.meta, s.vwap]] as const) {
+  for (const [m, px] of [
+    [buy.meta, b.vwap],
+    [sell.meta, s.vwap],
+  ] as const) {
     if (m.minNotional !== null && size.mul(px).lt(m.minNotional)) {
       return { ok: false, reason: `below ${m.market} min notional ${m.minNotional}`, edgeBps: edge, direction };
     }
@@ -125,7 +128,11 @@ export function evaluateDirection(buy: VenueSide, sell: VenueSide, p: SignalPara
 }
 
 /** Both directions; the better actionable one wins, else the evaluation with the highest edge (for display). */
-export function evaluate(a: VenueSide, b: VenueSide, p: SignalParams): { best: Evaluation; ab: Evaluation; ba: Evaluation } {
+export function evaluate(
+  a: VenueSide,
+  b: VenueSide,
+  p: SignalParams,
+): { best: Evaluation; ab: Evaluation; ba: Evaluation } {
   const ab = evaluateDirection(a, b, p);
   const ba = evaluateDirection(b, a, p);
   const score = (e: Evaluation): D | null => (e.ok ? e.opp.edgeBps : e.edgeBps);

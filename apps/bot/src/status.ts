@@ -28,7 +28,13 @@ export interface BotStatus {
   unrealized: string;
   fees: string;
   arbs: { total: number; clean: number; corrected: number; failed: number };
-  latencyUs: { p50: number | null; p99: number | null; n: number; fromRecvP50: number | null; fromRecvP99: number | null };
+  latencyUs: {
+    p50: number | null;
+    p99: number | null;
+    n: number;
+    fromRecvP50: number | null;
+    fromRecvP99: number | null;
+  };
   mismatches: string[];
   /** The toolkit's feed health report: per venue and channel message counts, rates, ages, lag, reconnects. */
   health: HealthReport;
@@ -56,7 +62,12 @@ export function buildStatus(bot: ArbBot, now: number): BotStatus {
       const base = m.cfg.base;
       const q = (v: VenueName): BotStatus["markets"][number]["quotes"][VenueName] => {
         const view = bot.quotes[v].view(m.meta[v].market);
-        return { bid: view?.bids[0]?.price.toString() ?? null, ask: view?.asks[0]?.price.toString() ?? null, ageMs: view ? Math.round(now - view.at) : null, health: bot.quotes[v].health() };
+        return {
+          bid: view?.bids[0]?.price.toString() ?? null,
+          ask: view?.asks[0]?.price.toString() ?? null,
+          ageMs: view ? Math.round(now - view.at) : null,
+          health: bot.quotes[v].health(),
+        };
       };
       const ev = m.lastEval;
       const edge = ev === null ? null : ev.ok ? ev.opp.edgeBps : ev.edgeBps;

@@ -17,7 +17,11 @@ import { PaperVenue } from "./paper.ts";
 const PUBLIC = ["bbo", "book"];
 const PRIVATE = ["orders", "fills", "positions", "account"];
 
-export function buildVenues(cfg: BotConfig, env: Record<string, string | undefined>, log: LogFn): Record<VenueName, Venue> {
+export function buildVenues(
+  cfg: BotConfig,
+  env: Record<string, string | undefined>,
+  log: LogFn,
+): Record<VenueName, Venue> {
   const logger: BridgeLogger = {
     info: () => {},
     warn: (m) => log("paradex_bridge", { level: "warn", message: m }),
@@ -36,11 +40,15 @@ export function buildVenues(cfg: BotConfig, env: Record<string, string | undefin
   const restUrl = cfg.edgexRestUrl ?? (prod ? PROD_V2.restUrl : null);
   const quoteWsUrl = cfg.edgexQuoteWsUrl ?? (prod ? PROD_V2.quoteWsUrl : null);
   if (restUrl === null || quoteWsUrl === null) {
-    throw new ConfigError("EdgeX endpoints missing: set --edgex-rest and --edgex-ws (EDGEX_REST_URL, EDGEX_QUOTE_WS_URL) or EDGEX_ENV=prod");
+    throw new ConfigError(
+      "EdgeX endpoints missing: set --edgex-rest and --edgex-ws (EDGEX_REST_URL, EDGEX_QUOTE_WS_URL) or EDGEX_ENV=prod",
+    );
   }
-  const privateWsUrl = cfg.edgexPrivateWsUrl ?? (prod ? PROD_V2.privateWsUrl : quoteWsUrl.replace(/\/public\/ws$/, "/private/ws"));
+  const privateWsUrl =
+    cfg.edgexPrivateWsUrl ?? (prod ? PROD_V2.privateWsUrl : quoteWsUrl.replace(/\/public\/ws$/, "/private/ws"));
   const credentials = cfg.live ? credentialsFromEnv(env as NodeJS.ProcessEnv) : undefined;
-  if (cfg.live && credentials === undefined) throw new ConfigError("--live needs EdgeX credentials (EDGEX_ACCOUNT_ID, EDGEX_API_KEY, …)");
+  if (cfg.live && credentials === undefined)
+    throw new ConfigError("--live needs EdgeX credentials (EDGEX_ACCOUNT_ID, EDGEX_API_KEY, …)");
   const edgex = new EdgeXClient({ restUrl, quoteWsUrl, privateWsUrl, ...(credentials ? { credentials } : {}) });
   if (cfg.live) return { paradex, edgex };
   return { paradex: new PaperVenue(paradex), edgex: new PaperVenue(edgex) };

@@ -45,7 +45,8 @@ export class TtyView implements View {
 
   event(name: string, fields: Record<string, unknown>): void {
     const time = new Date().toISOString().slice(11, 23);
-    const important = name === "KILL_SWITCH" || name === "net_mismatch" || name === "residual_failed" || name.startsWith("LIVE");
+    const important =
+      name === "KILL_SWITCH" || name === "net_mismatch" || name === "residual_failed" || name.startsWith("LIVE");
     const text = `${time} ${name} ${Object.entries(fields)
       .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
       .join(" ")}`;
@@ -57,9 +58,13 @@ export class TtyView implements View {
     this.last = s;
     const lines: string[] = [];
     const mode = s.mode === "live" ? `${RED}${BOLD}LIVE — REAL ORDERS${RESET}` : `${GREEN}PAPER (nothing sent)${RESET}`;
-    lines.push(`${BOLD}EdgeX–Paradex arb${RESET}  mode: ${mode}  up ${Math.round((Date.now() - s.startedAt) / 1000)} s  ${s.killed ? `${RED}KILLED: ${s.killed}${RESET}` : `${GREEN}entries enabled${RESET}`}`);
+    lines.push(
+      `${BOLD}EdgeX–Paradex arb${RESET}  mode: ${mode}  up ${Math.round((Date.now() - s.startedAt) / 1000)} s  ${s.killed ? `${RED}KILLED: ${s.killed}${RESET}` : `${GREEN}entries enabled${RESET}`}`,
+    );
     lines.push("");
-    lines.push(`${pad("mkt", 5)}${pad("paradex bid/ask", 24)}${pad("edgex bid/ask", 24)}${lpad("edge bps", 9)}  ${pad("pos P / E (net)", 26)}${lpad("rPnL", 10)}${lpad("uPnL", 10)}${lpad("seen/taken", 12)}  note`);
+    lines.push(
+      `${pad("mkt", 5)}${pad("paradex bid/ask", 24)}${pad("edgex bid/ask", 24)}${lpad("edge bps", 9)}  ${pad("pos P / E (net)", 26)}${lpad("rPnL", 10)}${lpad("uPnL", 10)}${lpad("seen/taken", 12)}  note`,
+    );
     for (const m of s.markets) {
       const qa = m.quotes.paradex;
       const qb = m.quotes.edgex;
@@ -70,10 +75,16 @@ export class TtyView implements View {
         `${pad(m.base, 5)}${pad(`${qa.bid ?? "—"} / ${qa.ask ?? "—"}`, 24)}${pad(`${qb.bid ?? "—"} / ${qb.ask ?? "—"}`, 24)}${color}${lpad(edge, 9)}${RESET}  ${pad(`${m.positions.paradex} / ${m.positions.edgex} (${m.net})`, 26)}${lpad(m.realized, 10)}${lpad(m.unrealized, 10)}${lpad(`${m.seen}/${m.taken}`, 12)}  ${note}`,
       );
     }
-    const health = s.markets[0] ? `paradex ${s.markets[0].quotes.paradex.health}, edgex ${s.markets[0].quotes.edgex.health}` : "";
+    const health = s.markets[0]
+      ? `paradex ${s.markets[0].quotes.paradex.health}, edgex ${s.markets[0].quotes.edgex.health}`
+      : "";
     lines.push("");
-    lines.push(`venues: ${health}   arbs: ${s.arbs.total} (clean ${s.arbs.clean}, corrected ${s.arbs.corrected}, failed ${s.arbs.failed})   PnL realized ${s.realized} unrealized ${s.unrealized} fees ${s.fees}`);
-    lines.push(`event→orders latency: p50 ${s.latencyUs.p50 ?? "—"} µs  p99 ${s.latencyUs.p99 ?? "—"} µs  (n=${s.latencyUs.n})${s.mismatches.length ? `   ${RED}MISMATCH: ${s.mismatches.join("; ")}${RESET}` : ""}`);
+    lines.push(
+      `venues: ${health}   arbs: ${s.arbs.total} (clean ${s.arbs.clean}, corrected ${s.arbs.corrected}, failed ${s.arbs.failed})   PnL realized ${s.realized} unrealized ${s.unrealized} fees ${s.fees}`,
+    );
+    lines.push(
+      `event→orders latency: p50 ${s.latencyUs.p50 ?? "—"} µs  p99 ${s.latencyUs.p99 ?? "—"} µs  (n=${s.latencyUs.n})${s.mismatches.length ? `   ${RED}MISMATCH: ${s.mismatches.join("; ")}${RESET}` : ""}`,
+    );
     lines.push("");
     lines.push(`${BOLD}feeds${RESET} (rate over 10 s, last-message age, receive→emit lag, messages)`);
     lines.push(...formatHealth(s.health));
@@ -96,7 +107,10 @@ export function summaryLines(s: BotStatus): string[] {
     `  PnL realized ${s.realized}, unrealized ${s.unrealized}, fees ${s.fees} (quote currency)`,
     `  event→orders latency p50 ${s.latencyUs.p50 ?? "—"} µs, p99 ${s.latencyUs.p99 ?? "—"} µs over ${s.latencyUs.n} arbitrages (from frame receipt: p50 ${s.latencyUs.fromRecvP50 ?? "—"} µs, p99 ${s.latencyUs.fromRecvP99 ?? "—"} µs)`,
   ];
-  for (const m of s.markets) lines.push(`  ${m.base}: seen ${m.seen}, taken ${m.taken}, positions paradex ${m.positions.paradex} edgex ${m.positions.edgex} (net ${m.net})`);
+  for (const m of s.markets)
+    lines.push(
+      `  ${m.base}: seen ${m.seen}, taken ${m.taken}, positions paradex ${m.positions.paradex} edgex ${m.positions.edgex} (net ${m.net})`,
+    );
   if (s.mismatches.length > 0) lines.push(`  MISMATCH: ${s.mismatches.join("; ")}`);
   lines.push(...formatHealth(s.health).map((l) => `  ${l}`));
   return lines;

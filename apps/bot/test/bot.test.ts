@@ -83,7 +83,9 @@ describe("ArbBot over fake venues", () => {
     assert.equal(c?.side, "BUY");
     assert.equal(c?.size, "0.006");
     assert.equal(c?.reduceOnly, true);
-    const net = D.from(r.p.positions.get("BTC-USD-PERP")?.toString() ?? "0").add(r.e.positions.get("BTCUSDC")?.toString() ?? "0");
+    const net = D.from(r.p.positions.get("BTC-USD-PERP")?.toString() ?? "0").add(
+      r.e.positions.get("BTCUSDC")?.toString() ?? "0",
+    );
     assert.equal(net.toString(), "0");
     await r.bot.stop();
   });
@@ -161,25 +163,29 @@ describe("ArbBot over fake venues", () => {
     await r.bot.stop();
   });
 
-  it("the kill switch trips after consecutive failures, cancels open orders and stops entries; exits still run", T, async () => {
-    const r = rig(["--max-consecutive-failures", "2"]);
-    await r.bot.start();
-    r.e.inject({ kind: "reject", message: "REJECTED" });
-    quote(r, 65000, 65100);
-    await r.tap.wait("arb_done");
-    r.e.inject({ kind: "reject", message: "REJECTED" });
-    quote(r, 65000, 65100);
-    await r.tap.wait("KILL_SWITCH");
-    assert.ok(r.p.cancelAllCalls >= 1 && r.e.cancelAllCalls >= 1);
-    const before = r.p.placed.length + r.e.placed.length;
-    quote(r, 65000, 65100);
-    quote(r, 65000, 65200);
-    assert.equal(r.p.placed.length + r.e.placed.length, before);
-    await r.tap.wait("entry_blocked", (f) => String(f["reason"]).startsWith("kill switch"));
-    const s = await r.bot.stop();
-    assert.equal(s.markets[0]?.net, "0"); // the unwinds still ran after the kill
-    assert.match(s.killed ?? "", /consecutive/);
-  });
+  it(
+    "the kill switch trips after consecutive failures, cancels open orders and stops entries; exits still run",
+    T,
+    async () => {
+      const r = rig(["--max-consecutive-failures", "2"]);
+      await r.bot.start();
+      r.e.inject({ kind: "reject", message: "REJECTED" });
+      quote(r, 65000, 65100);
+      await r.tap.wait("arb_done");
+      r.e.inject({ kind: "reject", message: "REJECTED" });
+      quote(r, 65000, 65100);
+      await r.tap.wait("KILL_SWITCH");
+      assert.ok(r.p.cancelAllCalls >= 1 && r.e.cancelAllCalls >= 1);
+      const before = r.p.placed.length + r.e.placed.length;
+      quote(r, 65000, 65100);
+      quote(r, 65000, 65200);
+      assert.equal(r.p.placed.length + r.e.placed.length, before);
+      await r.tap.wait("entry_blocked", (f) => String(f["reason"]).startsWith("kill switch"));
+      const s = await r.bot.stop();
+      assert.equal(s.markets[0]?.net, "0"); // the unwinds still ran after the kill
+      assert.match(s.killed ?? "", /consecutive/);
+    },
+  );
 
   it("a kill tripped while a leg is being corrected still lets the unwind run", T, async () => {
     const r = rig(["--storm-count", "1"]);
@@ -277,11 +283,33 @@ describe("ArbBot over fake venues", () => {
     // The previous process journaled the intent and both legs, then died: Paradex's leg filled, EdgeX's never left.
     const j = new Journal(journal, false);
     j.open();
-    const leg = (role: "buy" | "sell", venue: "paradex" | "edgex", market: string, side: "BUY" | "SELL", price: string) =>
-      ({ role, venue, market, base: "BTC", side, size: "0.01", price, clientId: `aold-7-${role[0]}`, reduceOnly: false, positionBefore: "0" }) as const;
+    const leg = (
+      role: "buy" | "sell",
+      venue: "paradex" | "edgex",
+      market: string,
+      side: "BUY" | "SELL",
+      price: string,
+    ) =>
+      ({
+        role,
+        venue,
+        market,
+        base: "BTC",
+        side,
+        size: "0.01",
+        price,
+        clientId: `aold-7-${role[0]}`,
+        reduceOnly: false,
+        positionBefore: "0",
+      }) as const;
     j.append({ k: "start", ts: Date.now(), runId: "aold", live: true, pid: 1 });
     j.append({ k: "arb", ts: Date.now(), arbId: "aold-7", base: "BTC", edgeBps: "8", size: "0.01", reducing: false });
-    j.append({ k: "leg_sent", ts: Date.now(), arbId: "aold-7", leg: leg("buy", "paradex", "BTC-USD-PERP", "BUY", "65001") });
+    j.append({
+      k: "leg_sent",
+      ts: Date.now(),
+      arbId: "aold-7",
+      leg: leg("buy", "paradex", "BTC-USD-PERP", "BUY", "65001"),
+    });
     j.append({ k: "leg_sent", ts: Date.now(), arbId: "aold-7", leg: leg("sell", "edgex", "BTCUSDC", "SELL", "65090") });
     j.close();
     writeFileSync(journal, '{"k":"arb_state","ts":1,"arbId":"aold-7","st', { flag: "a" }); // torn last line
@@ -349,7 +377,10 @@ describe("feed health in the status view", () => {
 
       const json = capture();
       new JsonView(json.stream).status(r.bot.status());
-      const line = JSON.parse(json.text().trim()) as { event: string; health: import("@paradex-edgex/toolkit").HealthReport };
+      const line = JSON.parse(json.text().trim()) as {
+        event: string;
+        health: import("@paradex-edgex/toolkit").HealthReport;
+      };
       assert.equal(line.event, "status");
       for (const venue of ["paradex", "edgex"] as const) {
         const h = line.health.venues[venue];
@@ -368,7 +399,8 @@ describe("feed health in the status view", () => {
       const view = new TtyView(tty.stream);
       view.status(r.bot.status());
       view.close();
-      for (const venue of ["paradex", "edgex"]) assert.match(tty.text(), new RegExp(`${venue}: state=connected reconnects=1`));
+      for (const venue of ["paradex", "edgex"])
+        assert.match(tty.text(), new RegExp(`${venue}: state=connected reconnects=1`));
       assert.equal(tty.text().match(/^ {2}book .* n=5$/gm)?.length, 2);
 
       const summary = await r.bot.stop();

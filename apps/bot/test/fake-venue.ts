@@ -27,7 +27,19 @@ type Fault =
   | { kind: "snapshot_fails" };
 
 export function meta(market: string, base: string, over: Partial<MarketMeta> = {}): MarketMeta {
-  return { market, base, quote: "USD", tickSize: "0.1", stepSize: "0.001", minSize: "0.001", maxSize: null, minNotional: null, takerFeeRate: "0.0002", makerFeeRate: "0", ...over };
+  return {
+    market,
+    base,
+    quote: "USD",
+    tickSize: "0.1",
+    stepSize: "0.001",
+    minSize: "0.001",
+    maxSize: null,
+    minNotional: null,
+    takerFeeRate: "0.0002",
+    makerFeeRate: "0",
+    ...over,
+  };
 }
 
 export class FakeVenue implements Venue {
@@ -80,7 +92,16 @@ export class FakeVenue implements Venue {
   /** Set the book (best first) and emit it as a `book` event. */
   setBook(market: string, bids: [string, string][], asks: [string, string][]): void {
     this.books.set(market, { bids, asks });
-    this.emit({ type: "book", seq: ++this.seq, market, bids, asks, exchange_seq: this.seq, exchange_ts: Date.now(), recv_us: Date.now() * 1000 });
+    this.emit({
+      type: "book",
+      seq: ++this.seq,
+      market,
+      bids,
+      asks,
+      exchange_seq: this.seq,
+      exchange_ts: Date.now(),
+      recv_us: Date.now() * 1000,
+    });
   }
 
   status(state: StatusEvent["state"], market?: string): void {
@@ -129,10 +150,39 @@ export class FakeVenue implements Venue {
     setImmediate(() => {
       const ts = Date.now();
       fills.forEach((f, i) => {
-        const fe: FillEvent = { type: "fill", seq: ++this.seq, fill_id: `${orderId}-${i}`, order_id: orderId, client_id: cid, market: o.market, side: o.side, liquidity: "TAKER", price: f.price.toString(), size: f.size.toString(), fee: f.size.mul(f.price).mul("0.0002").toString(), fee_currency: "USD", exchange_ts: ts };
+        const fe: FillEvent = {
+          type: "fill",
+          seq: ++this.seq,
+          fill_id: `${orderId}-${i}`,
+          order_id: orderId,
+          client_id: cid,
+          market: o.market,
+          side: o.side,
+          liquidity: "TAKER",
+          price: f.price.toString(),
+          size: f.size.toString(),
+          fee: f.size.mul(f.price).mul("0.0002").toString(),
+          fee_currency: "USD",
+          exchange_ts: ts,
+        };
         this.emit(fe);
       });
-      const oe: OrderEvent = { type: "order", seq: ++this.seq, order_id: orderId, client_id: cid, market: o.market, side: o.side, order_type: o.type, status: "CLOSED", price: o.price ?? null, size: o.size, remaining_size: D.from(o.size).sub(filled).toString(), avg_fill_price: null, cancel_reason: null, exchange_ts: ts };
+      const oe: OrderEvent = {
+        type: "order",
+        seq: ++this.seq,
+        order_id: orderId,
+        client_id: cid,
+        market: o.market,
+        side: o.side,
+        order_type: o.type,
+        status: "CLOSED",
+        price: o.price ?? null,
+        size: o.size,
+        remaining_size: D.from(o.size).sub(filled).toString(),
+        avg_fill_price: null,
+        cancel_reason: null,
+        exchange_ts: ts,
+      };
       this.emit(oe);
       this.emit(this.positionEvent(o.market));
     });
@@ -141,7 +191,17 @@ export class FakeVenue implements Venue {
 
   positionEvent(market: string): PositionEvent {
     const q = this.positions.get(market) ?? D.ZERO;
-    return { type: "position", seq: ++this.seq, market, side: q.isZero() ? "FLAT" : q.isPos() ? "LONG" : "SHORT", size: q.toString(), average_entry_price: null, unrealized_pnl: null, liquidation_price: null, exchange_ts: Date.now() };
+    return {
+      type: "position",
+      seq: ++this.seq,
+      market,
+      side: q.isZero() ? "FLAT" : q.isPos() ? "LONG" : "SHORT",
+      size: q.toString(),
+      average_entry_price: null,
+      unrealized_pnl: null,
+      liquidation_price: null,
+      exchange_ts: Date.now(),
+    };
   }
 
   async cancel(r: CancelRequest): Promise<void> {
@@ -156,6 +216,11 @@ export class FakeVenue implements Venue {
       this.faults.shift();
       throw new Error("TIMEOUT: snapshot");
     }
-    return { orders: [], positions: [...this.positions.keys()].map((m) => this.positionEvent(m)), account: null, balances: [] };
+    return {
+      orders: [],
+      positions: [...this.positions.keys()].map((m) => this.positionEvent(m)),
+      account: null,
+      balances: [],
+    };
   }
 }

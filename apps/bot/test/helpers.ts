@@ -25,7 +25,12 @@ export class LogTap {
   count(event: string): number {
     return this.lines.filter((l) => l.event === event).length;
   }
-  wait(event: string, pred: (f: Record<string, unknown>) => boolean = () => true, timeoutMs = 5000, from = 0): Promise<LogLine> {
+  wait(
+    event: string,
+    pred: (f: Record<string, unknown>) => boolean = () => true,
+    timeoutMs = 5000,
+    from = 0,
+  ): Promise<LogLine> {
     const find = (): LogLine | undefined => this.lines.slice(from).find((l) => l.event === event && pred(l.fields));
     const hit = find();
     if (hit) return Promise.resolve(hit);
@@ -62,11 +67,44 @@ export interface Rig {
  * Two fake venues quoting BTC (Paradex fee 2 bps, EdgeX 3.8 bps) and a bot over them, not yet started.
  * With `paper`, the bot sees them through `PaperVenue` wrappers, as `buildVenues` does without `--live`.
  */
-export function rig(args: string[] = [], journal = tmpJournal(), venues?: { p: FakeVenue; e: FakeVenue }, paper = false): Rig {
-  const p = venues?.p ?? new FakeVenue("paradex", [meta("BTC-USD-PERP", "BTC", { stepSize: "0.0001", minSize: "0.0001", takerFeeRate: "0.0002" })]);
-  const e = venues?.e ?? new FakeVenue("edgex", [meta("BTCUSDC", "BTC", { stepSize: "0.001", minSize: "0.001", takerFeeRate: "0.00038", quote: "USDC" })]);
+export function rig(
+  args: string[] = [],
+  journal = tmpJournal(),
+  venues?: { p: FakeVenue; e: FakeVenue },
+  paper = false,
+): Rig {
+  const p =
+    venues?.p ??
+    new FakeVenue("paradex", [
+      meta("BTC-USD-PERP", "BTC", { stepSize: "0.0001", minSize: "0.0001", takerFeeRate: "0.0002" }),
+    ]);
+  const e =
+    venues?.e ??
+    new FakeVenue("edgex", [
+      meta("BTCUSDC", "BTC", { stepSize: "0.001", minSize: "0.001", takerFeeRate: "0.00038", quote: "USDC" }),
+    ]);
   const cfg = loadConfig(
-    ["--markets", "BTC", "--size", "BTC=0.01", "--max-position", "BTC=0.05", "--min-edge-bps", "5", "--slippage-bps", "1", "--journal", journal, "--cooldown-ms", "0", "--leg-timeout-ms", "300", "--reconcile-interval-ms", "60000", ...args],
+    [
+      "--markets",
+      "BTC",
+      "--size",
+      "BTC=0.01",
+      "--max-position",
+      "BTC=0.05",
+      "--min-edge-bps",
+      "5",
+      "--slippage-bps",
+      "1",
+      "--journal",
+      journal,
+      "--cooldown-ms",
+      "0",
+      "--leg-timeout-ms",
+      "300",
+      "--reconcile-interval-ms",
+      "60000",
+      ...args,
+    ],
     {},
   );
   const tap = new LogTap();

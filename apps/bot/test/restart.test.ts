@@ -17,10 +17,36 @@ import { type Sims, edgexLive, paradexKey, paradexLive, startParadexSimShared, s
 
 const CHILD = fileURLToPath(new URL("./fixtures/bot-child.ts", import.meta.url));
 
-function startBot(s: Sims, journal: string, key: Record<string, string>): { child: ChildProcess; tap: LogTap; exited: Promise<number | null> } {
+function startBot(
+  s: Sims,
+  journal: string,
+  key: Record<string, string>,
+): { child: ChildProcess; tap: LogTap; exited: Promise<number | null> } {
   const args = [s.paradex.wsUrl, s.paradex.restUrl, s.edgex.restUrl, s.edgex.quoteWsUrl, s.edgex.privateWsUrl];
-  const flags = ["--live", "--markets", "BTC", "--size", "0.01", "--max-position", "0.05", "--journal", journal, "--leg-timeout-ms", "3000", "--reconcile-interval-ms", "60000", "--status-interval-ms", "60000", "--max-quote-age-ms", "3000"];
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args, ...flags], { cwd: REPO, stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, ...key } });
+  const flags = [
+    "--live",
+    "--markets",
+    "BTC",
+    "--size",
+    "0.01",
+    "--max-position",
+    "0.05",
+    "--journal",
+    journal,
+    "--leg-timeout-ms",
+    "3000",
+    "--reconcile-interval-ms",
+    "60000",
+    "--status-interval-ms",
+    "60000",
+    "--max-quote-age-ms",
+    "3000",
+  ];
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args, ...flags], {
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "ignore"],
+    env: { ...process.env, ...key },
+  });
   const tap = new LogTap();
   createInterface({ input: child.stdout! }).on("line", (line) => {
     try {
@@ -46,7 +72,9 @@ describe("crash mid-trade and restart", () => {
     await paradex.stop();
   });
 
-  it("reconciles the interrupted arbitrage from the journal and both venues' snapshots", { timeout: 120_000 }, async () => {
+  it("reconciles the interrupted arbitrage from the journal and both venues' snapshots", {
+    timeout: 120_000,
+  }, async () => {
     const journal = join(sims.dir, "journal.jsonl");
     const key = paradexKey(); // the same Paradex account for both runs
     const first = startBot(sims, journal, key);
@@ -70,9 +98,18 @@ describe("crash mid-trade and restart", () => {
     first.child.kill("SIGKILL");
     await first.exited;
     const arbId = String(sent.fields["arbId"]);
-    const before = readFileSync(journal, "utf8").trim().split("\n").map((l) => JSON.parse(l) as JournalRecord);
-    assert.ok(before.some((r) => r.k === "leg_sent" && r.arbId === arbId), "both legs were journaled before they left");
-    assert.ok(!before.some((r) => r.k === "arb_state" && r.arbId === arbId && ["done", "hedged", "unwound"].includes(r.state)), "the arbitrage was cut short");
+    const before = readFileSync(journal, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as JournalRecord);
+    assert.ok(
+      before.some((r) => r.k === "leg_sent" && r.arbId === arbId),
+      "both legs were journaled before they left",
+    );
+    assert.ok(
+      !before.some((r) => r.k === "arb_state" && r.arbId === arbId && ["done", "hedged", "unwound"].includes(r.state)),
+      "the arbitrage was cut short",
+    );
 
     await sims.edgex.control("price", { coin: "BTC", mid: 65000 }); // no new opportunity during the restart
     const second = startBot(sims, journal, key);
@@ -80,21 +117,35 @@ describe("crash mid-trade and restart", () => {
     assert.equal(rec.fields["base"], "BTC");
     const done = await second.tap.wait("recovered", (f) => f["arbId"] === arbId, 20_000);
     assert.notEqual(done.fields["state"], "failed");
-    const lookedUp = second.tap.lines.find((l) => l.event === "leg_lookup" && String(l.fields["clientId"]).endsWith("-s"));
+    const lookedUp = second.tap.lines.find(
+      (l) => l.event === "leg_lookup" && String(l.fields["clientId"]).endsWith("-s"),
+    );
     assert.equal(lookedUp?.fields["filled"], "0.01", "the EdgeX fill was found in the snapshot");
     await second.tap.wait("started", () => true, 20_000);
     assert.equal(second.tap.count("arb_sent"), 0, "nothing new was traded");
     const sLegs = second.tap.lines.filter((l) => l.event === "leg" && String(l.fields["clientId"]).endsWith("-s"));
-    assert.deepEqual(sLegs.map((l) => l.fields["via"]), ["recovery"], "the interrupted EdgeX leg was looked up, not resent");
+    assert.deepEqual(
+      sLegs.map((l) => l.fields["via"]),
+      ["recovery"],
+      "the interrupted EdgeX leg was looked up, not resent",
+    );
     second.child.kill("SIGTERM");
     const summary = await second.tap.wait("summary", () => true, 20_000);
     assert.equal(await second.exited, 0);
-    const markets = summary.fields["markets"] as { base: string; net: string; positions: { edgex: string; paradex: string } }[];
+    const markets = summary.fields["markets"] as {
+      base: string;
+      net: string;
+      positions: { edgex: string; paradex: string };
+    }[];
     assert.equal(markets[0]?.net, "0", "flat across venues after recovery");
     // The bot's positions are what the simulators hold.
     const size = (snap: Awaited<ReturnType<typeof probe.snapshot>>): string => {
       const pos = snap.positions.find((p) => p.market.startsWith("BTC"));
-      return pos === undefined || pos.side === "FLAT" ? "0" : pos.side === "SHORT" ? `-${pos.size.replace(/^-/, "")}` : pos.size.replace(/^-/, "");
+      return pos === undefined || pos.side === "FLAT"
+        ? "0"
+        : pos.side === "SHORT"
+          ? `-${pos.size.replace(/^-/, "")}`
+          : pos.size.replace(/^-/, "");
     };
     assert.equal(size(await probe.snapshot()), markets[0]?.positions.edgex);
     await probe.close();

@@ -54,7 +54,10 @@ export async function startSims(paradex: ParadexSimHandle, seed = 11): Promise<S
 
 /** A Paradex account of its own: a random L2 key, onboarded by the sidecar on the simulator. */
 export function paradexKey(): Record<string, string> {
-  return { PARADEX_L1_ADDRESS: `0x${randomBytes(20).toString("hex")}`, PARADEX_L2_PRIVATE_KEY: `0x0${randomBytes(31).toString("hex")}` };
+  return {
+    PARADEX_L1_ADDRESS: `0x${randomBytes(20).toString("hex")}`,
+    PARADEX_L2_PRIVATE_KEY: `0x0${randomBytes(31).toString("hex")}`,
+  };
 }
 
 export function paradexLive(s: Sims, key: Record<string, string>, sidecarArgs: string[] = []): ParadexVenue {
@@ -116,13 +119,41 @@ export interface LiveRig {
 }
 
 /** A bot trading BTC only (0.01 per arbitrage) between the two simulators; `args` override defaults. */
-export function liveRig(s: Sims, args: string[] = [], journal = join(s.dir, "journal.jsonl"), sidecarArgs: string[] = []): LiveRig {
+export function liveRig(
+  s: Sims,
+  args: string[] = [],
+  journal = join(s.dir, "journal.jsonl"),
+  sidecarArgs: string[] = [],
+): LiveRig {
   const edgex = edgexLive(s);
   const paradex = paradexLive(s, paradexKey(), sidecarArgs);
   const p = new Counting(paradex);
   const e = new Counting(edgex);
   const cfg = loadConfig(
-    ["--live", "--markets", "BTC", "--size", "0.01", "--max-position", "0.05", "--min-edge-bps", "5", "--slippage-bps", "2", "--journal", journal, "--cooldown-ms", "100", "--leg-timeout-ms", "3000", "--reconcile-interval-ms", "60000", "--max-quote-age-ms", "3000", ...args],
+    [
+      "--live",
+      "--markets",
+      "BTC",
+      "--size",
+      "0.01",
+      "--max-position",
+      "0.05",
+      "--min-edge-bps",
+      "5",
+      "--slippage-bps",
+      "2",
+      "--journal",
+      journal,
+      "--cooldown-ms",
+      "100",
+      "--leg-timeout-ms",
+      "3000",
+      "--reconcile-interval-ms",
+      "60000",
+      "--max-quote-age-ms",
+      "3000",
+      ...args,
+    ],
     {},
   );
   const tap = new LogTap();
@@ -140,10 +171,7 @@ export async function setMid(s: Sims, venue: "paradex" | "edgex", mid: string): 
 export function quoteEvents(v: Venue, n: number, timeoutMs = 5000): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = 0;
-    const offs = [
-      v.on("book", () => tick()),
-      v.on("bbo", () => tick()),
-    ];
+    const offs = [v.on("book", () => tick()), v.on("bbo", () => tick())];
     const timer = setTimeout(() => {
       for (const o of offs) o();
       reject(new Error(`only ${seen} of ${n} quote events from ${v.name} within ${timeoutMs} ms`));

@@ -7,7 +7,15 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import { D } from "../src/decimal.ts";
 import type { ParadexSimHandle } from "@paradex-edgex/dev/sims";
-import { type LiveRig, type Sims, liveRig, quoteEvents, setMid, startParadexSimShared, startSims } from "./scenario-helpers.ts";
+import {
+  type LiveRig,
+  type Sims,
+  liveRig,
+  quoteEvents,
+  setMid,
+  startParadexSimShared,
+  startSims,
+} from "./scenario-helpers.ts";
 
 const T = { timeout: 60_000 };
 
@@ -128,21 +136,35 @@ describe("scenarios against both simulators", { concurrency: false }, () => {
     assert.notEqual(done.fields["state"], "failed");
     assert.equal(r.p.placed.length, 1, "the Paradex leg was sent once");
     assert.equal(r.bot.status().markets[0]?.net, "0");
-    assert.equal((await simPosition(r, "paradex")).add(await simPosition(r, "edgex")).toString(), "0", "flat in the simulators");
+    assert.equal(
+      (await simPosition(r, "paradex")).add(await simPosition(r, "edgex")).toString(),
+      "0",
+      "flat in the simulators",
+    );
   });
 
   it("a reconnecting venue blocks entries until it is back", T, async () => {
     r = liveRig(sims);
     await r.bot.start();
     await sims.edgex.control("down", { seconds: 2 });
-    await r.tap.wait("venue_status", (f) => f["venue"] === "edgex" && (f["state"] === "reconnecting" || f["state"] === "disconnected"), 10_000);
+    await r.tap.wait(
+      "venue_status",
+      (f) => f["venue"] === "edgex" && (f["state"] === "reconnecting" || f["state"] === "disconnected"),
+      10_000,
+    );
     await setMid(sims, "paradex", "64870"); // Paradex 20 bps cheap while EdgeX is away
     await quoteEvents(r.p, 10);
     assert.equal(r.p.placed.length + r.e.placed.length, 0, "no entry while EdgeX reconnects");
     const back = r.tap.lines.length;
     const done = await r.tap.wait("arb_done", () => true, 20_000, back);
     const sent = r.tap.lines.findIndex((l) => l.event === "arb_sent");
-    const reconnected = r.tap.lines.findIndex((l, i) => i >= back - 1 && l.event === "venue_status" && l.fields["venue"] === "edgex" && l.fields["state"] === "connected");
+    const reconnected = r.tap.lines.findIndex(
+      (l, i) =>
+        i >= back - 1 &&
+        l.event === "venue_status" &&
+        l.fields["venue"] === "edgex" &&
+        l.fields["state"] === "connected",
+    );
     assert.ok(reconnected >= 0 && sent > reconnected, "the first entry comes after EdgeX is connected again");
     assert.equal(done.fields["state"], "done");
   });
@@ -151,13 +173,20 @@ describe("scenarios against both simulators", { concurrency: false }, () => {
     r = liveRig(sims, [], undefined, ["--stale-after", "1"]);
     await r.bot.start();
     await quoteEvents(r.p, 3); // the bot holds a Paradex book before the feed goes quiet
-    await Promise.all([sims.paradex.control("silence", { channel: "bbo", seconds: 4 }), sims.paradex.control("silence", { channel: "order_book", seconds: 4 })]);
+    await Promise.all([
+      sims.paradex.control("silence", { channel: "bbo", seconds: 4 }),
+      sims.paradex.control("silence", { channel: "order_book", seconds: 4 }),
+    ]);
     await r.tap.wait("venue_status", (f) => f["venue"] === "paradex" && f["state"] === "stale", 10_000);
     await setMid(sims, "edgex", "65130");
     await quoteEvents(r.e, 10);
     assert.equal(r.p.placed.length + r.e.placed.length, 0, "no entry while Paradex is stale");
     const m = r.bot.markets.get("BTC");
-    const diag = JSON.stringify({ block: m?.lastBlock, ok: m?.lastEval?.ok, lines: r.tap.lines.filter((l) => l.event !== "leg").slice(-12) });
+    const diag = JSON.stringify({
+      block: m?.lastBlock,
+      ok: m?.lastEval?.ok,
+      lines: r.tap.lines.filter((l) => l.event !== "leg").slice(-12),
+    });
     assert.match(m?.lastBlock ?? "", /stale/, diag);
     const done = await r.tap.wait("arb_done", () => true, 20_000);
     assert.equal(done.fields["state"], "done");

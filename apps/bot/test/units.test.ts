@@ -32,7 +32,8 @@ describe("decimal", () => {
     assert.equal(D.from("2.5").round(0).toString(), "2");
   });
   it("refuses exponents, garbage and too many decimals", () => {
-    for (const bad of ["1e5", "abc", "", "1.2.3", "0.0000000000000000001"]) assert.throws(() => D.from(bad), DecimalError);
+    for (const bad of ["1e5", "abc", "", "1.2.3", "0.0000000000000000001"])
+      assert.throws(() => D.from(bad), DecimalError);
     assert.throws(() => D.from("1").div("0"), DecimalError);
   });
   it("quantizes to ticks and lots with the requested rounding", () => {
@@ -51,11 +52,29 @@ describe("decimal", () => {
 describe("signal", () => {
   const pm = meta("BTC-USD-PERP", "BTC", { stepSize: "0.00001", minSize: "0.00001", takerFeeRate: "0.0002" });
   const em = meta("BTCUSDC", "BTC", { stepSize: "0.001", minSize: "0.001", takerFeeRate: "0.00038" });
-  const params = { size: D.from("0.0105"), maxPosition: D.from("1"), minEdgeBps: D.from("5"), exitEdgeBps: D.from("0"), slippageBps: D.from("1") };
-  const side = (venue: "paradex" | "edgex", m: typeof pm, b: BookView, position = "0"): VenueSide => ({ venue, meta: m, book: b, position: D.from(position) });
+  const params = {
+    size: D.from("0.0105"),
+    maxPosition: D.from("1"),
+    minEdgeBps: D.from("5"),
+    exitEdgeBps: D.from("0"),
+    slippageBps: D.from("1"),
+  };
+  const side = (venue: "paradex" | "edgex", m: typeof pm, b: BookView, position = "0"): VenueSide => ({
+    venue,
+    meta: m,
+    book: b,
+    position: D.from(position),
+  });
 
   it("walks the book for the whole size, not just the top", () => {
-    const asks = book([], [["100", "1"], ["101", "1"], ["103", "5"]]).asks;
+    const asks = book(
+      [],
+      [
+        ["100", "1"],
+        ["101", "1"],
+        ["103", "5"],
+      ],
+    ).asks;
     const w = walk(asks, D.from("2.5"));
     assert.equal(w?.worst.toString(), "103");
     assert.equal(w?.vwap.toString(), "101"); // (100 + 101 + 0.5 × 103) / 2.5
@@ -69,8 +88,28 @@ describe("signal", () => {
   });
 
   it("sizes to the common lot and prices the IOC limits on each venue's tick", () => {
-    const p = side("paradex", pm, book([["64999.9", "1"]], [["65000.1", "0.004"], ["65000.5", "1"]]));
-    const e = side("edgex", em, book([["65130", "0.005"], ["65129", "1"]], [["65130.2", "1"]]));
+    const p = side(
+      "paradex",
+      pm,
+      book(
+        [["64999.9", "1"]],
+        [
+          ["65000.1", "0.004"],
+          ["65000.5", "1"],
+        ],
+      ),
+    );
+    const e = side(
+      "edgex",
+      em,
+      book(
+        [
+          ["65130", "0.005"],
+          ["65129", "1"],
+        ],
+        [["65130.2", "1"]],
+      ),
+    );
     const ev = evaluateDirection(p, e, params);
     assert.ok(ev.ok);
     if (!ev.ok) return;
@@ -99,9 +138,16 @@ describe("signal", () => {
     assert.ok(limited.ok && limited.opp.size.toString() === "0.005");
     const full = evaluateDirection(side("paradex", pm, pb, "1"), side("edgex", em, eb, "-1"), params);
     assert.ok(!full.ok && full.reason === "position limit");
-    const tiny = evaluateDirection(side("paradex", pm, pb), side("edgex", em, eb), { ...params, size: D.from("0.0009") });
+    const tiny = evaluateDirection(side("paradex", pm, pb), side("edgex", em, eb), {
+      ...params,
+      size: D.from("0.0009"),
+    });
     assert.ok(!tiny.ok && tiny.reason === "position limit"); // floors to zero lots
-    const minNotional = evaluateDirection(side("paradex", { ...pm, minNotional: "1000" }, pb), side("edgex", em, eb), params);
+    const minNotional = evaluateDirection(
+      side("paradex", { ...pm, minNotional: "1000" }, pb),
+      side("edgex", em, eb),
+      params,
+    );
     assert.ok(!minNotional.ok && /min notional/.test(minNotional.reason));
   });
 
@@ -121,12 +167,35 @@ describe("journal", () => {
     const j = new Journal(path);
     j.open();
     const now = Date.now();
-    const leg = { role: "buy" as const, venue: "paradex" as const, market: "BTC-USD-PERP", base: "BTC", side: "BUY" as const, size: "0.01", price: "65001", clientId: "a-1-b", reduceOnly: false, positionBefore: "0" };
+    const leg = {
+      role: "buy" as const,
+      venue: "paradex" as const,
+      market: "BTC-USD-PERP",
+      base: "BTC",
+      side: "BUY" as const,
+      size: "0.01",
+      price: "65001",
+      clientId: "a-1-b",
+      reduceOnly: false,
+      positionBefore: "0",
+    };
     const recs: JournalRecord[] = [
       { k: "start", ts: now, runId: "a", live: false, pid: 1 },
       { k: "arb", ts: now, arbId: "a-1", base: "BTC", edgeBps: "8", size: "0.01", reducing: false },
       { k: "leg_sent", ts: now, arbId: "a-1", leg },
-      { k: "leg_done", ts: now, arbId: "a-1", clientId: "a-1-b", venue: "paradex", state: "filled", orderId: "1", filled: "0.01", avgPrice: "65000", fee: "0.13", via: "events" },
+      {
+        k: "leg_done",
+        ts: now,
+        arbId: "a-1",
+        clientId: "a-1-b",
+        venue: "paradex",
+        state: "filled",
+        orderId: "1",
+        filled: "0.01",
+        avgPrice: "65000",
+        fee: "0.13",
+        via: "events",
+      },
       { k: "position", ts: now, venue: "paradex", base: "BTC", size: "0.01", source: "leg" },
       { k: "arb", ts: now, arbId: "a-2", base: "ETH", edgeBps: "9", size: "0.2", reducing: false },
       { k: "arb_state", ts: now, arbId: "a-2", state: "done" },
@@ -140,7 +209,10 @@ describe("journal", () => {
     assert.equal(rep.bad.length, 1);
     assert.equal(rep.tornTail, true);
     const f = foldJournal(rep.records, now);
-    assert.deepEqual(f.open.map((a) => a.arbId), ["a-1"]);
+    assert.deepEqual(
+      f.open.map((a) => a.arbId),
+      ["a-1"],
+    );
     assert.equal(f.open[0]?.legs[0]?.done?.filled, "0.01");
     assert.equal(f.positions.get("paradex:BTC"), "0.01");
     assert.equal(f.killReason, "test");
@@ -167,7 +239,10 @@ describe("config", () => {
   it("has safe defaults: paper mode, all three markets", () => {
     const c = loadConfig([], {});
     assert.equal(c.live, false);
-    assert.deepEqual(c.markets.map((m) => m.base), ["BTC", "ETH", "SOL"]);
+    assert.deepEqual(
+      c.markets.map((m) => m.base),
+      ["BTC", "ETH", "SOL"],
+    );
   });
   it("takes flags over environment over defaults", () => {
     const c = loadConfig(["--min-edge-bps", "7.5"], { BOT_MIN_EDGE_BPS: "9", BOT_SIZE: "0.5", BOT_MARKETS: "eth" });
@@ -189,23 +264,57 @@ describe("paper venue", () => {
     const inner = new FakeVenue("edgex", [meta("BTCUSDC", "BTC", { takerFeeRate: "0.0004" })]);
     const paper = new PaperVenue(inner);
     await paper.connect();
-    inner.setBook("BTCUSDC", [["64999.9", "0.005"], ["64999", "1"]], [["65000.1", "1"]]);
+    inner.setBook(
+      "BTCUSDC",
+      [
+        ["64999.9", "0.005"],
+        ["64999", "1"],
+      ],
+      [["65000.1", "1"]],
+    );
     const fills: string[] = [];
     const orders: string[] = [];
     paper.on("fill", (f) => fills.push(`${f.price}x${f.size}`));
-    const closed = new Promise<void>((r) => paper.on("order", (o) => {
-      orders.push(`${o.status}:${o.remaining_size}`);
-      r();
-    }));
-    await assert.rejects(paper.place({ market: "BTCUSDC", side: "SELL", type: "LIMIT", size: "0.0005", price: "64999", tif: "IOC" }), PaperReject);
-    await assert.rejects(paper.place({ market: "BTCUSDC", side: "SELL", type: "LIMIT", size: "0.01", price: "64999.05", tif: "IOC" }), /tick/);
-    const res = await paper.place({ market: "BTCUSDC", side: "SELL", type: "LIMIT", size: "0.01", price: "64999.5", tif: "IOC", clientId: "c1" });
+    const closed = new Promise<void>((r) =>
+      paper.on("order", (o) => {
+        orders.push(`${o.status}:${o.remaining_size}`);
+        r();
+      }),
+    );
+    await assert.rejects(
+      paper.place({ market: "BTCUSDC", side: "SELL", type: "LIMIT", size: "0.0005", price: "64999", tif: "IOC" }),
+      PaperReject,
+    );
+    await assert.rejects(
+      paper.place({ market: "BTCUSDC", side: "SELL", type: "LIMIT", size: "0.01", price: "64999.05", tif: "IOC" }),
+      /tick/,
+    );
+    const res = await paper.place({
+      market: "BTCUSDC",
+      side: "SELL",
+      type: "LIMIT",
+      size: "0.01",
+      price: "64999.5",
+      tif: "IOC",
+      clientId: "c1",
+    });
     assert.equal(res.dryRun, true);
     await closed;
     assert.deepEqual(fills, ["64999.9x0.005"]); // the 64999 level is beyond the limit
     assert.deepEqual(orders, ["CLOSED:0.005"]);
     assert.equal(inner.placed.length, 0);
-    assert.deepEqual(await paper.place({ market: "BTCUSDC", side: "SELL", type: "LIMIT", size: "0.01", price: "64999.5", tif: "IOC", clientId: "c1" }), res);
+    assert.deepEqual(
+      await paper.place({
+        market: "BTCUSDC",
+        side: "SELL",
+        type: "LIMIT",
+        size: "0.01",
+        price: "64999.5",
+        tif: "IOC",
+        clientId: "c1",
+      }),
+      res,
+    );
     const snap = await paper.snapshot();
     assert.equal(snap.positions[0]?.size, "-0.005");
     await paper.close();
@@ -218,8 +327,14 @@ describe("price paths", () => {
     const b = generatePaths({ seed: 3, seconds: 60 });
     assert.equal(a.paradex, b.paradex);
     assert.ok(a.events.length >= 3);
-    const p = a.paradex.trim().split("\n").map((l) => JSON.parse(l) as Record<string, string>);
-    const e = a.edgex.trim().split("\n").map((l) => JSON.parse(l) as Record<string, string>);
+    const p = a.paradex
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, string>);
+    const e = a.edgex
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, string>);
     const gaps = p.map((x, i) => Math.abs(Number(x["BTC"]) / Number(e[i]?.["BTC"]) - 1) * 1e4);
     assert.ok(Math.max(...gaps) > 15);
     assert.ok(gaps.filter((g) => g < 1).length > gaps.length / 3);
@@ -229,7 +344,14 @@ describe("price paths", () => {
 describe("guards", () => {
   it("trip once on daily loss, net exposure, failures in a row or a reconnect storm, and say why", async () => {
     const { Guards } = await import("../src/guards.ts");
-    const limits = { maxQuoteAgeMs: 100, maxDailyLossUsd: D.from("50"), maxNetExposureUsd: D.from("200"), maxConsecutiveFailures: 2, stormCount: 3, stormWindowMs: 1000 };
+    const limits = {
+      maxQuoteAgeMs: 100,
+      maxDailyLossUsd: D.from("50"),
+      maxNetExposureUsd: D.from("200"),
+      maxConsecutiveFailures: 2,
+      stormCount: 3,
+      stormWindowMs: 1000,
+    };
     const trips: string[] = [];
     const mk = () => new Guards(limits, (r) => trips.push(r));
     let g = mk();
@@ -266,15 +388,49 @@ describe("quotes", () => {
   it("track feed health per venue and market; quiet private channels do not block", async () => {
     const { VenueQuotes } = await import("../src/quotes.ts");
     const q = new VenueQuotes("paradex");
-    const st = (state: string, extra: Record<string, string> = {}) => ({ type: "status" as const, seq: 1, state: state as "live", ts: 0, ...extra });
+    const st = (state: string, extra: Record<string, string> = {}) => ({
+      type: "status" as const,
+      seq: 1,
+      state: state as "live",
+      ts: 0,
+      ...extra,
+    });
     q.setConnected();
-    q.onBbo({ type: "bbo", seq: 1, market: "M", bid: "1", bid_size: "1", ask: "2", ask_size: "1", exchange_ts: 0, exchange_seq: 1, recv_us: 0 }, 10);
+    q.onBbo(
+      {
+        type: "bbo",
+        seq: 1,
+        market: "M",
+        bid: "1",
+        bid_size: "1",
+        ask: "2",
+        ask_size: "1",
+        exchange_ts: 0,
+        exchange_seq: 1,
+        recv_us: 0,
+      },
+      10,
+    );
     assert.equal(q.feedProblem("M"), null);
     q.onStatus(st("stale", { channel: "positions" }), 11);
     assert.equal(q.feedProblem("M"), null);
     q.onStatus(st("stale", { channel: "bbo", market: "M" }), 12);
     assert.match(q.feedProblem("M") ?? "", /M stale/);
-    q.onBbo({ type: "bbo", seq: 2, market: "M", bid: "1", bid_size: "1", ask: "2", ask_size: "1", exchange_ts: 0, exchange_seq: 2, recv_us: 0 }, 13);
+    q.onBbo(
+      {
+        type: "bbo",
+        seq: 2,
+        market: "M",
+        bid: "1",
+        bid_size: "1",
+        ask: "2",
+        ask_size: "1",
+        exchange_ts: 0,
+        exchange_seq: 2,
+        recv_us: 0,
+      },
+      13,
+    );
     assert.equal(q.feedProblem("M"), null, "fresh data clears stale");
     q.onStatus(st("reconnecting"), 14);
     assert.match(q.feedProblem("M") ?? "", /reconnecting/);
@@ -286,11 +442,49 @@ describe("quotes", () => {
   it("merge a fresher bbo over the book's depth", async () => {
     const { VenueQuotes } = await import("../src/quotes.ts");
     const q = new VenueQuotes("edgex");
-    q.onBook({ type: "book", seq: 1, market: "M", bids: [["99", "1"], ["98", "2"]], asks: [["101", "1"], ["102", "2"]], exchange_seq: 1, exchange_ts: 0, recv_us: 0 }, 1);
-    q.onBbo({ type: "bbo", seq: 2, market: "M", bid: "99.5", bid_size: "0.5", ask: "101.5", ask_size: "0.5", exchange_ts: 0, exchange_seq: 2, recv_us: 0 }, 2);
+    q.onBook(
+      {
+        type: "book",
+        seq: 1,
+        market: "M",
+        bids: [
+          ["99", "1"],
+          ["98", "2"],
+        ],
+        asks: [
+          ["101", "1"],
+          ["102", "2"],
+        ],
+        exchange_seq: 1,
+        exchange_ts: 0,
+        recv_us: 0,
+      },
+      1,
+    );
+    q.onBbo(
+      {
+        type: "bbo",
+        seq: 2,
+        market: "M",
+        bid: "99.5",
+        bid_size: "0.5",
+        ask: "101.5",
+        ask_size: "0.5",
+        exchange_ts: 0,
+        exchange_seq: 2,
+        recv_us: 0,
+      },
+      2,
+    );
     const v = q.view("M");
-    assert.deepEqual(v?.bids.map((l) => l.price.toString()), ["99.5", "99", "98"]);
-    assert.deepEqual(v?.asks.map((l) => l.price.toString()), ["101.5", "102"]);
+    assert.deepEqual(
+      v?.bids.map((l) => l.price.toString()),
+      ["99.5", "99", "98"],
+    );
+    assert.deepEqual(
+      v?.asks.map((l) => l.price.toString()),
+      ["101.5", "102"],
+    );
     assert.equal(q.mid("M")?.toString(), "100.5");
   });
 });

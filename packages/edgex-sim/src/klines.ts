@@ -55,7 +55,18 @@ interface Bucket {
 }
 
 function openBucket(start: number, tick: number): Bucket {
-  return { start, open: tick, high: tick, low: tick, close: tick, trades: 0, steps: 0, tickSteps: 0n, makerBuySteps: 0, makerBuyTickSteps: 0n };
+  return {
+    start,
+    open: tick,
+    high: tick,
+    low: tick,
+    close: tick,
+    trades: 0,
+    steps: 0,
+    tickSteps: 0n,
+    makerBuySteps: 0,
+    makerBuyTickSteps: 0n,
+  };
 }
 
 function addPrice(b: Bucket, tick: number): void {
@@ -107,7 +118,13 @@ function midBuckets(m: ContractMarket, span: number, from: number, to: number): 
   return out;
 }
 
-function record(m: ContractMarket, b: Bucket, klineType: string, priceType: PriceType, contractId: string | number): Record<string, unknown> {
+function record(
+  m: ContractMarket,
+  b: Bucket,
+  klineType: string,
+  priceType: PriceType,
+  contractId: string | number,
+): Record<string, unknown> {
   // One tick × one step, so quote values stay exact decimal products.
   const unit = mul(m.priceText(1), m.sizeText(1));
   return {
@@ -133,7 +150,8 @@ function record(m: ContractMarket, b: Bucket, klineType: string, priceType: Pric
 export function klineRows(m: ContractMarket, q: KlineQuery): Record<string, unknown>[] {
   const span = KLINE_MS[q.klineType];
   if (span === undefined) throw new RangeError(`unknown klineType ${q.klineType}`);
-  const buckets = q.priceType === "LAST_PRICE" ? tradeBuckets(m, span, q.from, q.to) : midBuckets(m, span, q.from, q.to);
+  const buckets =
+    q.priceType === "LAST_PRICE" ? tradeBuckets(m, span, q.from, q.to) : midBuckets(m, span, q.from, q.to);
   return [...buckets.values()]
     .sort((a, b) => b.start - a.start)
     .slice(0, q.size)
@@ -144,10 +162,20 @@ export function klineRows(m: ContractMarket, q: KlineQuery): Record<string, unkn
  * The candle of the current period, as the `kline.*` channel pushes it. A period without a trade yet is a flat
  * candle at the last trade price (the oracle before any trade) with zero volume.
  */
-export function currentKline(m: ContractMarket, klineType: string, priceType: PriceType, contractId: string | number, now = Date.now()): Record<string, unknown> {
+export function currentKline(
+  m: ContractMarket,
+  klineType: string,
+  priceType: PriceType,
+  contractId: string | number,
+  now = Date.now(),
+): Record<string, unknown> {
   const span = KLINE_MS[klineType] ?? 60_000;
   const start = Math.floor(now / span) * span;
-  const buckets = priceType === "LAST_PRICE" ? tradeBuckets(m, span, start, start + span) : midBuckets(m, span, start, start + span);
-  const fallback = priceType === "LAST_PRICE" && m.lastTradeTick !== undefined ? m.lastTradeTick : Math.round(m.mid / Number(m.contract.tickSize));
+  const buckets =
+    priceType === "LAST_PRICE" ? tradeBuckets(m, span, start, start + span) : midBuckets(m, span, start, start + span);
+  const fallback =
+    priceType === "LAST_PRICE" && m.lastTradeTick !== undefined
+      ? m.lastTradeTick
+      : Math.round(m.mid / Number(m.contract.tickSize));
   return record(m, buckets.get(start) ?? openBucket(start, fallback), klineType, priceType, contractId);
 }

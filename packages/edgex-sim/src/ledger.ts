@@ -55,13 +55,20 @@ export interface SimAccount {
 }
 
 /** Signed fill into the position; returns the realized PnL of the part that reduced it. */
-export function applyToPosition(a: SimAccount, contractId: string, qty: string, value: string, fee: string, now: number): string {
+export function applyToPosition(
+  a: SimAccount,
+  contractId: string,
+  qty: string,
+  value: string,
+  fee: string,
+  now: number,
+): string {
   const pos = a.positions.get(contractId) ?? { openSize: "0", openValue: "0", openFee: "0", updatedTime: now };
   a.positions.set(contractId, pos);
   pos.updatedTime = now;
   pos.openFee = D.add(pos.openFee, fee);
   const price = D.div(value, D.abs(qty), 18);
-  const sameWay = D.isZero(pos.openSize) || (D.cmp(pos.openSize, "0") > 0) === (D.cmp(qty, "0") > 0);
+  const sameWay = D.isZero(pos.openSize) || D.cmp(pos.openSize, "0") > 0 === D.cmp(qty, "0") > 0;
   if (sameWay) {
     pos.openSize = D.add(pos.openSize, qty);
     pos.openValue = D.add(pos.openValue, D.cmp(qty, "0") > 0 ? value : D.neg(value));
@@ -83,8 +90,6 @@ export function applyToPosition(a: SimAccount, contractId: string, qty: string, 
   if (D.isZero(pos.openSize)) pos.openValue = "0";
   return realized;
 }
-
-
 
 export function orderWire(o: SimOrder): Record<string, unknown> {
   const wire: Record<string, unknown> = {

@@ -170,7 +170,10 @@ export class ContractMarket {
       this.#anchor = pathMid;
     } else {
       const x = Math.log(this.mid / this.#anchor);
-      const next = x - MEAN_REVERSION_PER_SECOND * x * dtSeconds + this.contract.volPerSqrtSecond * Math.sqrt(dtSeconds) * this.#rng.normal();
+      const next =
+        x -
+        MEAN_REVERSION_PER_SECOND * x * dtSeconds +
+        this.contract.volPerSqrtSecond * Math.sqrt(dtSeconds) * this.#rng.normal();
       this.mid = this.#anchor * Math.exp(next);
     }
     this.#reshape(false);

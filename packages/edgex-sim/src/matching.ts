@@ -84,13 +84,16 @@ export class Exchange {
 
   async createOrder(accountId: string, raw: unknown): Promise<RestReply> {
     const parsed = CreateOrderBody.safeParse(raw);
-    if (!parsed.success) return fail("INVALID_PARAMETER", `bad createOrder body: ${parsed.error.issues[0]?.message}`, 400);
+    if (!parsed.success)
+      return fail("INVALID_PARAMETER", `bad createOrder body: ${parsed.error.issues[0]?.message}`, 400);
     const body = parsed.data;
     const acct = this.#accounts.get(accountId);
-    if (acct === undefined || body.accountId !== accountId) return fail("ACCOUNT_ID_MISMATCH", "accountId is not the API key's account");
+    if (acct === undefined || body.accountId !== accountId)
+      return fail("ACCOUNT_ID_MISMATCH", "accountId is not the API key's account");
     const contract = this.#contract(body.contractId);
     const market = this.#markets.get(body.contractId);
-    if (contract === undefined || market === undefined) return fail("INVALID_CONTRACT_ID", `invalid contractId:${body.contractId}`);
+    if (contract === undefined || market === undefined)
+      return fail("INVALID_CONTRACT_ID", `invalid contractId:${body.contractId}`);
     const problem = checkFigures(contract, market, body) ?? (await checkSignature(acct.cfg, contract, body));
     if (problem !== undefined) return problem;
     if (acct.byClientId.has(body.clientOrderId)) return fail("DUPLICATE_CLIENT_ORDER_ID", "clientOrderId already used");
@@ -107,8 +110,13 @@ export class Exchange {
   #checkMargin(a: SimAccount, c: SimContract, m: ContractMarket, b: CreateOrderBody): RestReply | undefined {
     if (b.reduceOnly === true) return undefined;
     const price = b.type === "LIMIT" ? b.price : m.oracleText();
-    const need = D.add(this.#initialMargin(a), D.div(D.mul(price, b.size), a.leverage.get(c.contractId) ?? c.defaultLeverage, 8));
-    return D.cmp(need, this.#equity(a)) > 0 ? fail("INSUFFICIENT_MARGIN", "not enough collateral for this order") : undefined;
+    const need = D.add(
+      this.#initialMargin(a),
+      D.div(D.mul(price, b.size), a.leverage.get(c.contractId) ?? c.defaultLeverage, 8),
+    );
+    return D.cmp(need, this.#equity(a)) > 0
+      ? fail("INSUFFICIENT_MARGIN", "not enough collateral for this order")
+      : undefined;
   }
 
   #accept(a: SimAccount, c: SimContract, m: ContractMarket, b: CreateOrderBody): SimOrder {
@@ -129,7 +137,14 @@ export class Exchange {
       clientOrderId: b.clientOrderId,
       reduceOnly: b.reduceOnly ?? false,
       expireTime: b.expireTime,
-      l2: { nonce: b.l2Nonce, value: b.l2Value, size: b.l2Size, limitFee: b.l2LimitFee, expireTime: b.l2ExpireTime, signature: b.l2Signature },
+      l2: {
+        nonce: b.l2Nonce,
+        value: b.l2Value,
+        size: b.l2Size,
+        limitFee: b.l2LimitFee,
+        expireTime: b.l2ExpireTime,
+        signature: b.l2Signature,
+      },
       createdTime: now,
       limitTick,
       status: "PENDING",
@@ -180,7 +195,7 @@ export class Exchange {
   #reduces(a: SimAccount, o: SimOrder): boolean {
     const pos = a.positions.get(o.contractId);
     if (pos === undefined || D.isZero(pos.openSize)) return false;
-    return (D.cmp(pos.openSize, "0") > 0) === (o.side === "SELL") && D.cmp(o.size, D.abs(pos.openSize)) <= 0;
+    return D.cmp(pos.openSize, "0") > 0 === (o.side === "SELL") && D.cmp(o.size, D.abs(pos.openSize)) <= 0;
   }
 
   #rest(m: ContractMarket, o: SimOrder, sign: 1 | -1): void {
@@ -203,7 +218,14 @@ export class Exchange {
   }
 
   /** Book a fill of `steps` at `tick`: order, fill record, position, collateral; one ORDER_UPDATE. */
-  #fill(a: SimAccount, m: ContractMarket, o: SimOrder, tick: number, steps: number, direction: "MAKER" | "TAKER"): void {
+  #fill(
+    a: SimAccount,
+    m: ContractMarket,
+    o: SimOrder,
+    tick: number,
+    steps: number,
+    direction: "MAKER" | "TAKER",
+  ): void {
     const c = m.contract;
     const price = m.priceText(tick);
     const size = m.sizeText(steps);
@@ -300,7 +322,10 @@ export class Exchange {
   cancelById(accountId: string, ids: readonly string[]): RestReply {
     const a = this.#accounts.get(accountId);
     if (a === undefined) return fail("ACCOUNT_ID_MISMATCH", "unknown account");
-    return this.#cancelMany(a, ids.map((id) => [id, a.orders.get(id)] as [string, SimOrder | undefined]));
+    return this.#cancelMany(
+      a,
+      ids.map((id) => [id, a.orders.get(id)] as [string, SimOrder | undefined]),
+    );
   }
 
   cancelByClientId(accountId: string, clientIds: readonly string[]): RestReply {
@@ -319,9 +344,14 @@ export class Exchange {
     const a = this.#accounts.get(accountId);
     if (a === undefined) return fail("ACCOUNT_ID_MISMATCH", "unknown account");
     const active = [...a.orders.values()].filter(
-      (o) => (o.status === "OPEN" || o.status === "PENDING") && (contractIds.length === 0 || contractIds.includes(o.contractId)),
+      (o) =>
+        (o.status === "OPEN" || o.status === "PENDING") &&
+        (contractIds.length === 0 || contractIds.includes(o.contractId)),
     );
-    return this.#cancelMany(a, active.map((o) => [o.id, o] as [string, SimOrder]));
+    return this.#cancelMany(
+      a,
+      active.map((o) => [o.id, o] as [string, SimOrder]),
+    );
   }
 
   /** updateLeverageSetting: 1 ≤ leverage ≤ 100 (a whole number, as the web app offers). */
@@ -330,8 +360,10 @@ export class Exchange {
     if (a === undefined) return fail("ACCOUNT_ID_MISMATCH", "unknown account");
     const contractId = String(body?.["contractId"] ?? "");
     const leverage = String(body?.["leverage"] ?? "");
-    if (this.#contract(contractId) === undefined) return fail("INVALID_CONTRACT_ID", `invalid contractId:${contractId}`);
-    if (!/^\d+$/.test(leverage) || Number(leverage) < 1 || Number(leverage) > 100) return fail("INVALID_LEVERAGE", "leverage must be a whole number in 1..100");
+    if (this.#contract(contractId) === undefined)
+      return fail("INVALID_CONTRACT_ID", `invalid contractId:${contractId}`);
+    if (!/^\d+$/.test(leverage) || Number(leverage) < 1 || Number(leverage) > 100)
+      return fail("INVALID_LEVERAGE", "leverage must be a whole number in 1..100");
     a.leverage.set(contractId, leverage);
     return ok({ accountId, contractId, leverage });
   }
@@ -340,7 +372,11 @@ export class Exchange {
     const a = this.#accounts.get(accountId);
     if (a === undefined) return [];
     return [...a.orders.values()]
-      .filter((o) => (o.status === "OPEN" || o.status === "PENDING") && (contractIds.length === 0 || contractIds.includes(o.contractId)))
+      .filter(
+        (o) =>
+          (o.status === "OPEN" || o.status === "PENDING") &&
+          (contractIds.length === 0 || contractIds.includes(o.contractId)),
+      )
       .map((o) => orderWire(o));
   }
 
@@ -356,7 +392,10 @@ export class Exchange {
   ordersByClientId(accountId: string, clientIds: readonly string[]): Record<string, unknown>[] {
     const a = this.#accounts.get(accountId);
     if (a === undefined) return [];
-    return this.ordersById(accountId, clientIds.flatMap((c) => a.byClientId.get(c) ?? []));
+    return this.ordersById(
+      accountId,
+      clientIds.flatMap((c) => a.byClientId.get(c) ?? []),
+    );
   }
 
   fills(accountId: string, size: number): Record<string, unknown>[] {
@@ -407,7 +446,10 @@ export class Exchange {
           orderFrozenAmount: "0",
         },
       ],
-      oraclePriceList: [...this.#markets.values()].map((m) => ({ contractId: m.contract.contractId, oraclePrice: m.oracleText() })),
+      oraclePriceList: [...this.#markets.values()].map((m) => ({
+        contractId: m.contract.contractId,
+        oraclePrice: m.oracleText(),
+      })),
     };
   }
 

@@ -60,7 +60,13 @@ export class PrivateHub {
       }
       if (m["type"] === "pong") s.hb.onPong(m["time"]);
       else if (m["type"] === "ping") send(JSON.stringify({ type: "pong", time: String(m["time"] ?? Date.now()) }));
-      else send(JSON.stringify({ type: "error", content: { code: "GATEWAY_UNRECOGNIZED_MESSAGE", msg: "unrecognized message" } }));
+      else
+        send(
+          JSON.stringify({
+            type: "error",
+            content: { code: "GATEWAY_UNRECOGNIZED_MESSAGE", msg: "unrecognized message" },
+          }),
+        );
     });
     ws.on("close", () => {
       s.hb.stop();
@@ -77,7 +83,10 @@ export class PrivateHub {
     const full: Record<string, unknown[]> = {};
     for (const k of DATA_KEYS) full[k] = data[k] ?? [];
     // accountId 0 as in the real capture: clients must not rely on it.
-    return JSON.stringify({ type: "trade-event", content: { event, version, time: Date.now(), accountId: 0, data: full } });
+    return JSON.stringify({
+      type: "trade-event",
+      content: { event, version, time: Date.now(), accountId: 0, data: full },
+    });
   }
 
   /** Push one account event to the account's sockets (unless the private feed is silenced). */
@@ -113,7 +122,11 @@ export class PrivateHub {
 
   state(): Record<string, unknown> {
     return {
-      sessions: [...this.sessions].map((s) => ({ accountId: s.accountId, missed_pongs: s.hb.missed, pongs: s.hb.pongs })),
+      sessions: [...this.sessions].map((s) => ({
+        accountId: s.accountId,
+        missed_pongs: s.hb.missed,
+        pongs: s.hb.pongs,
+      })),
     };
   }
 }

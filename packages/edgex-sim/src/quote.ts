@@ -11,7 +11,14 @@ import { bookTickerRecord, fundingRecord, klineRecord, tickerRecord } from "./re
 import { CONTRACTS, metaData } from "./fixtures.ts";
 import { MALFORMED_FRAMES, type Faults } from "./faults.ts";
 import { Heartbeat, type HeartbeatOptions } from "./heartbeat.ts";
-import { DEPTH_LEVELS, type BookView, type ContractMarket, type DepthLevel, type LevelChange, type PublicTrade } from "./market.ts";
+import {
+  DEPTH_LEVELS,
+  type BookView,
+  type ContractMarket,
+  type DepthLevel,
+  type LevelChange,
+  type PublicTrade,
+} from "./market.ts";
 import type { Rng } from "./rng.ts";
 import { wallMicros, type SentLog } from "./sentlog.ts";
 
@@ -31,7 +38,8 @@ interface Session {
   invalid: number;
 }
 
-const KLINE = /^kline\.(LAST_PRICE|INDEX_PRICE|ORACLE_PRICE|MARK_PRICE)\.(\d+)\.(MINUTE_(1|5|15|30)|HOUR_(1|2|4|6|8|12)|DAY_1|WEEK_1|MONTH_1)$/;
+const KLINE =
+  /^kline\.(LAST_PRICE|INDEX_PRICE|ORACLE_PRICE|MARK_PRICE)\.(\d+)\.(MINUTE_(1|5|15|30)|HOUR_(1|2|4|6|8|12)|DAY_1|WEEK_1|MONTH_1)$/;
 
 /** The contract a channel names ("all" for aggregate channels), or an error code. */
 export function channelContract(channel: string): { contractId: string | "all" | undefined } | { error: string } {
@@ -66,7 +74,13 @@ export class QuoteHub {
     const send = (text: string): void => {
       if (ws.readyState === ws.OPEN) ws.send(text);
     };
-    const s: Session = { ws, sid: randomUUID(), subs: new Set(), hb: new Heartbeat(ws, this.opts.heartbeat, send), invalid: 0 };
+    const s: Session = {
+      ws,
+      sid: randomUUID(),
+      subs: new Set(),
+      hb: new Heartbeat(ws, this.opts.heartbeat, send),
+      invalid: 0,
+    };
     this.sessions.add(s);
     ws.on("message", (data, isBinary) => this.#onMessage(s, isBinary ? "" : data.toString("utf8")));
     ws.on("close", () => {
@@ -107,7 +121,10 @@ export class QuoteHub {
         break;
     }
     s.invalid += 1;
-    this.#send(s, JSON.stringify({ type: "error", content: { code: "GATEWAY_UNRECOGNIZED_MESSAGE", msg: "unrecognized message" } }));
+    this.#send(
+      s,
+      JSON.stringify({ type: "error", content: { code: "GATEWAY_UNRECOGNIZED_MESSAGE", msg: "unrecognized message" } }),
+    );
     if (s.invalid >= this.opts.maxInvalidMessages) s.ws.close(4002, "too many invalid messages");
   }
 
@@ -179,7 +196,15 @@ export class QuoteHub {
     });
   }
 
-  #depthRecord(m: ContractMarket, level: DepthLevel, start: number, end: number, bids: LevelChange[], asks: LevelChange[], snapshot: boolean) {
+  #depthRecord(
+    m: ContractMarket,
+    level: DepthLevel,
+    start: number,
+    end: number,
+    bids: LevelChange[],
+    asks: LevelChange[],
+    snapshot: boolean,
+  ) {
     const tuples = this.opts.quirks && this.rng.chance(0.15);
     return {
       startVersion: String(start),
@@ -214,7 +239,10 @@ export class QuoteHub {
     const [kind] = channel.split(".");
     const target = channelContract(channel);
     if ("error" in target) return undefined;
-    const ms = target.contractId === "all" ? [...this.markets.values()] : [this.markets.get(target.contractId ?? "")].filter((x) => x !== undefined);
+    const ms =
+      target.contractId === "all"
+        ? [...this.markets.values()]
+        : [this.markets.get(target.contractId ?? "")].filter((x) => x !== undefined);
     switch (kind) {
       case "ticker":
         return ms.map((m) => this.tickerRecord(m));
@@ -251,7 +279,9 @@ export class QuoteHub {
       if (d === undefined || !this.#subscribed(channel)) continue;
       this.broadcast(channel, () => {
         const dataType = this.opts.quirks ? this.rng.pick(["changed", "Changed", "CHANGED"]) : "changed";
-        const text = this.#quoteEvent(channel, dataType, [this.#depthRecord(m, level, d.startVersion, d.endVersion, d.bids, d.asks, false)]);
+        const text = this.#quoteEvent(channel, dataType, [
+          this.#depthRecord(m, level, d.startVersion, d.endVersion, d.bids, d.asks, false),
+        ]);
         this.#lastDepth.set(channel, text);
         return text;
       });
@@ -303,10 +333,13 @@ export class QuoteHub {
   /** Periodic channels: tickers, klines, funding (every ~second of market time). */
   publishPeriodic(): void {
     const channels = new Set<string>();
-    for (const s of this.sessions) for (const c of s.subs) if (!c.startsWith("depth.") && !c.startsWith("trades.") && c !== "metadata") channels.add(c);
+    for (const s of this.sessions)
+      for (const c of s.subs)
+        if (!c.startsWith("depth.") && !c.startsWith("trades.") && c !== "metadata") channels.add(c);
     for (const channel of channels) {
       const data = this.#periodicData(channel);
-      if (data !== undefined && data.length > 0) this.broadcast(channel, () => this.#quoteEvent(channel, "changed", data));
+      if (data !== undefined && data.length > 0)
+        this.broadcast(channel, () => this.#quoteEvent(channel, "changed", data));
     }
   }
 
@@ -323,11 +356,17 @@ export class QuoteHub {
   injectStray(count: number): number {
     let sent = 0;
     for (const s of this.sessions) {
-      const m = [...this.markets.values()].find((x) => ![...s.subs].some((c) => c.startsWith(`depth.${x.contract.contractId}.`)));
+      const m = [...this.markets.values()].find(
+        (x) => ![...s.subs].some((c) => c.startsWith(`depth.${x.contract.contractId}.`)),
+      );
       if (m === undefined || s.ws.readyState !== s.ws.OPEN) continue;
       const channel = `depth.${m.contract.contractId}.15`;
       for (let i = 0; i < count; i++) {
-        s.ws.send(this.#quoteEvent(channel, "changed", [this.#depthRecord(m, 15, m.version + 1 + i, m.version + 1 + i, [], [], false)]));
+        s.ws.send(
+          this.#quoteEvent(channel, "changed", [
+            this.#depthRecord(m, 15, m.version + 1 + i, m.version + 1 + i, [], [], false),
+          ]),
+        );
         sent += 1;
       }
     }

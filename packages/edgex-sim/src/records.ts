@@ -5,7 +5,11 @@
 import { currentKline, isPriceType } from "./klines.ts";
 import type { ContractMarket } from "./market.ts";
 
-export function tickerRecord(m: ContractMarket, contractId: string | number, withBest: boolean): Record<string, unknown> {
+export function tickerRecord(
+  m: ContractMarket,
+  contractId: string | number,
+  withBest: boolean,
+): Record<string, unknown> {
   const hist = m.midHistory;
   const first = hist[0]?.mid ?? m.mid;
   const mids = hist.map((h) => h.mid);

@@ -9,11 +9,13 @@ export interface RestReply {
 
 export function ok(data: unknown): RestReply {
   const now = String(Date.now());
-  return { status: 200, body: { code: "SUCCESS", data, msg: null, errorParam: null, requestTime: now, responseTime: now } };
+  return {
+    status: 200,
+    body: { code: "SUCCESS", data, msg: null, errorParam: null, requestTime: now, responseTime: now },
+  };
 }
 
 export function fail(code: string, msg: string, status = 200): RestReply {
   const now = String(Date.now());
   return { status, body: { code, data: null, msg, errorParam: null, requestTime: now, responseTime: now } };
 }
-

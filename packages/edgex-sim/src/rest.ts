@@ -21,7 +21,6 @@ export interface RestContext {
 /** Allowed clock skew of a signed request (reference §3.2: ±60 s). */
 const MAX_SKEW_MS = 60_000;
 
-
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
@@ -44,7 +43,8 @@ export function authenticate(
   const sig = header(headers, "X-edgeX-Signature");
   if (!apiKey || !passphrase || !ts || !sig) return fail("UNAUTHORIZED", "missing X-edgeX-* auth headers", 401);
   const acct = exchange.accountByApiKey(apiKey);
-  if (acct === undefined || acct.passphrase !== passphrase) return fail("INVALID_API_KEY", "unknown API key or passphrase", 401);
+  if (acct === undefined || acct.passphrase !== passphrase)
+    return fail("INVALID_API_KEY", "unknown API key or passphrase", 401);
   if (!/^\d+$/.test(ts) || Math.abs(Number(ts) - Date.now()) > MAX_SKEW_MS)
     return fail("INVALID_TIMESTAMP", "timestamp outside ±60 s of server time", 401);
   if (!signaturesEqual(hmacSignature(acct.apiSecret, ts, method, path, signText), sig))
@@ -79,7 +79,7 @@ export async function handleRest(
   }
   if (!path.startsWith("/api/v2/private/")) return fail("NOT_FOUND", `no route ${path}`, 404);
 
-  let body: unknown ;
+  let body: unknown;
   let signText: string;
   if (method === "GET") {
     const params: Record<string, string> = {};
@@ -91,7 +91,8 @@ export async function handleRest(
     } catch {
       return fail("INVALID_JSON", "request body is not JSON", 400);
     }
-    if (typeof body !== "object" || body === null || Array.isArray(body)) return fail("INVALID_JSON", "body must be an object", 400);
+    if (typeof body !== "object" || body === null || Array.isArray(body))
+      return fail("INVALID_JSON", "body must be an object", 400);
     signText = canonicalBody(body);
   } else {
     return fail("METHOD_NOT_ALLOWED", `${method} not supported`, 405);
@@ -129,12 +130,16 @@ function publicRoute(path: string, q: URLSearchParams, ctx: RestContext): RestRe
       const klineType = q.get("klineType") ?? "MINUTE_1";
       const priceType = q.get("priceType") ?? "LAST_PRICE";
       if (KLINE_MS[klineType] === undefined) return fail("INVALID_PARAMETER", `unknown klineType ${klineType}`);
-      if (!isPriceType(priceType)) return fail("INVALID_PARAMETER", `priceType must be one of ${PRICE_TYPES.join(", ")}`);
+      if (!isPriceType(priceType))
+        return fail("INVALID_PARAMETER", `priceType must be one of ${PRICE_TYPES.join(", ")}`);
       const size = intParam(q, "size", 100);
       const from = intParam(q, "filterBeginKlineTimeInclusive", 0);
       const to = intParam(q, "filterEndKlineTimeExclusive", Number.MAX_SAFE_INTEGER);
       if (size === undefined || size < 1 || from === undefined || to === undefined) {
-        return fail("INVALID_PARAMETER", "size, filterBeginKlineTimeInclusive and filterEndKlineTimeExclusive must be non-negative integers (size ≥ 1)");
+        return fail(
+          "INVALID_PARAMETER",
+          "size, filterBeginKlineTimeInclusive and filterEndKlineTimeExclusive must be non-negative integers (size ≥ 1)",
+        );
       }
       const dataList = klineRows(m, { klineType, priceType, from, to, size: Math.min(size, 1000) });
       return ok({ dataList, nextPageOffsetData: "" });

@@ -5,7 +5,7 @@ export class Rng {
 
   constructor(seed: number) {
     // Mix the seed so that small seeds (1, 2, 3) give unrelated streams.
-    this.#state = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0) || 1;
+    this.#state = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0 || 1;
   }
 
   /** Uniform in [0, 1). */

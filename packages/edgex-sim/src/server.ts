@@ -157,10 +157,20 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
   // ----------------------------------------------------------------------------------------------
   // control API
   // ----------------------------------------------------------------------------------------------
-  const num = (v: unknown, dflt: number): number => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && v !== "" && Number.isFinite(Number(v)) ? Number(v) : dflt);
+  const num = (v: unknown, dflt: number): number =>
+    typeof v === "number" && Number.isFinite(v)
+      ? v
+      : typeof v === "string" && v !== "" && Number.isFinite(Number(v))
+        ? Number(v)
+        : dflt;
   const findMarket = (b: Record<string, unknown>): ContractMarket | undefined => {
     const key = String(b["contractId"] ?? b["coin"] ?? b["market"] ?? "").toUpperCase();
-    return markets.get(key) ?? [...markets.values()].find((m) => m.contract.coin === key || m.contract.contractName === key || key.startsWith(`${m.contract.coin}-`));
+    return (
+      markets.get(key) ??
+      [...markets.values()].find(
+        (m) => m.contract.coin === key || m.contract.contractName === key || key.startsWith(`${m.contract.coin}-`),
+      )
+    );
   };
   /** EdgeX channel names pass through; the normalized names the Paradex simulator uses are translated. */
   const wireChannel = (channel: string, b: Record<string, unknown>): string | undefined => {
@@ -188,7 +198,14 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
       }
       case "silence": {
         const channel = wireChannel(typeof b["channel"] === "string" ? b["channel"] : "", b);
-        if (channel === undefined) return [400, { ok: false, error: "silence needs a channel: EdgeX name or prefix, bbo|book|trades[.MARKET], or 'private'" }];
+        if (channel === undefined)
+          return [
+            400,
+            {
+              ok: false,
+              error: "silence needs a channel: EdgeX name or prefix, bbo|book|trades[.MARKET], or 'private'",
+            },
+          ];
         faults.silence(channel, num(b["seconds"], 5));
         return [200, { ok: true, channel }];
       }
@@ -218,7 +235,8 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
       case "price": {
         const m = findMarket(b);
         const mid = num(b["mid"], Number.NaN);
-        if (m === undefined || !(mid > 0)) return [400, { ok: false, error: "price needs coin|contractId and a positive mid" }];
+        if (m === undefined || !(mid > 0))
+          return [400, { ok: false, error: "price needs coin|contractId and a positive mid" }];
         if (held.has(m.contract.coin)) held.set(m.contract.coin, mid);
         m.jump(mid);
         exchange.sweepResting(m.contract.contractId);
@@ -227,7 +245,10 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
         return [200, { ok: true, mid: m.oracleText() }];
       }
       case "reject_next":
-        faults.rejectNext(Math.max(0, num(b["count"], 1)), typeof b["code"] === "string" ? b["code"] : "ORDER_REJECTED");
+        faults.rejectNext(
+          Math.max(0, num(b["count"], 1)),
+          typeof b["code"] === "string" ? b["code"] : "ORDER_REJECTED",
+        );
         return [200, { ok: true }];
       case "partial_next": {
         const ratio = num(b["ratio"], 0.5);
@@ -312,18 +333,25 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
           return reply(res, 400, { ok: false, error: "body is not JSON" });
         }
         try {
-          const [status, out] = control(action, typeof b === "object" && b !== null && !Array.isArray(b) ? (b as Record<string, unknown>) : {});
+          const [status, out] = control(
+            action,
+            typeof b === "object" && b !== null && !Array.isArray(b) ? (b as Record<string, unknown>) : {},
+          );
           return reply(res, status, out);
         } catch (err) {
           return reply(res, 500, { ok: false, error: err instanceof Error ? err.message : String(err) });
         }
       }
-      if (faults.isDown()) return reply(res, 503, { code: "SERVICE_UNAVAILABLE", data: null, msg: "down (fault injection)" });
+      if (faults.isDown())
+        return reply(res, 503, { code: "SERVICE_UNAVAILABLE", data: null, msg: "down (fault injection)" });
       let out: RestReply;
       try {
         out = await handleRest(method, url, req.headers, body, { markets, exchange, faults, quote });
       } catch (err) {
-        out = { status: 500, body: { code: "INTERNAL_ERROR", data: null, msg: err instanceof Error ? err.message : "internal error" } };
+        out = {
+          status: 500,
+          body: { code: "INTERNAL_ERROR", data: null, msg: err instanceof Error ? err.message : "internal error" },
+        };
       }
       flushTrades();
       if (out.noReply === true) {

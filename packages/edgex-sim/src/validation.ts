@@ -34,14 +34,17 @@ export type CreateOrderBody = z.output<typeof CreateOrderBody>;
 /** Tick/step/size/price-band/fee/expiry checks: everything the signature covers must be consistent. */
 export function checkFigures(c: SimContract, m: ContractMarket, b: CreateOrderBody): RestReply | undefined {
   const steps = m.stepsOf(b.size);
-  if (steps === undefined || steps <= 0) return fail("ORDER_SIZE_INVALID", `size must be a positive multiple of ${c.stepSize}`);
+  if (steps === undefined || steps <= 0)
+    return fail("ORDER_SIZE_INVALID", `size must be a positive multiple of ${c.stepSize}`);
   if (D.cmp(b.size, c.minOrderSize) < 0) return fail("ORDER_SIZE_TOO_SMALL", `size below ${c.minOrderSize}`);
   if (D.cmp(b.size, c.maxOrderSize) > 0) return fail("ORDER_SIZE_TOO_LARGE", `size above ${c.maxOrderSize}`);
   if (b.l2Size !== b.size) return fail("L2_SIZE_MISMATCH", "l2Size must equal size");
   const oracle = m.oracleText();
   if (b.type === "LIMIT") {
-    if (m.tickOf(b.price) === undefined || D.cmp(b.price, "0") <= 0) return fail("ORDER_PRICE_INVALID", `price must be a positive multiple of ${c.tickSize}`);
-    if (D.cmp(b.l2Value, D.mul(b.price, b.size)) !== 0) return fail("L2_VALUE_MISMATCH", "l2Value must be price × size");
+    if (m.tickOf(b.price) === undefined || D.cmp(b.price, "0") <= 0)
+      return fail("ORDER_PRICE_INVALID", `price must be a positive multiple of ${c.tickSize}`);
+    if (D.cmp(b.l2Value, D.mul(b.price, b.size)) !== 0)
+      return fail("L2_VALUE_MISMATCH", "l2Value must be price × size");
     if (b.side === "BUY" && D.cmp(b.price, D.mul(oracle, D.add("1", c.maxOrderBuyPriceRatio))) > 0)
       return fail("ORDER_PRICE_OUT_OF_RANGE", "buy price too far above the oracle price");
     if (b.side === "SELL" && D.cmp(b.price, D.mul(oracle, D.sub("1", c.minOrderSellPriceRatio))) < 0)
@@ -53,7 +56,8 @@ export function checkFigures(c: SimContract, m: ContractMarket, b: CreateOrderBo
   }
   const fee = D.ceilToBigInt(D.mul(b.l2Value, signingFeeRate(c.defaultTakerFeeRate, c.defaultMakerFeeRate)));
   if (D.cmp(b.l2LimitFee, fee.toString()) < 0) return fail("L2_LIMIT_FEE_TOO_LOW", `l2LimitFee below ${fee}`);
-  if (BigInt(b.l2Nonce) !== nonceFromClientOrderId(b.clientOrderId)) return fail("L2_NONCE_INVALID", "l2Nonce does not derive from clientOrderId");
+  if (BigInt(b.l2Nonce) !== nonceFromClientOrderId(b.clientOrderId))
+    return fail("L2_NONCE_INVALID", "l2Nonce does not derive from clientOrderId");
   const now = BigInt(Date.now());
   if (BigInt(b.expireTime) <= now) return fail("ORDER_EXPIRE_TIME_INVALID", "expireTime is in the past");
   if (BigInt(b.l2ExpireTime) < BigInt(b.expireTime) + L2_EXPIRY_MARGIN_MS)
@@ -61,7 +65,11 @@ export function checkFigures(c: SimContract, m: ContractMarket, b: CreateOrderBo
   return undefined;
 }
 
-export async function checkSignature(cfg: SimAccountConfig, c: SimContract, b: CreateOrderBody): Promise<RestReply | undefined> {
+export async function checkSignature(
+  cfg: SimAccountConfig,
+  c: SimContract,
+  b: CreateOrderBody,
+): Promise<RestReply | undefined> {
   const amounts = {
     l2Price: "",
     l2Value: b.l2Value,
@@ -79,7 +87,12 @@ export async function checkSignature(cfg: SimAccountConfig, c: SimContract, b: C
   };
   const domain = { chainId: GLOBAL.nativeChainId, verifyingContract: GLOBAL.contractAddress };
   try {
-    const who = await recoverOrderSigner(domain, cfg.signerAddress, { accountId: cfg.accountId, amounts }, b.l2Signature);
+    const who = await recoverOrderSigner(
+      domain,
+      cfg.signerAddress,
+      { accountId: cfg.accountId, amounts },
+      b.l2Signature,
+    );
     if (who.toLowerCase() === cfg.signerAddress.toLowerCase()) return undefined;
   } catch {
     // fall through: a malformed signature is an invalid signature

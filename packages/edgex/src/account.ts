@@ -207,7 +207,8 @@ export class AccountFeed {
     if (f.censorStatus === "CENSOR_FAILURE" || f.censorStatus === "L2_REJECT") return;
     if (this.#fillsSeen.has(f.id)) return;
     this.#fillsSeen.add(f.id);
-    if (this.#fillsSeen.size > MAX_REMEMBERED_FILLS) this.#fillsSeen.delete(this.#fillsSeen.values().next().value as string);
+    if (this.#fillsSeen.size > MAX_REMEMBERED_FILLS)
+      this.#fillsSeen.delete(this.#fillsSeen.values().next().value as string);
     const clientId = this.#orders.get(f.orderId)?.clientOrderId || null;
     const quote = this.#meta()?.byId(f.contractId)?.quoteCoin ?? "USDC";
     this.#sink.emit(fillEvent(this.#market(f.contractId), f, clientId, quote, Date.now()));
@@ -246,7 +247,9 @@ export class AccountFeed {
   }
 
   positionDrafts(): Omit<PositionEvent, "seq">[] {
-    return [...this.#positions.values()].map((p) => positionEvent(this.#market(p.contractId), p, this.#mark(p.contractId), Date.now()));
+    return [...this.#positions.values()].map((p) =>
+      positionEvent(this.#market(p.contractId), p, this.#mark(p.contractId), Date.now()),
+    );
   }
 
   collateral(): string | undefined {

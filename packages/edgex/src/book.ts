@@ -63,7 +63,8 @@ export class DepthBook {
     const start = BigInt(r.startVersion);
     const end = BigInt(r.endVersion);
     if (end <= this.version) return { kind: "stale", reason: `endVersion ${end} ≤ held ${this.version}` };
-    if (start !== this.version + 1n) return { kind: "gap", reason: `startVersion ${start} after endVersion ${this.version}` };
+    if (start !== this.version + 1n)
+      return { kind: "gap", reason: `startVersion ${start} after endVersion ${this.version}` };
     setLevels(this.#bids, r.bids);
     setLevels(this.#asks, r.asks);
     this.version = end;
@@ -97,7 +98,8 @@ export class DepthBook {
   best(side: "bids" | "asks"): { price: string; size: string; px: number } | undefined {
     const m = side === "bids" ? this.#bids : this.#asks;
     let best: [string, Entry] | undefined;
-    for (const e of m) if (best === undefined || (side === "bids" ? e[1].px > best[1].px : e[1].px < best[1].px)) best = e;
+    for (const e of m)
+      if (best === undefined || (side === "bids" ? e[1].px > best[1].px : e[1].px < best[1].px)) best = e;
     return best === undefined ? undefined : { price: best[0], size: best[1].size, px: best[1].px };
   }
 

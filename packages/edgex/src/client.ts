@@ -47,7 +47,16 @@ export interface EdgeXClientOptions extends Endpoints {
 }
 
 type EventMap = { [K in VenueEventType]: VenueEventOf<K> } & { error: ErrorLine };
-const EVENT_TYPES: readonly VenueEventType[] = ["bbo", "trade", "book", "status", "order", "fill", "position", "account"];
+const EVENT_TYPES: readonly VenueEventType[] = [
+  "bbo",
+  "trade",
+  "book",
+  "status",
+  "order",
+  "fill",
+  "position",
+  "account",
+];
 const PRIVATE_PATH = "/api/v1/private/ws";
 
 export class EdgeXClient implements Venue {
@@ -85,7 +94,11 @@ export class EdgeXClient implements Venue {
         onStatus: (s) => this.#socketStatus(s, undefined),
       },
     );
-    this.market = new MarketData(this.#quoteSocket, sink, options.staleAfterMs !== undefined ? { staleAfterMs: options.staleAfterMs } : {});
+    this.market = new MarketData(
+      this.#quoteSocket,
+      sink,
+      options.staleAfterMs !== undefined ? { staleAfterMs: options.staleAfterMs } : {},
+    );
     this.account = new AccountFeed(
       sink,
       () => this.#meta,
@@ -103,16 +116,27 @@ export class EdgeXClient implements Venue {
     if (creds === undefined) return;
     const known = new Set(gap.known);
     try {
-      const page = await this.rest.get("/api/v2/private/order/getHistoryOrderFillTransactionPage", { accountId: creds.accountId, size: 200 });
+      const page = await this.rest.get("/api/v2/private/order/getHistoryOrderFillTransactionPage", {
+        accountId: creds.accountId,
+        size: 200,
+      });
       const fills = OrderPage.safeParse(page);
-      const mine = (fills.success ? fills.data.dataList : []).filter((f) => known.has(String((f as { orderId?: unknown } | null)?.orderId)));
+      const mine = (fills.success ? fills.data.dataList : []).filter((f) =>
+        known.has(String((f as { orderId?: unknown } | null)?.orderId)),
+      );
       // Oldest first, as they happened (the venue lists newest first).
       for (const raw of mine.reverse()) this.account.applyFill(raw);
       if (gap.missing.length === 0) return;
-      const data = await this.rest.get("/api/v2/private/order/getOrderById", { accountId: creds.accountId, orderIdList: gap.missing.join(",") });
+      const data = await this.rest.get("/api/v2/private/order/getOrderById", {
+        accountId: creds.accountId,
+        orderIdList: gap.missing.join(","),
+      });
       for (const raw of Array.isArray(data) ? data : []) this.account.applyOrder(raw);
     } catch (err) {
-      this.#bad("RECONCILE_FAILED", `could not reconcile ${gap.missing.length} order(s) after a reconnect: ${err instanceof Error ? err.message : String(err)}`);
+      this.#bad(
+        "RECONCILE_FAILED",
+        `could not reconcile ${gap.missing.length} order(s) after a reconnect: ${err instanceof Error ? err.message : String(err)}`,
+      );
     } finally {
       this.counters.reconciliations += 1;
     }
@@ -182,7 +206,10 @@ export class EdgeXClient implements Venue {
       } catch (err) {
         if (Date.now() + delay > until) {
           this.#connected = false;
-          throw new EdgeXError("CONNECT_FAILED", `metadata unavailable: ${err instanceof Error ? err.message : String(err)}`);
+          throw new EdgeXError(
+            "CONNECT_FAILED",
+            `metadata unavailable: ${err instanceof Error ? err.message : String(err)}`,
+          );
         }
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 5_000);
@@ -279,7 +306,8 @@ export class EdgeXClient implements Venue {
   // ----------------------------------------------------------------------------------------------
 
   #gateway(): OrderGateway {
-    if (this.#orders === undefined) throw new EdgeXError("CREDENTIALS", "trading needs EDGEX_* credentials and connect()");
+    if (this.#orders === undefined)
+      throw new EdgeXError("CREDENTIALS", "trading needs EDGEX_* credentials and connect()");
     return this.#orders;
   }
 
@@ -307,10 +335,15 @@ export class EdgeXClient implements Venue {
       this.rest.get("/api/v2/private/order/getActiveOrderPage", { accountId: creds.accountId, size: 200 }),
     ]);
     // Feed the REST view through the same path as a stream Snapshot, without emitting it.
-    const view = new AccountFeed({ emit: () => undefined, bad: (c, m) => this.#bad(c, m) }, () => this.#meta, (id) => this.market.mid(id));
+    const view = new AccountFeed(
+      { emit: () => undefined, bad: (c, m) => this.#bad(c, m) },
+      () => this.#meta,
+      (id) => this.market.mid(id),
+    );
     const assetReply = AccountAsset.safeParse(asset);
     const pageReply = OrderPage.safeParse(page);
-    if (!assetReply.success || !pageReply.success) throw new EdgeXError("BAD_REPLY", "getAccountAsset/getActiveOrderPage reply has an unexpected shape");
+    if (!assetReply.success || !pageReply.success)
+      throw new EdgeXError("BAD_REPLY", "getAccountAsset/getActiveOrderPage reply has an unexpected shape");
     const a = assetReply.data;
     const orders = pageReply.data.dataList.filter((o) => OrderEntity.safeParse(o).success);
     view.onFrame({
@@ -318,7 +351,12 @@ export class EdgeXClient implements Venue {
       content: {
         event: "Snapshot",
         version: a.version ?? 0,
-        data: { account: a.account === undefined ? [] : [a.account], collateral: a.collateralList ?? [], position: a.positionList ?? [], order: orders },
+        data: {
+          account: a.account === undefined ? [] : [a.account],
+          collateral: a.collateralList ?? [],
+          position: a.positionList ?? [],
+          order: orders,
+        },
       },
     });
     const seq = Math.max(1, this.#seq);
@@ -327,7 +365,10 @@ export class EdgeXClient implements Venue {
       orders: view.activeOrderDrafts().map((o) => ({ ...o, seq })),
       positions: view.positionDrafts().map((p) => ({ ...p, seq })),
       account: acct === undefined ? null : { ...acct, seq },
-      balances: view.collateral() === undefined ? [] : [{ token: this.#meta?.all()[0]?.quoteCoin ?? "USDC", size: view.collateral() as string }],
+      balances:
+        view.collateral() === undefined
+          ? []
+          : [{ token: this.#meta?.all()[0]?.quoteCoin ?? "USDC", size: view.collateral() as string }],
     };
   }
 }

@@ -80,7 +80,8 @@ export class MarketData {
     const existing = this.#subs.get(wire);
     if (existing !== undefined) {
       existing.wants.add(channel);
-      if (existing.state === "live" && existing.book?.ready === true) this.#emitBook(existing, Date.now(), nowUs(), true);
+      if (existing.state === "live" && existing.book?.ready === true)
+        this.#emitBook(existing, Date.now(), nowUs(), true);
       return;
     }
     const sub: Sub = {
@@ -132,13 +133,17 @@ export class MarketData {
         const sub = this.#subs.get(f.channel);
         if (sub === undefined) return;
         if (sub.state === "pending") sub.state = "subscribed";
-        for (const w of sub.wants) this.#sink.emit(statusEvent("subscribed", { channel: w, market: sub.contract.contractName }));
+        for (const w of sub.wants)
+          this.#sink.emit(statusEvent("subscribed", { channel: w, market: sub.contract.contractName }));
         return;
       }
       case "quote-event":
         return this.#onQuoteEvent(f.channel, f.content.dataType, f.content.data, recvUs);
       case "error":
-        this.#sink.bad("VENUE_ERROR", `quote socket error ${f.content.code}${f.channel === undefined ? "" : ` on ${f.channel}`}: ${f.content.msg ?? ""}`);
+        this.#sink.bad(
+          "VENUE_ERROR",
+          `quote socket error ${f.content.code}${f.channel === undefined ? "" : ` on ${f.channel}`}: ${f.content.msg ?? ""}`,
+        );
         return;
       default:
         return; // connected / unsubscribed / pong need no action
@@ -152,7 +157,8 @@ export class MarketData {
     sub.lastAt = now;
     if (sub.stale) {
       sub.stale = false;
-      for (const w of sub.wants) this.#sink.emit(statusEvent("live", { channel: w, market: sub.contract.contractName }));
+      for (const w of sub.wants)
+        this.#sink.emit(statusEvent("live", { channel: w, market: sub.contract.contractName }));
     }
     if (sub.kind === "trades") {
       if (isSnapshot(dataType)) return; // history at subscribe time, not new trades
@@ -187,7 +193,11 @@ export class MarketData {
       if (result.kind === "applied") {
         const healed = sub.state === "resyncing";
         sub.state = "live";
-        if (healed) for (const w of sub.wants) this.#sink.emit(statusEvent("live", { channel: w, market: sub.contract.contractName, reason: "fresh snapshot" }));
+        if (healed)
+          for (const w of sub.wants)
+            this.#sink.emit(
+              statusEvent("live", { channel: w, market: sub.contract.contractName, reason: "fresh snapshot" }),
+            );
       }
     } else if (isChanged(dataType, r.data.depthType)) {
       if (!book.ready) return; // waiting for the Snapshot of a (re)subscription
@@ -202,7 +212,8 @@ export class MarketData {
     }
     if (result.kind === "gap") {
       this.counters.gaps += 1;
-      for (const w of sub.wants) this.#sink.emit(statusEvent("gap", { channel: w, market: sub.contract.contractName, reason: result.reason }));
+      for (const w of sub.wants)
+        this.#sink.emit(statusEvent("gap", { channel: w, market: sub.contract.contractName, reason: result.reason }));
       this.#resync(sub, result.reason);
       return;
     }
@@ -241,7 +252,8 @@ export class MarketData {
       sub.stale = true;
       this.counters.staleReports += 1;
       const reason = `no data for ${Math.round((now - sub.lastAt) / 1000)}s`;
-      for (const w of sub.wants) this.#sink.emit(statusEvent("stale", { channel: w, market: sub.contract.contractName, reason }));
+      for (const w of sub.wants)
+        this.#sink.emit(statusEvent("stale", { channel: w, market: sub.contract.contractName, reason }));
     }
   }
 }

@@ -58,7 +58,8 @@ export class MetadataStore {
         if (name !== undefined && !this.#byName.has(name.toUpperCase())) this.#byName.set(name.toUpperCase(), c);
       }
       // A bare coin ("BTC") resolves to its USD perp only.
-      if (c.paradexMarket !== undefined && !this.#byName.has(c.baseCoin.toUpperCase())) this.#byName.set(c.baseCoin.toUpperCase(), c);
+      if (c.paradexMarket !== undefined && !this.#byName.has(c.baseCoin.toUpperCase()))
+        this.#byName.set(c.baseCoin.toUpperCase(), c);
     }
   }
 
@@ -86,7 +87,8 @@ export class MetadataStore {
     }
     const g = meta.data.global;
     const chainId = g.nativeChainId ?? g.chainId;
-    const domain = chainId !== undefined && g.contractAddress ? { chainId, verifyingContract: g.contractAddress } : undefined;
+    const domain =
+      chainId !== undefined && g.contractAddress ? { chainId, verifyingContract: g.contractAddress } : undefined;
     if (domain === undefined) problems.push("global: no chainId/contractAddress, orders cannot be signed");
     return { store: new MetadataStore(contracts, domain, g.maintenanceReason ?? ""), problems };
   }

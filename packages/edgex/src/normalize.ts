@@ -27,7 +27,12 @@ function safeInt(v: bigint | undefined): number | null {
 }
 
 /** Top of a depth book. EdgeX depth records carry no timestamp, so exchange_ts is the arrival time. */
-export function bboFromBook(market: string, book: DepthBook, exchangeTs: number, recvUs: number): Omit<BboEvent, "seq"> {
+export function bboFromBook(
+  market: string,
+  book: DepthBook,
+  exchangeTs: number,
+  recvUs: number,
+): Omit<BboEvent, "seq"> {
   const bid = book.best("bids");
   const ask = book.best("asks");
   return {
@@ -103,7 +108,10 @@ export function orderEvent(market: string, o: OrderEntity, nowMs: number): Omit<
     remaining_size: D.max("0", D.sub(o.size, filled)),
     avg_fill_price: hasFills && o.cumFillValue !== undefined ? D.canonical(D.div(o.cumFillValue, filled, 12)) : null,
     cancel_reason:
-      o.status === "CANCELED" && o.cancelReason !== undefined && o.cancelReason !== "" && !o.cancelReason.startsWith("UNKNOWN")
+      o.status === "CANCELED" &&
+      o.cancelReason !== undefined &&
+      o.cancelReason !== "" &&
+      !o.cancelReason.startsWith("UNKNOWN")
         ? o.cancelReason
         : null,
     exchange_ts: o.updatedTime ?? o.createdTime ?? nowMs,
@@ -134,7 +142,12 @@ export function fillEvent(
 }
 
 /** `mark` (book mid or oracle) prices the unrealized PnL; without one it is null. */
-export function positionEvent(market: string, p: PositionEntity, mark: string | undefined, nowMs: number): Omit<PositionEvent, "seq"> {
+export function positionEvent(
+  market: string,
+  p: PositionEntity,
+  mark: string | undefined,
+  nowMs: number,
+): Omit<PositionEvent, "seq"> {
   const size = D.canonical(p.openSize);
   const sign = D.cmp(size, "0");
   return {
@@ -152,7 +165,12 @@ export function positionEvent(market: string, p: PositionEntity, mark: string | 
 export interface AccountInputs {
   /** Quote collateral `amount` (StarkEx model: buys have already paid their value out of it). */
   readonly collateral: string;
-  readonly positions: readonly { openSize: string; openValue: string; mark: string | undefined; leverage: string | undefined }[];
+  readonly positions: readonly {
+    openSize: string;
+    openValue: string;
+    mark: string | undefined;
+    leverage: string | undefined;
+  }[];
   readonly status: string;
   readonly exchangeTs: number;
 }

@@ -37,16 +37,19 @@ export function validateOrder(c: EdgexContract, req: PlaceOrderRequest): Validat
   if (!c.enableTrade) throw new OrderValidationError(`${c.contractName} is not open for trading`);
   if (req.side !== "BUY" && req.side !== "SELL") throw new OrderValidationError(`side must be BUY or SELL`);
   if (req.type !== "LIMIT" && req.type !== "MARKET") throw new OrderValidationError(`type must be LIMIT or MARKET`);
-  if (typeof req.size !== "string" || !D.isDecimal(req.size)) throw new OrderValidationError(`size must be a decimal string`);
+  if (typeof req.size !== "string" || !D.isDecimal(req.size))
+    throw new OrderValidationError(`size must be a decimal string`);
   const size = D.canonical(req.size);
   if (D.cmp(size, "0") <= 0 || !D.isMultipleOf(size, c.stepSize))
     throw new OrderValidationError(`size ${size} is not a positive multiple of stepSize ${c.stepSize}`);
-  if (D.cmp(size, c.minOrderSize) < 0) throw new OrderValidationError(`size ${size} is below minOrderSize ${c.minOrderSize}`);
+  if (D.cmp(size, c.minOrderSize) < 0)
+    throw new OrderValidationError(`size ${size} is below minOrderSize ${c.minOrderSize}`);
   if (c.maxOrderSize !== undefined && D.cmp(size, c.maxOrderSize) > 0)
     throw new OrderValidationError(`size ${size} is above maxOrderSize ${c.maxOrderSize}`);
   let price: string | undefined;
   if (req.type === "LIMIT") {
-    if (typeof req.price !== "string" || !D.isDecimal(req.price)) throw new OrderValidationError("a LIMIT order needs a decimal price");
+    if (typeof req.price !== "string" || !D.isDecimal(req.price))
+      throw new OrderValidationError("a LIMIT order needs a decimal price");
     price = D.canonical(req.price);
     if (D.cmp(price, "0") <= 0 || !D.isMultipleOf(price, c.tickSize))
       throw new OrderValidationError(`price ${price} is not a positive multiple of tickSize ${c.tickSize}`);
@@ -69,7 +72,14 @@ export class OrderGateway {
   readonly #lookupDelayMs: number;
   #idCounter = 0;
 
-  constructor(rest: RestClient, accountId: string, signer: OrderSigner, meta: () => MetadataStore, account: AccountFeed, options: OrderGatewayOptions = {}) {
+  constructor(
+    rest: RestClient,
+    accountId: string,
+    signer: OrderSigner,
+    meta: () => MetadataStore,
+    account: AccountFeed,
+    options: OrderGatewayOptions = {},
+  ) {
     this.#rest = rest;
     this.#accountId = accountId;
     this.#signer = signer;
@@ -91,14 +101,16 @@ export class OrderGateway {
     if (first !== undefined) return first;
     const outcome = this.#place(req, clientId);
     this.#outcomes.set(clientId, outcome);
-    if (this.#outcomes.size > MAX_REMEMBERED_OUTCOMES) this.#outcomes.delete(this.#outcomes.keys().next().value as string);
+    if (this.#outcomes.size > MAX_REMEMBERED_OUTCOMES)
+      this.#outcomes.delete(this.#outcomes.keys().next().value as string);
     return outcome;
   }
 
   async #place(req: PlaceOrderRequest, clientId: string): Promise<PlaceOrderResult> {
     const contract = this.#meta().resolve(req.market);
     if (contract === undefined) throw new OrderValidationError(`unknown market ${req.market}`);
-    if (!/^[0-9A-Za-z_-]{1,64}$/.test(clientId)) throw new OrderValidationError("clientId must be 1–64 of [0-9A-Za-z_-]");
+    if (!/^[0-9A-Za-z_-]{1,64}$/.test(clientId))
+      throw new OrderValidationError("clientId must be 1–64 of [0-9A-Za-z_-]");
     const v = validateOrder(contract, req);
     const oraclePrice = v.type === "MARKET" && v.side === "BUY" ? await this.#oraclePrice(contract) : undefined;
     const amounts = computeL2Amounts(
@@ -111,7 +123,15 @@ export class OrderGateway {
         quoteCoinId: contract.quoteCoinId,
         quoteResolution: contract.quoteResolution,
       },
-      { side: v.side, type: v.type, size: v.size, price: v.price, oraclePrice, clientOrderId: clientId, nowMs: BigInt(this.#rest.now()) },
+      {
+        side: v.side,
+        type: v.type,
+        size: v.size,
+        price: v.price,
+        oraclePrice,
+        clientOrderId: clientId,
+        nowMs: BigInt(this.#rest.now()),
+      },
     );
     const l2Signature = await this.#signer.sign({
       accountId: this.#accountId,
@@ -150,7 +170,8 @@ export class OrderGateway {
     try {
       data = await this.#rest.post(`${P}/createOrder`, body);
     } catch (err) {
-      if (err instanceof RestError && err.kind === "refused") throw new OrderRejectedError(err.code, clientId, err.message);
+      if (err instanceof RestError && err.kind === "refused")
+        throw new OrderRejectedError(err.code, clientId, err.message);
       if (err instanceof RestError) return this.#resolveUnknown(clientId, err.message);
       throw err;
     }
@@ -165,7 +186,8 @@ export class OrderGateway {
     const data = await this.#rest.get("/api/v2/public/quote/getTicker", { contractId: c.contractId });
     const rec = TickerRecord.safeParse(Array.isArray(data) ? data[0] : undefined);
     const oracle = rec.success ? rec.data.oraclePrice : undefined;
-    if (oracle === undefined || D.isZero(oracle)) throw new EdgeXError("NO_ORACLE_PRICE", `no oracle price for ${c.contractName}; MARKET BUY cannot be bounded`);
+    if (oracle === undefined || D.isZero(oracle))
+      throw new EdgeXError("NO_ORACLE_PRICE", `no oracle price for ${c.contractName}; MARKET BUY cannot be bounded`);
     return oracle;
   }
 
@@ -176,8 +198,13 @@ export class OrderGateway {
       const seen = this.#account.orderByClientId(clientId);
       if (seen !== undefined) return { orderId: seen.id, clientId, status: orderStatus(seen.status) };
       try {
-        const data = await this.#rest.get(`${P}/getOrderByClientOrderId`, { accountId: this.#accountId, clientOrderIdList: clientId });
-        const found = Array.isArray(data) ? data.map((o) => OrderEntity.safeParse(o)).find((p) => p.success && p.data.clientOrderId === clientId) : undefined;
+        const data = await this.#rest.get(`${P}/getOrderByClientOrderId`, {
+          accountId: this.#accountId,
+          clientOrderIdList: clientId,
+        });
+        const found = Array.isArray(data)
+          ? data.map((o) => OrderEntity.safeParse(o)).find((p) => p.success && p.data.clientOrderId === clientId)
+          : undefined;
         if (found?.success === true) {
           this.#account.notePlaced(found.data.id);
           return { orderId: found.data.id, clientId, status: orderStatus(found.data.status) };
@@ -196,11 +223,16 @@ export class OrderGateway {
     let key: string;
     if (req.orderId !== undefined) {
       key = req.orderId;
-      data = await this.#refusalAsError(this.#rest.post(`${P}/cancelOrderById`, { accountId: this.#accountId, orderIdList: [req.orderId] }));
+      data = await this.#refusalAsError(
+        this.#rest.post(`${P}/cancelOrderById`, { accountId: this.#accountId, orderIdList: [req.orderId] }),
+      );
     } else if (req.clientId !== undefined) {
       key = req.clientId;
       data = await this.#refusalAsError(
-        this.#rest.post(`${P}/cancelOrderByClientOrderId`, { accountId: this.#accountId, clientOrderIdList: [req.clientId] }),
+        this.#rest.post(`${P}/cancelOrderByClientOrderId`, {
+          accountId: this.#accountId,
+          clientOrderIdList: [req.clientId],
+        }),
       );
     } else {
       throw new OrderValidationError("cancel needs an orderId or a clientId");
@@ -208,7 +240,8 @@ export class OrderGateway {
     const parsed = CancelData.safeParse(data);
     if (!parsed.success) throw new EdgeXError("BAD_REPLY", "cancel reply without cancelResultMap");
     const result = parsed.data.cancelResultMap[key] ?? Object.values(parsed.data.cancelResultMap)[0];
-    if (result === undefined || !result.startsWith("SUCCESS")) throw new EdgeXError(result ?? "CANCEL_FAILED", `cancel ${key}: ${result ?? "no result"}`);
+    if (result === undefined || !result.startsWith("SUCCESS"))
+      throw new EdgeXError(result ?? "CANCEL_FAILED", `cancel ${key}: ${result ?? "no result"}`);
   }
 
   async cancelAll(contract?: EdgexContract): Promise<void> {

@@ -7,7 +7,10 @@ import { EdgeXClient, type EdgeXClientOptions } from "./client.ts";
 import { credentialsFromEnv, endpointsFromEnv } from "./config.ts";
 
 /** An EdgeX venue from EDGEX_* variables; market data only when no credentials are set. */
-export function edgexVenueFromEnv(env: NodeJS.ProcessEnv = process.env, tuning: Partial<EdgeXClientOptions> = {}): EdgeXClient & Venue {
+export function edgexVenueFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  tuning: Partial<EdgeXClientOptions> = {},
+): EdgeXClient & Venue {
   const credentials = credentialsFromEnv(env);
   return new EdgeXClient({ ...endpointsFromEnv(env), ...(credentials ? { credentials } : {}), ...tuning });
 }

@@ -3,7 +3,13 @@ import { NormalizedEvent } from "@paradex-edgex/core";
 import type { VenueEvent } from "@paradex-edgex/core";
 import type { ErrorLine } from "@paradex-edgex/core";
 import { EdgeXClient, type EdgeXClientOptions } from "../src/client.ts";
-import { DEV_ACCOUNT, DEV_SIGNER_KEY, startEdgexSim, type EdgexSim, type EdgexSimOptions } from "@paradex-edgex/edgex-sim";
+import {
+  DEV_ACCOUNT,
+  DEV_SIGNER_KEY,
+  startEdgexSim,
+  type EdgexSim,
+  type EdgexSimOptions,
+} from "@paradex-edgex/edgex-sim";
 
 export type AnyEvent = VenueEvent | ErrorLine;
 
@@ -22,7 +28,10 @@ export class Recorder {
 
   #push(e: AnyEvent): void {
     const check = NormalizedEvent.safeParse(e);
-    if (!check.success) this.schemaErrors.push(`${e.type}: ${check.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
+    if (!check.success)
+      this.schemaErrors.push(
+        `${e.type}: ${check.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
+      );
     this.events.push(e);
     for (const w of [...this.#waiters]) w();
   }
@@ -65,7 +74,11 @@ export class Recorder {
 }
 
 /** Poll a condition (for state outside the event stream, e.g. the simulator's) until true or timeout. */
-export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 5_000, label = "condition"): Promise<void> {
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 5_000,
+  label = "condition",
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await cond()) return;
@@ -74,16 +87,33 @@ export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 
   }
 }
 
-export async function control(sim: EdgexSim, action: string, body: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-  const res = await fetch(`${sim.controlUrl}/${action}`, { method: "POST", body: JSON.stringify(body), signal: AbortSignal.timeout(5_000) });
+export async function control(
+  sim: EdgexSim,
+  action: string,
+  body: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
+  const res = await fetch(`${sim.controlUrl}/${action}`, {
+    method: "POST",
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5_000),
+  });
   return (await res.json()) as Record<string, unknown>;
 }
 
 export interface SimState {
-  contracts: Record<string, { mid: string; version: number; book15: { bids: [string, string][]; asks: [string, string][] } }>;
-  quote: { sessions: { missed_pongs: number; pongs: number; bad_pongs: number; subs: string[] }[]; closed_for_missed_pongs: number };
+  contracts: Record<
+    string,
+    { mid: string; version: number; book15: { bids: [string, string][]; asks: [string, string][] } }
+  >;
+  quote: {
+    sessions: { missed_pongs: number; pongs: number; bad_pongs: number; subs: string[] }[];
+    closed_for_missed_pongs: number;
+  };
   private: { sessions: { accountId: string; pongs: number }[] };
-  accounts: Record<string, { collateral: string; positions: Record<string, { openSize: string }>; orders: number; activeOrders: number }>;
+  accounts: Record<
+    string,
+    { collateral: string; positions: Record<string, { openSize: string }>; orders: number; activeOrders: number }
+  >;
 }
 
 export async function simState(sim: EdgexSim): Promise<SimState> {

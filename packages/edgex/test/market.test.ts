@@ -40,12 +40,19 @@ describe("EdgeX market data against the simulator", T, () => {
       const state = await simState(sim);
       const held = state.contracts[contractId];
       assert.ok(held !== undefined);
-      await until(() => client.market.book(contractId)?.version === BigInt(held.version), 5_000, `client book at version ${held.version}`);
+      await until(
+        () => client.market.book(contractId)?.version === BigInt(held.version),
+        5_000,
+        `client book at version ${held.version}`,
+      );
       const book = client.market.book(contractId);
       assert.deepEqual(book?.levels("bids"), held.book15.bids);
       assert.deepEqual(book?.levels("asks"), held.book15.asks);
       const market = client.contract(contractId).contractName;
-      const last = rec.of("book").filter((e) => e.market === market).at(-1);
+      const last = rec
+        .of("book")
+        .filter((e) => e.market === market)
+        .at(-1);
       assert.deepEqual(last?.bids, held.book15.bids);
       assert.equal(last?.exchange_seq, held.version);
     } finally {
@@ -68,7 +75,10 @@ describe("EdgeX market data against the simulator", T, () => {
     assert.equal(r["ok"], true);
     const gap = await rec.waitFor("status", (s) => s.state === "gap" && s.channel === "book", { from });
     assert.match(gap.reason ?? "", /startVersion/);
-    await rec.waitFor("status", (s) => s.state === "live" && s.channel === "book", { from, label: "live after resync" });
+    await rec.waitFor("status", (s) => s.state === "live" && s.channel === "book", {
+      from,
+      label: "live after resync",
+    });
     await rec.waitFor("book", () => true, { from: rec.mark });
     await assertSameBook();
   });
@@ -109,7 +119,10 @@ describe("EdgeX market data against the simulator", T, () => {
   it("control: a socket that does not pong is closed by the simulator after 5 missed pings", async () => {
     const ws = new WebSocket(sim.quoteWsUrl);
     const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
-    const code = await Promise.race([closed, new Promise<number>((_, rej) => setTimeout(() => rej(new Error("not closed")), 5_000))]);
+    const code = await Promise.race([
+      closed,
+      new Promise<number>((_, rej) => setTimeout(() => rej(new Error("not closed")), 5_000)),
+    ]);
     assert.equal(code, 4001);
   });
 
@@ -126,7 +139,10 @@ describe("EdgeX market data against the simulator", T, () => {
   it("downtime: upgrades refused for a while, the client keeps retrying and comes back", async () => {
     const from = rec.mark;
     await control(sim, "down", { seconds: 0.6 });
-    await rec.waitFor("status", (s) => s.state === "disconnected" && /HTTP 503/.test(s.reason ?? ""), { from, label: "refused handshake" });
+    await rec.waitFor("status", (s) => s.state === "disconnected" && /HTTP 503/.test(s.reason ?? ""), {
+      from,
+      label: "refused handshake",
+    });
     await rec.waitFor("status", (s) => s.state === "subscribed" && s.channel === "book", { from, timeoutMs: 8_000 });
     await rec.waitFor("book", () => true, { from: rec.mark });
   });
@@ -143,7 +159,10 @@ describe("EdgeX market data against the simulator", T, () => {
     const from = rec.mark;
     const r = await control(sim, "malformed", { count: 9 });
     assert.equal(r["sent"], 9);
-    await rec.waitFor("error", () => rec.of("error", from).filter((e) => e.code === "BAD_FRAME").length >= 9, { from, label: "9 BAD_FRAME errors" });
+    await rec.waitFor("error", () => rec.of("error", from).filter((e) => e.code === "BAD_FRAME").length >= 9, {
+      from,
+      label: "9 BAD_FRAME errors",
+    });
     await rec.waitFor("book", () => true, { from: rec.mark, label: "book after malformed frames" });
     for (const e of rec.of("error", from)) assert.ok(e.message.length > 0 && e.message.length < 400);
     await assertSameBook();
@@ -154,7 +173,9 @@ describe("EdgeX market data against the simulator", T, () => {
     const r = await control(sim, "stray", { count: 3 });
     assert.equal(r["sent"], 3);
     await assertSameBook();
-    const unrelated = rec.events.slice(from).filter((e) => (e.type === "book" || e.type === "bbo") && e.market !== "BTCUSDC" && e.market !== "ETHUSDC");
+    const unrelated = rec.events
+      .slice(from)
+      .filter((e) => (e.type === "book" || e.type === "bbo") && e.market !== "BTCUSDC" && e.market !== "ETHUSDC");
     assert.deepEqual(unrelated, []);
     assert.equal(rec.of("error", from).length, 0);
   });
@@ -162,6 +183,10 @@ describe("EdgeX market data against the simulator", T, () => {
   it("every event matched the sidecar's schema", () => {
     assert.deepEqual(rec.schemaErrors, []);
     const seqs = rec.events.map((e) => e.seq);
-    assert.deepEqual(seqs, seqs.map((_, i) => i + 1), "seq is 1, 2, 3… without gaps");
+    assert.deepEqual(
+      seqs,
+      seqs.map((_, i) => i + 1),
+      "seq is 1, 2, 3… without gaps",
+    );
   });
 });

@@ -18,7 +18,13 @@ describe("HMAC request auth (V2)", () => {
 
   it("GET getAccountAsset vector", () => {
     assert.equal(
-      hmacSignature("secret", "1700000000123", "GET", "/api/v2/private/account/getAccountAsset", canonicalQuery({ accountId: "12345" })),
+      hmacSignature(
+        "secret",
+        "1700000000123",
+        "GET",
+        "/api/v2/private/account/getAccountAsset",
+        canonicalQuery({ accountId: "12345" }),
+      ),
       "664275d3f0d440a5baf95971d739dc064286284b836193161cee2cc1b9573c26",
     );
   });
@@ -39,7 +45,12 @@ describe("HMAC request auth (V2)", () => {
 
   it("headers carry the four X-edgeX names and never the secret", () => {
     const h = authHeaders({ apiKey: "k", apiSecret: "very-secret", passphrase: "p" }, "1", "GET", "/x", "");
-    assert.deepEqual(Object.keys(h).sort(), ["X-edgeX-Api-Key", "X-edgeX-Passphrase", "X-edgeX-Signature", "X-edgeX-Timestamp"]);
+    assert.deepEqual(Object.keys(h).sort(), [
+      "X-edgeX-Api-Key",
+      "X-edgeX-Passphrase",
+      "X-edgeX-Signature",
+      "X-edgeX-Timestamp",
+    ]);
     assert.ok(!JSON.stringify(h).includes("very-secret"));
     assert.equal(redact("very-secret"), "<redacted:11>");
   });
@@ -78,8 +89,16 @@ describe("EIP-712 order signature (V2)", () => {
   it("hex chainId gives the same signature; recovery finds the signer; a changed amount does not", async () => {
     const signer = new Eip712OrderSigner(key, { ...domain, chainId: "0x8297" });
     const sig = await signer.sign({ accountId: "12345", amounts });
-    assert.equal(await recoverOrderSigner(domain, signer.publicId, { accountId: "12345", amounts }, sig), signer.publicId);
-    const other = await recoverOrderSigner(domain, signer.publicId, { accountId: "12345", amounts: { ...amounts, amountFee: 2000000n } }, sig);
+    assert.equal(
+      await recoverOrderSigner(domain, signer.publicId, { accountId: "12345", amounts }, sig),
+      signer.publicId,
+    );
+    const other = await recoverOrderSigner(
+      domain,
+      signer.publicId,
+      { accountId: "12345", amounts: { ...amounts, amountFee: 2000000n } },
+      sig,
+    );
     assert.notEqual(other, signer.publicId);
   });
 
@@ -125,17 +144,33 @@ describe("order amounts (reference §4 steps 2–7)", () => {
   });
 
   it("default expiry: l2ExpireTime = now + 30 d, expireTime = that − 8 d", () => {
-    const a = computeL2Amounts(btc, { side: "SELL", type: "LIMIT", size: "0.002", price: "1", clientOrderId: "x", nowMs: 1_000n });
+    const a = computeL2Amounts(btc, {
+      side: "SELL",
+      type: "LIMIT",
+      size: "0.002",
+      price: "1",
+      clientOrderId: "x",
+      nowMs: 1_000n,
+    });
     assert.equal(a.l2ExpireTimeMs, 1_000n + 30n * 86_400_000n);
     assert.equal(a.expireTimeMs, 1_000n + 22n * 86_400_000n);
   });
 
   it("MARKET: BUY signs at 10 × oracle rounded up to a tick, SELL at one tick", () => {
-    const buy = computeL2Amounts(btc, { side: "BUY", type: "MARKET", size: "0.001", oraclePrice: "65000.03", clientOrderId: "1", nowMs: 0n });
+    const buy = computeL2Amounts(btc, {
+      side: "BUY",
+      type: "MARKET",
+      size: "0.001",
+      oraclePrice: "65000.03",
+      clientOrderId: "1",
+      nowMs: 0n,
+    });
     assert.equal(buy.l2Price, "650000.3");
     const sell = computeL2Amounts(btc, { side: "SELL", type: "MARKET", size: "0.001", clientOrderId: "1", nowMs: 0n });
     assert.equal(sell.l2Price, "0.1");
-    assert.throws(() => computeL2Amounts(btc, { side: "BUY", type: "MARKET", size: "1", clientOrderId: "1", nowMs: 0n }));
+    assert.throws(() =>
+      computeL2Amounts(btc, { side: "BUY", type: "MARKET", size: "1", clientOrderId: "1", nowMs: 0n }),
+    );
   });
 
   it("fee rate: max(taker, maker), SDK default when both are empty", () => {

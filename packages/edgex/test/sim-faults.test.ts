@@ -36,7 +36,9 @@ function upgradeStatus(url: string): Promise<number> {
 }
 
 async function restStatus(sim: EdgexSim): Promise<number> {
-  const res = await fetch(`${sim.restUrl}/api/v2/public/quote/getDepth?contractId=30000001&level=15`, { signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(`${sim.restUrl}/api/v2/public/quote/getDepth?contractId=30000001&level=15`, {
+    signal: AbortSignal.timeout(5_000),
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -72,9 +74,14 @@ describe("EdgeX simulator outages", T, () => {
     assert.equal(await upgradeStatus(sim.quoteWsUrl), 503);
     assert.equal(await upgradeStatus(`${sim.privateWsUrl}?accountId=1`), 503, "refused before authentication");
     assert.equal(await restStatus(sim), 200);
-    const depth = (await client.rest.get("/api/v2/public/quote/getDepth", { contractId: "30000001", level: 15 })) as unknown[];
+    const depth = (await client.rest.get("/api/v2/public/quote/getDepth", {
+      contractId: "30000001",
+      level: 15,
+    })) as unknown[];
     assert.equal(depth.length, 1, "the client's own REST calls go through");
-    const state = (await (await fetch(`${sim.controlUrl}/state`)).json()) as { faults: { down: boolean; stream_down: boolean } };
+    const state = (await (await fetch(`${sim.controlUrl}/state`)).json()) as {
+      faults: { down: boolean; stream_down: boolean };
+    };
     assert.deepEqual([state.faults.down, state.faults.stream_down], [false, true]);
     await until(async () => (await upgradeStatus(sim.quoteWsUrl)) === 101, 8_000, "the quote socket back");
     // The client reconnects both sockets by itself once upgrades are accepted again.

@@ -15,7 +15,9 @@ const BTC = "30000001";
 type Row = Record<string, string>;
 
 async function getKline(sim: EdgexSim, query: string): Promise<{ code: string; data: { dataList: Row[] } }> {
-  const res = await fetch(`${sim.restUrl}/api/v2/public/quote/getKline?${query}`, { signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(`${sim.restUrl}/api/v2/public/quote/getKline?${query}`, {
+    signal: AbortSignal.timeout(5_000),
+  });
   return (await res.json()) as { code: string; data: { dataList: Row[] } };
 }
 
@@ -30,7 +32,8 @@ function expectedCandles(trades: readonly TradeEvent[], spanMs: number): Row[] {
     .sort((a, b) => b[0] - a[0])
     .map(([start, ts]) => {
       const makerBuys = ts.filter((t) => t.side === "SELL"); // a SELL aggressor means the buyer was the maker
-      const sum = (xs: readonly TradeEvent[], f: (t: TradeEvent) => string): string => xs.reduce((acc, t) => add(acc, f(t)), "0");
+      const sum = (xs: readonly TradeEvent[], f: (t: TradeEvent) => string): string =>
+        xs.reduce((acc, t) => add(acc, f(t)), "0");
       return {
         klineTime: String(start),
         open: ts[0]!.price,
@@ -51,7 +54,10 @@ function pick(rows: readonly Row[]): Row[] {
   return rows.map((r) => ({
     klineTime: r["klineTime"]!,
     ...Object.fromEntries(
-      ["open", "high", "low", "close", "trades", "size", "value", "makerBuySize", "makerBuyValue"].map((k) => [k, canonical(r[k]!)]),
+      ["open", "high", "low", "close", "trades", "size", "value", "makerBuySize", "makerBuyValue"].map((k) => [
+        k,
+        canonical(r[k]!),
+      ]),
     ),
   }));
 }
@@ -69,7 +75,9 @@ describe("EdgeX simulator klines", T, () => {
     await client.connect();
     await client.subscribe("trades", "BTC-USD-PERP");
     // The simulator publishes trades only to subscribed sessions: wait for its acknowledgement.
-    await rec.waitFor("status", (s) => s.state === "subscribed" && s.channel === "trades", { label: "trades subscribed" });
+    await rec.waitFor("status", (s) => s.state === "subscribed" && s.channel === "trades", {
+      label: "trades subscribed",
+    });
   });
 
   after(async () => {
@@ -86,11 +94,21 @@ describe("EdgeX simulator klines", T, () => {
     ];
     for (const [clientId, side, size] of legs) {
       await client.place({ market: "BTC", side, type: "MARKET", size, clientId });
-      await rec.waitFor("order", (o) => o.client_id === clientId && o.status === "CLOSED", { label: `${clientId} closed` });
+      await rec.waitFor("order", (o) => o.client_id === clientId && o.status === "CLOSED", {
+        label: `${clientId} closed`,
+      });
     }
     const tape = (): TradeEvent[] => rec.of("trade").filter((t) => t.market === "BTCUSDC");
     const filled = ["0.05", "0.02", "0.04", "0.01"].reduce(add, "0");
-    await until(() => cmp(tape().reduce((a, t) => add(a, t.size), "0"), filled) === 0, 5_000, "every print on the trades stream");
+    await until(
+      () =>
+        cmp(
+          tape().reduce((a, t) => add(a, t.size), "0"),
+          filled,
+        ) === 0,
+      5_000,
+      "every print on the trades stream",
+    );
     assert.ok(tape().length >= legs.length);
     for (const [klineType, span] of [
       ["MINUTE_1", 60_000],
@@ -109,15 +127,25 @@ describe("EdgeX simulator klines", T, () => {
     const newest = all[0]!;
     assert.deepEqual((await getKline(sim, `contractId=${BTC}&klineType=MINUTE_1&size=1`)).data.dataList, [newest]);
     const t = Number(newest["klineTime"]);
-    const none = await getKline(sim, `contractId=${BTC}&klineType=MINUTE_1&filterBeginKlineTimeInclusive=${t + 60_000}`);
+    const none = await getKline(
+      sim,
+      `contractId=${BTC}&klineType=MINUTE_1&filterBeginKlineTimeInclusive=${t + 60_000}`,
+    );
     assert.deepEqual(none.data.dataList, []);
-    const mark = (await getKline(sim, `contractId=${BTC}&klineType=MINUTE_1&priceType=MARK_PRICE&size=5`)).data.dataList;
+    const mark = (await getKline(sim, `contractId=${BTC}&klineType=MINUTE_1&priceType=MARK_PRICE&size=5`)).data
+      .dataList;
     assert.ok(mark.length >= 1);
     for (const r of mark) assert.deepEqual([r["size"], r["trades"], r["priceType"]], ["0", "0", "MARK_PRICE"]);
   });
 
   it("bad parameters are INVALID_PARAMETER", async () => {
-    for (const q of ["klineType=MINUTE_2", "priceType=BEST_PRICE", "size=0", "size=abc", "filterBeginKlineTimeInclusive=-5"]) {
+    for (const q of [
+      "klineType=MINUTE_2",
+      "priceType=BEST_PRICE",
+      "size=0",
+      "size=abc",
+      "filterBeginKlineTimeInclusive=-5",
+    ]) {
       const r = await getKline(sim, `contractId=${BTC}&${q}`);
       assert.equal(r.code, "INVALID_PARAMETER", q);
     }

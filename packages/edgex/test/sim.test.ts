@@ -10,17 +10,24 @@ import { control, simState, startEdgexSim } from "./helpers.ts";
 
 const T = { timeout: 30_000 };
 
-async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+async function getJson(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, { headers, signal: AbortSignal.timeout(5_000) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 describe("EdgeX simulator", T, () => {
   it("runs alone: `npm run edgex-sim` prints one sim_ready JSON line and serves REST", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "packages/edgex-sim/src/main.ts", "--port", "0", "--seed", "5"], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { PATH: process.env["PATH"] ?? "" },
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "packages/edgex-sim/src/main.ts", "--port", "0", "--seed", "5"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { PATH: process.env["PATH"] ?? "" },
+      },
+    );
     try {
       const line = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error("no ready line")), 15_000);
@@ -32,7 +39,8 @@ describe("EdgeX simulator", T, () => {
       });
       const ready = JSON.parse(line) as Record<string, string>;
       assert.equal(ready["type"], "sim_ready");
-      for (const k of ["quote_ws_url", "private_ws_url", "rest_url", "control_url"]) assert.match(ready[k] ?? "", /^(ws|http):\/\/127\.0\.0\.1:\d+/);
+      for (const k of ["quote_ws_url", "private_ws_url", "rest_url", "control_url"])
+        assert.match(ready[k] ?? "", /^(ws|http):\/\/127\.0\.0\.1:\d+/);
       const t = await getJson(`${ready["rest_url"]}/api/v2/public/meta/getServerTime`);
       assert.equal(t.body["code"], "SUCCESS");
       assert.ok(!line.includes("sim-api-secret"), "no secret on stdout");

@@ -8,7 +8,17 @@ import { after, before, describe, it } from "node:test";
 import type { EdgeXClient } from "../src/client.ts";
 import { OrderRejectedError, OrderValidationError } from "../src/errors.ts";
 import * as D from "@paradex-edgex/core/decimal";
-import { DEV_ACCOUNT, FAST_SIM, Recorder, clientFor, control, simState, startEdgexSim, until, type EdgexSim } from "./helpers.ts";
+import {
+  DEV_ACCOUNT,
+  FAST_SIM,
+  Recorder,
+  clientFor,
+  control,
+  simState,
+  startEdgexSim,
+  until,
+  type EdgexSim,
+} from "./helpers.ts";
 
 const T = { timeout: 30_000 };
 
@@ -48,7 +58,15 @@ describe("EdgeX trading against the simulator", T, () => {
 
   it("an IOC buy is verified and filled by the simulator and comes back as order, fill, position, account", async () => {
     const from = rec.mark;
-    const res = await client.place({ market: "BTC-USD-PERP", side: "BUY", type: "LIMIT", size: "0.01", price: through("BUY", 200), tif: "IOC", clientId: "t-ioc-1" });
+    const res = await client.place({
+      market: "BTC-USD-PERP",
+      side: "BUY",
+      type: "LIMIT",
+      size: "0.01",
+      price: through("BUY", 200),
+      tif: "IOC",
+      clientId: "t-ioc-1",
+    });
     assert.ok(res.orderId !== null && res.clientId === "t-ioc-1");
     const closed = await rec.waitFor("order", (o) => o.client_id === "t-ioc-1" && o.status === "CLOSED", { from });
     assert.equal(closed.remaining_size, "0");
@@ -56,13 +74,24 @@ describe("EdgeX trading against the simulator", T, () => {
     assert.ok(closed.avg_fill_price !== null);
     const fills = rec.of("fill", from).filter((f) => f.order_id === res.orderId);
     assert.ok(fills.length >= 1);
-    assert.equal(fills.reduce((s, f) => D.add(s, f.size), "0"), "0.01");
-    assert.ok(fills.every((f) => f.liquidity === "TAKER" && f.client_id === "t-ioc-1" && f.fee_currency === "USDC" && D.cmp(f.fee, "0") > 0));
+    assert.equal(
+      fills.reduce((s, f) => D.add(s, f.size), "0"),
+      "0.01",
+    );
+    assert.ok(
+      fills.every(
+        (f) =>
+          f.liquidity === "TAKER" && f.client_id === "t-ioc-1" && f.fee_currency === "USDC" && D.cmp(f.fee, "0") > 0,
+      ),
+    );
     const pos = await rec.waitFor("position", (p) => p.market === "BTCUSDC" && p.size === "0.01", { from });
     assert.equal(pos.side, "LONG");
     const acct = await rec.waitFor("account", () => true, { from });
     assert.ok(D.cmp(acct.account_value, "0") > 0);
-    assert.ok(rec.of("order", from).some((o) => o.client_id === "t-ioc-1" && o.status === "NEW"), "NEW before CLOSED");
+    assert.ok(
+      rec.of("order", from).some((o) => o.client_id === "t-ioc-1" && o.status === "NEW"),
+      "NEW before CLOSED",
+    );
     const st = await simState(sim);
     assert.equal(st.accounts[DEV_ACCOUNT.accountId]?.positions[btcId]?.openSize, "0.01");
   });
@@ -79,7 +108,9 @@ describe("EdgeX trading against the simulator", T, () => {
   it("a MARKET sell closes the position (FLAT) and realizes through collateral", async () => {
     const from = rec.mark;
     await client.place({ market: "BTCUSDT", side: "SELL", type: "MARKET", size: "0.02", clientId: "t-mkt-1" });
-    await rec.waitFor("order", (o) => o.client_id === "t-mkt-1" && o.status === "CLOSED" && o.remaining_size === "0", { from });
+    await rec.waitFor("order", (o) => o.client_id === "t-mkt-1" && o.status === "CLOSED" && o.remaining_size === "0", {
+      from,
+    });
     const pos = await rec.waitFor("position", (p) => p.market === "BTCUSDC" && p.side === "FLAT", { from });
     assert.equal(pos.size, "0");
   });
@@ -97,20 +128,34 @@ describe("EdgeX trading against the simulator", T, () => {
     await client.cancelAll("BTC-USD-PERP");
     await rec.waitFor("order", (o) => o.order_id === open.order_id && o.status === "CLOSED", { from });
     await client.cancel({ orderId: open.order_id }); // already cancelled: idempotent, no error
-    await assert.rejects(client.cancel({ orderId: "1" }), (e: unknown) => e instanceof Error && "code" in e && e.code === "FAILED_ORDER_NOT_FOUND");
+    await assert.rejects(
+      client.cancel({ orderId: "1" }),
+      (e: unknown) => e instanceof Error && "code" in e && e.code === "FAILED_ORDER_NOT_FOUND",
+    );
   });
 
   it("invalid size/price is refused before signing: nothing reaches the simulator", async () => {
     const n = await ordersInSim();
-    await assert.rejects(client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.0001", price: "65000" }), OrderValidationError);
-    await assert.rejects(client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: "65000.01" }), OrderValidationError);
-    await assert.rejects(client.place({ market: "DOGE", side: "BUY", type: "LIMIT", size: "1", price: "1" }), OrderValidationError);
+    await assert.rejects(
+      client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.0001", price: "65000" }),
+      OrderValidationError,
+    );
+    await assert.rejects(
+      client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: "65000.01" }),
+      OrderValidationError,
+    );
+    await assert.rejects(
+      client.place({ market: "DOGE", side: "BUY", type: "LIMIT", size: "1", price: "1" }),
+      OrderValidationError,
+    );
     assert.equal(await ordersInSim(), n);
   });
 
   it("a venue rejection surfaces its code (reject_next)", async () => {
     await control(sim, "reject_next", { count: 1, code: "INSUFFICIENT_MARGIN" });
-    const err = await client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: through("BUY", 200), tif: "IOC" }).catch((e: unknown) => e);
+    const err = await client
+      .place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: through("BUY", 200), tif: "IOC" })
+      .catch((e: unknown) => e);
     assert.ok(err instanceof OrderRejectedError);
     assert.equal(err.code, "INSUFFICIENT_MARGIN");
   });
@@ -118,7 +163,9 @@ describe("EdgeX trading against the simulator", T, () => {
   it("HTTP 429 on createOrder is a definite refusal: reported, nothing created", async () => {
     const n = await ordersInSim();
     await control(sim, "rate_limit_next", { count: 1 });
-    const err = await client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: through("BUY", 200), tif: "IOC" }).catch((e: unknown) => e);
+    const err = await client
+      .place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: through("BUY", 200), tif: "IOC" })
+      .catch((e: unknown) => e);
     assert.ok(err instanceof OrderRejectedError);
     assert.equal(err.code, "TOO_MANY_REQUESTS");
     assert.equal(await ordersInSim(), n);
@@ -127,7 +174,15 @@ describe("EdgeX trading against the simulator", T, () => {
   it("a lost createOrder reply is resolved by client-id lookup and never resent", async () => {
     const n = await ordersInSim();
     await control(sim, "no_reply_next", { count: 1 });
-    const res = await client.place({ market: "BTC", side: "SELL", type: "LIMIT", size: "0.001", price: through("SELL", 200), tif: "IOC", clientId: "t-lost-1" });
+    const res = await client.place({
+      market: "BTC",
+      side: "SELL",
+      type: "LIMIT",
+      size: "0.001",
+      price: through("SELL", 200),
+      tif: "IOC",
+      clientId: "t-lost-1",
+    });
     assert.ok(res.orderId !== null);
     assert.equal(res.clientId, "t-lost-1");
     assert.equal(await ordersInSim(), n + 1, "exactly one order reached the simulator");
@@ -135,7 +190,15 @@ describe("EdgeX trading against the simulator", T, () => {
 
   it("a repeated client id is answered from the first outcome, not sent twice", async () => {
     const n = await ordersInSim();
-    const req = { market: "BTC", side: "BUY" as const, type: "LIMIT" as const, size: "0.001", price: through("BUY", 200), tif: "IOC" as const, clientId: "t-dup-1" };
+    const req = {
+      market: "BTC",
+      side: "BUY" as const,
+      type: "LIMIT" as const,
+      size: "0.001",
+      price: through("BUY", 200),
+      tif: "IOC" as const,
+      clientId: "t-dup-1",
+    };
     const [a, b] = await Promise.all([client.place(req), client.place(req)]);
     assert.deepEqual(a, b);
     assert.equal(await ordersInSim(), n + 1);
@@ -144,17 +207,33 @@ describe("EdgeX trading against the simulator", T, () => {
   it("partial_next: an IOC fills only part and the rest is cancelled", async () => {
     const from = rec.mark;
     await control(sim, "partial_next", { count: 1, ratio: 0.5 });
-    await client.place({ market: "BTC", side: "SELL", type: "LIMIT", size: "0.004", price: through("SELL", 200), tif: "IOC", clientId: "t-part-1" });
+    await client.place({
+      market: "BTC",
+      side: "SELL",
+      type: "LIMIT",
+      size: "0.004",
+      price: through("SELL", 200),
+      tif: "IOC",
+      clientId: "t-part-1",
+    });
     const o = await rec.waitFor("order", (e) => e.client_id === "t-part-1" && e.status === "CLOSED", { from });
     assert.equal(o.remaining_size, "0.002");
     assert.equal(o.cancel_reason, "COULD_NOT_FILL");
   });
 
   it("updateLeverageSetting: signed, validated, and used for margin by the simulator", async () => {
-    const ok = (await client.rest.post("/api/v2/private/account/updateLeverageSetting", { accountId: DEV_ACCOUNT.accountId, contractId: btcId, leverage: "10" })) as Record<string, unknown>;
+    const ok = (await client.rest.post("/api/v2/private/account/updateLeverageSetting", {
+      accountId: DEV_ACCOUNT.accountId,
+      contractId: btcId,
+      leverage: "10",
+    })) as Record<string, unknown>;
     assert.equal(ok["leverage"], "10");
     await assert.rejects(
-      client.rest.post("/api/v2/private/account/updateLeverageSetting", { accountId: DEV_ACCOUNT.accountId, contractId: btcId, leverage: "0" }),
+      client.rest.post("/api/v2/private/account/updateLeverageSetting", {
+        accountId: DEV_ACCOUNT.accountId,
+        contractId: btcId,
+        leverage: "0",
+      }),
       (e: unknown) => e instanceof Error && "code" in e && e.code === "INVALID_LEVERAGE",
     );
   });
@@ -163,7 +242,10 @@ describe("EdgeX trading against the simulator", T, () => {
     const snap = await client.snapshot();
     const st = await simState(sim);
     const simPos = st.accounts[DEV_ACCOUNT.accountId]?.positions[btcId]?.openSize;
-    assert.equal(snap.positions.find((p) => p.market === "BTCUSDC")?.size, simPos === undefined ? undefined : D.canonical(simPos));
+    assert.equal(
+      snap.positions.find((p) => p.market === "BTCUSDC")?.size,
+      simPos === undefined ? undefined : D.canonical(simPos),
+    );
     assert.ok(snap.account !== null);
     assert.equal(snap.balances[0]?.token, "USDC");
     assert.equal(snap.balances[0]?.size, D.canonical(st.accounts[DEV_ACCOUNT.accountId]?.collateral ?? "x"));
@@ -181,7 +263,15 @@ describe("EdgeX trading against the simulator", T, () => {
     const r = await control(sim, "malformed", { count: 4, target: "private" });
     assert.equal(r["sent"], 4);
     await rec.waitFor("error", () => rec.of("error", from).length >= 4, { from, label: "4 errors" });
-    await client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: through("BUY", 200), tif: "IOC", clientId: "t-after-bad" });
+    await client.place({
+      market: "BTC",
+      side: "BUY",
+      type: "LIMIT",
+      size: "0.001",
+      price: through("BUY", 200),
+      tif: "IOC",
+      clientId: "t-after-bad",
+    });
     await rec.waitFor("order", (o) => o.client_id === "t-after-bad" && o.status === "CLOSED", { from });
   });
 
@@ -200,23 +290,43 @@ describe("EdgeX trading against the simulator", T, () => {
     const mid = rec.mark;
     assert.equal(rec.of("order", mid).length, 0);
     await control(sim, "drop");
-    const closed = await rec.waitFor("order", (o) => o.order_id === open.order_id && o.status === "CLOSED", { from: mid });
+    const closed = await rec.waitFor("order", (o) => o.order_id === open.order_id && o.status === "CLOSED", {
+      from: mid,
+    });
     assert.equal(closed.cancel_reason, "USER_CANCELED");
   });
 
   it("an order placed and filled while the private stream is silent is recovered with its fills after a reconnect", async () => {
     await control(sim, "silence", { channel: "private", seconds: 30 });
-    const res = await client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.003", price: through("BUY", 200), tif: "IOC", clientId: "t-away-2" });
+    const res = await client.place({
+      market: "BTC",
+      side: "BUY",
+      type: "LIMIT",
+      size: "0.003",
+      price: through("BUY", 200),
+      tif: "IOC",
+      clientId: "t-away-2",
+    });
     await control(sim, "silence", { channel: "private", seconds: 0 });
     const mid = rec.mark;
     assert.equal(rec.of("fill", mid).length, 0);
     await control(sim, "drop");
-    const closed = await rec.waitFor("order", (o) => o.order_id === res.orderId && o.status === "CLOSED", { from: mid });
-    assert.equal(closed.client_id, "t-away-2");
-    await rec.waitFor("fill", () => rec.of("fill", mid).filter((f) => f.order_id === res.orderId).reduce((a, f) => D.add(a, f.size), "0") === "0.003", {
+    const closed = await rec.waitFor("order", (o) => o.order_id === res.orderId && o.status === "CLOSED", {
       from: mid,
-      label: "fills of the missed order",
     });
+    assert.equal(closed.client_id, "t-away-2");
+    await rec.waitFor(
+      "fill",
+      () =>
+        rec
+          .of("fill", mid)
+          .filter((f) => f.order_id === res.orderId)
+          .reduce((a, f) => D.add(a, f.size), "0") === "0.003",
+      {
+        from: mid,
+        label: "fills of the missed order",
+      },
+    );
     await until(() => client.counters.reconciliations > 0, 5_000, "reconciliation done");
     const before = rec.of("fill", mid).length;
     const done = client.counters.reconciliations;
@@ -250,10 +360,17 @@ describe("the simulator refuses what a real venue would", T, () => {
     const rec = new Recorder(bad);
     try {
       await bad.connect();
-      await rec.waitFor("status", (s) => s.channel === "private" && s.state === "reconnecting" && (s.attempt ?? 0) >= 3 && /401/.test(s.reason ?? ""), {
-        label: "3 refused attempts",
-      });
-      const err = await bad.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: "1000", tif: "POST_ONLY" }).catch((e: unknown) => e);
+      await rec.waitFor(
+        "status",
+        (s) =>
+          s.channel === "private" && s.state === "reconnecting" && (s.attempt ?? 0) >= 3 && /401/.test(s.reason ?? ""),
+        {
+          label: "3 refused attempts",
+        },
+      );
+      const err = await bad
+        .place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: "1000", tif: "POST_ONLY" })
+        .catch((e: unknown) => e);
       assert.ok(err instanceof OrderRejectedError);
       assert.equal(err.code, "INVALID_SIGNATURE");
       assert.ok(!JSON.stringify(rec.events).includes("wrong-secret"), "the secret never appears in events");
@@ -272,10 +389,16 @@ describe("the simulator refuses what a real venue would", T, () => {
     });
     try {
       await other.connect();
-      const err = await other.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: "60000", tif: "POST_ONLY" }).catch((e: unknown) => e);
+      const err = await other
+        .place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: "60000", tif: "POST_ONLY" })
+        .catch((e: unknown) => e);
       assert.ok(err instanceof OrderRejectedError);
       assert.equal(err.code, "L2_SIGNATURE_INVALID");
-      await until(async () => ((await simState(sim)).accounts[DEV_ACCOUNT.accountId]?.orders ?? -1) === 0, 2_000, "no order created");
+      await until(
+        async () => ((await simState(sim)).accounts[DEV_ACCOUNT.accountId]?.orders ?? -1) === 0,
+        2_000,
+        "no order created",
+      );
     } finally {
       await other.close();
     }

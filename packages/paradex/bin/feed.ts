@@ -102,7 +102,12 @@ async function main(): Promise<void> {
     if (!tty) process.stdout.write(`${formatRow(bbo.market, rows.get(bbo.market), Date.now())}\n`);
   });
   sidecar.on("lifecycle", (e) => {
-    const detail = e.state === "restarting" ? ` attempt ${e.attempt} in ${e.delay_ms} ms: ${e.reason}` : e.state === "stopped" ? `: ${e.reason}` : "";
+    const detail =
+      e.state === "restarting"
+        ? ` attempt ${e.attempt} in ${e.delay_ms} ms: ${e.reason}`
+        : e.state === "stopped"
+          ? `: ${e.reason}`
+          : "";
     note(`[bridge] ${e.state}${detail}`);
   });
   sidecar.on("status", (s) => {

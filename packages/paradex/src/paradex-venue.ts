@@ -126,8 +126,23 @@ export class ParadexVenue implements Venue {
 }
 
 /** Compile-time proof that every venue event is exactly the sidecar event of the same type. */
-type SameShapes = { [K in VenueEventType]: [VenueEventOf<K>] extends [SidecarEventMap[K]] ? ([SidecarEventMap[K]] extends [VenueEventOf<K>] ? true : never) : never };
-const sameShapes: SameShapes = { bbo: true, trade: true, book: true, status: true, order: true, fill: true, position: true, account: true };
+type SameShapes = {
+  [K in VenueEventType]: [VenueEventOf<K>] extends [SidecarEventMap[K]]
+    ? [SidecarEventMap[K]] extends [VenueEventOf<K>]
+      ? true
+      : never
+    : never;
+};
+const sameShapes: SameShapes = {
+  bbo: true,
+  trade: true,
+  book: true,
+  status: true,
+  order: true,
+  fill: true,
+  position: true,
+  account: true,
+};
 void sameShapes;
 
 // ---------------------------------------------------------------------------------------------------
@@ -147,7 +162,9 @@ const SnapshotData = z.looseObject({
   orders: z.array(Order.extend(unstreamed)),
   positions: z.array(Position.extend(unstreamed)),
   account: Account.extend(unstreamed).nullable(),
-  balances: z.array(z.looseObject({ token: z.string(), size: Dec })).transform((bs) => bs.map(({ token, size }) => ({ token, size }))),
+  balances: z
+    .array(z.looseObject({ token: z.string(), size: Dec }))
+    .transform((bs) => bs.map(({ token, size }) => ({ token, size }))),
 });
 
 const FeeSide = z.looseObject({ fee: Dec });

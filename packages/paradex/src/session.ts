@@ -161,7 +161,8 @@ export class ChildSession {
   #handshake(raw: unknown, line: string): void {
     let hello: HelloEvent;
     try {
-      if (typeof raw !== "object" || raw === null) throw new HandshakeError(`first line is not an object: ${line.slice(0, 200)}`);
+      if (typeof raw !== "object" || raw === null)
+        throw new HandshakeError(`first line is not an object: ${line.slice(0, 200)}`);
       checkHello(raw);
       const parsed = SidecarLine.safeParse(raw);
       if (!parsed.success || parsed.data.type !== "hello") {

@@ -14,7 +14,13 @@ import { TypedEmitter, type IterateOptions, type Listener } from "@paradex-edgex
 import type { BridgeErrorEvent, SidecarEventMap, SidecarEventType } from "./events.ts";
 import { DEFAULT_RESTART_POLICY, restartDelay, type RestartPolicy } from "./supervisor.ts";
 import { ChildSession } from "./session.ts";
-import { sidecarCommand, sidecarPlace, stderrLogger, type BridgeLogger, type ParadexSidecarOptions } from "./options.ts";
+import {
+  sidecarCommand,
+  sidecarPlace,
+  stderrLogger,
+  type BridgeLogger,
+  type ParadexSidecarOptions,
+} from "./options.ts";
 import { HandshakeError, NotReadyError, SidecarError } from "./errors.ts";
 
 export {
@@ -70,7 +76,9 @@ export class ParadexSidecar {
     this.#policy = { ...DEFAULT_RESTART_POLICY, ...options.restart };
     this.#log = options.logger ?? stderrLogger;
     this.#events = new TypedEmitter<SidecarEventMap>((err, type) =>
-      this.#log.error(`a '${String(type)}' listener threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+      this.#log.error(
+        `a '${String(type)}' listener threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      ),
     );
   }
 
@@ -91,7 +99,9 @@ export class ParadexSidecar {
   get counters(): SidecarCounters {
     const session = this.#session;
     const live =
-      session === null || this.#retired.has(session) ? { lines: 0, invalid: 0, oversize: 0, gaps: 0, missing: 0 } : session.counts;
+      session === null || this.#retired.has(session)
+        ? { lines: 0, invalid: 0, oversize: 0, gaps: 0, missing: 0 }
+        : session.counts;
     const p = this.#past;
     return {
       lines: p.lines + live.lines,
@@ -114,12 +124,18 @@ export class ParadexSidecar {
     this.#events.off(type, listener);
   }
 
-  once<K extends SidecarEventType>(type: K, predicate?: (event: SidecarEventMap[K]) => boolean): Promise<SidecarEventMap[K]> {
+  once<K extends SidecarEventType>(
+    type: K,
+    predicate?: (event: SidecarEventMap[K]) => boolean,
+  ): Promise<SidecarEventMap[K]> {
     return this.#events.once(type, predicate);
   }
 
   /** `for await (const e of sidecar.iterate("bbo"))`; ends when the sidecar is closed. */
-  iterate<K extends SidecarEventType>(types: K | readonly K[], options?: IterateOptions): AsyncIterableIterator<SidecarEventMap[K]> {
+  iterate<K extends SidecarEventType>(
+    types: K | readonly K[],
+    options?: IterateOptions,
+  ): AsyncIterableIterator<SidecarEventMap[K]> {
     return this.#events.iterate(types, options);
   }
 
@@ -247,7 +263,13 @@ export class ParadexSidecar {
     const subs = [...this.#subscriptions.values()];
     const timeout = this.#opts.commandTimeoutMs ?? 5000;
     const results = await Promise.allSettled(
-      subs.map((s) => this.#rpc.call("subscribe", s.market === undefined ? { channel: s.channel } : { channel: s.channel, market: s.market }, timeout)),
+      subs.map((s) =>
+        this.#rpc.call(
+          "subscribe",
+          s.market === undefined ? { channel: s.channel } : { channel: s.channel, market: s.market },
+          timeout,
+        ),
+      ),
     );
     if (session.over) return;
     results.forEach((r, i) => {
@@ -262,7 +284,13 @@ export class ParadexSidecar {
     });
     this.#readyAt = performance.now();
     this.#everReady = true;
-    this.#events.emit("lifecycle", { type: "lifecycle", state: "ready", attempt: this.#attempt, pid: session.pid ?? -1, hello });
+    this.#events.emit("lifecycle", {
+      type: "lifecycle",
+      state: "ready",
+      attempt: this.#attempt,
+      pid: session.pid ?? -1,
+      hello,
+    });
     const first = this.#first;
     this.#first = null;
     first?.resolve(hello);
@@ -290,7 +318,13 @@ export class ParadexSidecar {
     const delay = restartDelay(this.#attempt, this.#policy);
     this.#restarts += 1;
     this.#state = "restarting";
-    this.#events.emit("lifecycle", { type: "lifecycle", state: "restarting", attempt: this.#attempt, delay_ms: delay, reason });
+    this.#events.emit("lifecycle", {
+      type: "lifecycle",
+      state: "restarting",
+      attempt: this.#attempt,
+      delay_ms: delay,
+      reason,
+    });
     this.#restartTimer = setTimeout(() => this.#launch(), delay);
   }
 
@@ -309,7 +343,12 @@ export class ParadexSidecar {
   #stopped(reason: string, error?: Error): void {
     this.#state = "closed";
     this.#closing ??= Promise.resolve();
-    this.#events.emit("lifecycle", error === undefined ? { type: "lifecycle", state: "stopped", reason } : { type: "lifecycle", state: "stopped", reason, error });
+    this.#events.emit(
+      "lifecycle",
+      error === undefined
+        ? { type: "lifecycle", state: "stopped", reason }
+        : { type: "lifecycle", state: "stopped", reason, error },
+    );
     const first = this.#first;
     this.#first = null;
     first?.reject(error ?? new SidecarError("CLOSED", reason));

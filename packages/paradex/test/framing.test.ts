@@ -18,7 +18,8 @@ function frame(chunks: readonly Buffer[], framer = new LineFramer()): FramedItem
   return items;
 }
 
-const lines = (items: FramedItem[]): string[] => items.map((i) => (i.kind === "line" ? i.line : `<oversize ${i.length}>`));
+const lines = (items: FramedItem[]): string[] =>
+  items.map((i) => (i.kind === "line" ? i.line : `<oversize ${i.length}>`));
 
 test("every two-way split of the stream, including inside multi-byte characters, yields the same lines", () => {
   for (let cut = 0; cut <= STREAM.length; cut++) {
@@ -38,7 +39,9 @@ test("random chunkings of a long stream lose, merge and reorder nothing", () => 
     state = (state * 1103515245 + 12345) % 2 ** 31;
     return state % n;
   };
-  const many = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ type: "bbo", seq: i + 1, pad: "ü".repeat(i % 37) }));
+  const many = Array.from({ length: 2000 }, (_, i) =>
+    JSON.stringify({ type: "bbo", seq: i + 1, pad: "ü".repeat(i % 37) }),
+  );
   const stream = Buffer.from(many.map((l) => `${l}\n`).join(""), "utf8");
   for (let round = 0; round < 20; round++) {
     const chunks: Buffer[] = [];
@@ -70,7 +73,11 @@ test("a line over the cap is reported once, not buffered, and the next line is i
   const framer = new LineFramer({ maxLineLength: 50 });
   const big = "x".repeat(500);
   // The big line arrives in pieces, so the cap trips while it is still unfinished.
-  const chunks = [Buffer.from(`{"ok":1}\n${big.slice(0, 200)}`), Buffer.from(big.slice(200)), Buffer.from('\n{"ok":2}\n')];
+  const chunks = [
+    Buffer.from(`{"ok":1}\n${big.slice(0, 200)}`),
+    Buffer.from(big.slice(200)),
+    Buffer.from('\n{"ok":2}\n'),
+  ];
   const items = frame(chunks, framer);
   assert.deepEqual(lines(items), ['{"ok":1}', "<oversize 500>", '{"ok":2}']);
   const over = items[1];

@@ -25,16 +25,18 @@ after(async () => {
 });
 
 function sidecar(extra: Partial<ParadexSidecarOptions> = {}): ParadexSidecar {
-  return track(new ParadexSidecar({
-    wsUrl: sim.wsUrl,
-    restUrl: sim.restUrl,
-    markets: ["BTC-USD-PERP"],
-    channels: ["bbo", "trades"],
-    statsIntervalS: 0.5,
-    extraArgs: ["--log-level", "WARNING"],
-    logger: memoryLogger(),
-    ...extra,
-  }));
+  return track(
+    new ParadexSidecar({
+      wsUrl: sim.wsUrl,
+      restUrl: sim.restUrl,
+      markets: ["BTC-USD-PERP"],
+      channels: ["bbo", "trades"],
+      statsIntervalS: 0.5,
+      extraArgs: ["--log-level", "WARNING"],
+      logger: memoryLogger(),
+      ...extra,
+    }),
+  );
 }
 
 function track(sc: ParadexSidecar): ParadexSidecar {
@@ -63,7 +65,9 @@ test("version refusal: the real sidecar with its hello rewritten to protocol 2 i
   // The real program behind a filter that changes only the first line's protocol number.
   const python = `${process.cwd()}/.venv/bin/python`;
   const script = `'${python}' -m paradex_ws_service --ws-url '${sim.wsUrl}' --rest-url '${sim.restUrl}' --log-level WARNING | sed -u '1s/"protocol":1,/"protocol":2,/'`;
-  const sc = track(new ParadexSidecar({ command: { command: "/bin/sh", args: ["-c", script] }, logger: memoryLogger() }));
+  const sc = track(
+    new ParadexSidecar({ command: { command: "/bin/sh", args: ["-c", script] }, logger: memoryLogger() }),
+  );
   await assert.rejects(within(sc.start(), 20_000, "start"), (e: unknown) => {
     assert.ok(e instanceof ProtocolVersionError, String(e));
     assert.match(e.message, /sidecar speaks protocol 2, this bridge speaks 1/);
@@ -84,7 +88,10 @@ test("typed bbo and trade events carry exactly the values the simulator sent", a
   await until(() => bbos.length >= 10 && trades.length >= 3, 10_000, "10 bbo and 3 trades");
   await sc.close();
 
-  const sentBbo = (await sim.query("sent", { channel: "bbo.BTC-USD-PERP", n: "2000" }))["payloads"] as Record<string, unknown>[];
+  const sentBbo = (await sim.query("sent", { channel: "bbo.BTC-USD-PERP", n: "2000" }))["payloads"] as Record<
+    string,
+    unknown
+  >[];
   const bySeq = new Map(sentBbo.map((p) => [p["seq_no"], p]));
   for (const e of bbos) {
     const p = bySeq.get(e.exchange_seq);
@@ -96,7 +103,10 @@ test("typed bbo and trade events carry exactly the values the simulator sent", a
     assert.equal(e.ask_size, canon(p["ask_size"] as string));
     assert.equal(e.exchange_ts, p["last_updated_at"]);
   }
-  const sentTrades = (await sim.query("sent", { channel: "trades.BTC-USD-PERP", n: "2000" }))["payloads"] as Record<string, unknown>[];
+  const sentTrades = (await sim.query("sent", { channel: "trades.BTC-USD-PERP", n: "2000" }))["payloads"] as Record<
+    string,
+    unknown
+  >[];
   const byId = new Map(sentTrades.map((p) => [p["id"], p]));
   for (const t of trades) {
     const p = byId.get(t.trade_id);
@@ -118,7 +128,8 @@ test("every public channel of the real sidecar arrives typed, and nothing fails 
     if ("origin" in e) problems.push(e);
   });
   const seen = new Set<string>();
-  for (const type of ["bbo", "trade", "book", "summary", "funding", "stats"] as const) sc.on(type, (e) => seen.add(e.type));
+  for (const type of ["bbo", "trade", "book", "summary", "funding", "stats"] as const)
+    sc.on(type, (e) => seen.add(e.type));
   await within(sc.start(), 20_000, "start");
   await until(() => seen.size === 6, 10_000, `all event types (seen: ${[...seen].join(", ")})`);
   const book = await within(sc.once("book"), 3000, "book");
@@ -139,11 +150,18 @@ test("commands: round-trips, a typed refusal, and a deadline (with the late answ
 
   // subscribe through the API → events of that market arrive; unsubscribe answers too.
   await within(sc.subscribe("bbo", "ETH-USD-PERP"), 3000, "subscribe");
-  const eth = await within(sc.once("bbo", (e) => e.market === "ETH-USD-PERP"), 3000, "ETH bbo");
+  const eth = await within(
+    sc.once("bbo", (e) => e.market === "ETH-USD-PERP"),
+    3000,
+    "ETH bbo",
+  );
   assert.equal(eth.type, "bbo");
   await within(sc.unsubscribe("bbo", "ETH-USD-PERP"), 3000, "unsubscribe");
 
-  await assert.rejects(sc.subscribe("bbo", "NOPE-USD-PERP"), (e: unknown) => e instanceof SidecarCommandError && e.code.length > 0);
+  await assert.rejects(
+    sc.subscribe("bbo", "NOPE-USD-PERP"),
+    (e: unknown) => e instanceof SidecarCommandError && e.code.length > 0,
+  );
 
   // Deadline: freeze the child, the ping times out; thaw it, its late result matches nothing pending.
   const pid = sc.pid!;
@@ -167,7 +185,11 @@ test("kill -9 of the child: restart, resubscribed, events flow again; in-flight 
   await within(sc.start(), 20_000, "start");
   // Subscribed through the API (not on the command line), so only the bridge can restore it.
   await within(sc.subscribe("bbo", "SOL-USD-PERP"), 3000, "subscribe");
-  await within(sc.once("bbo", (e) => e.market === "SOL-USD-PERP"), 3000, "SOL bbo");
+  await within(
+    sc.once("bbo", (e) => e.market === "SOL-USD-PERP"),
+    3000,
+    "SOL bbo",
+  );
   const old = sc.pid!;
   const ready = sc.once("lifecycle", (e) => e.state === "ready");
   // Stopped first, so the command is certainly still unanswered when the kill lands.
@@ -177,7 +199,11 @@ test("kill -9 of the child: restart, resubscribed, events flow again; in-flight 
   process.kill(old, "SIGKILL");
   await assert.rejects(within(inFlight, 3000, "in-flight rejection"), SidecarGoneError);
   await within(ready, 10_000, "ready after kill");
-  const bbo = await within(sc.once("bbo", (e) => e.market === "SOL-USD-PERP"), 5000, "SOL bbo after restart");
+  const bbo = await within(
+    sc.once("bbo", (e) => e.market === "SOL-USD-PERP"),
+    5000,
+    "SOL bbo after restart",
+  );
   t.diagnostic(`kill -9 → first SOL bbo from the new child: ${Math.round(performance.now() - killedAt)} ms`);
   assert.equal(bbo.seq > 0, true);
   assert.notEqual(sc.pid, old);

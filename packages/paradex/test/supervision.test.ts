@@ -6,7 +6,12 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { ParadexSidecar, type BridgeErrorEvent, type LifecycleEvent, type ParadexSidecarOptions } from "../src/sidecar.ts";
+import {
+  ParadexSidecar,
+  type BridgeErrorEvent,
+  type LifecycleEvent,
+  type ParadexSidecarOptions,
+} from "../src/sidecar.ts";
 import { HandshakeError, ProtocolVersionError, SidecarCommandError, SidecarGoneError } from "../src/errors.ts";
 import { alive, memoryLogger, until, within } from "@paradex-edgex/dev/testing";
 
@@ -45,12 +50,18 @@ test("hello from another protocol major: start() rejects with ProtocolVersionErr
 
 test("no hello before the deadline: start() rejects with HandshakeError", async () => {
   const sc = fake({ FAKE_NO_HELLO: "1" }, { helloTimeoutMs: 300 });
-  await assert.rejects(within(sc.start(), 5000, "start"), (e: unknown) => e instanceof HandshakeError && /no hello within 300 ms/.test(e.message));
+  await assert.rejects(
+    within(sc.start(), 5000, "start"),
+    (e: unknown) => e instanceof HandshakeError && /no hello within 300 ms/.test(e.message),
+  );
 });
 
 test("a missing interpreter rejects start(); with retryInitialStart it keeps retrying with growing delays", async () => {
   const bad = new ParadexSidecar({ python: "/nonexistent/python", logger: memoryLogger() });
-  await assert.rejects(within(bad.start(), 5000, "start"), /could not start the sidecar: spawn \/nonexistent\/python ENOENT/);
+  await assert.rejects(
+    within(bad.start(), 5000, "start"),
+    /could not start the sidecar: spawn \/nonexistent\/python ENOENT/,
+  );
 
   const retrying = new ParadexSidecar({
     python: "/nonexistent/python",
@@ -60,7 +71,10 @@ test("a missing interpreter rejects start(); with retryInitialStart it keeps ret
   });
   const events: LifecycleEvent[] = [];
   retrying.on("lifecycle", (e) => events.push(e));
-  await assert.rejects(within(retrying.start(), 5000, "start"), (e: unknown) => e instanceof Error && /gave up after 3/.test(e.message));
+  await assert.rejects(
+    within(retrying.start(), 5000, "start"),
+    (e: unknown) => e instanceof Error && /gave up after 3/.test(e.message),
+  );
   const delays = events.flatMap((e) => (e.state === "restarting" ? [e.delay_ms] : []));
   assert.deepEqual(delays, [10, 20, 40]);
   assert.equal(events.at(-1)?.state, "stopped");
@@ -98,7 +112,10 @@ test("a skipped seq is reported as SEQ_GAP with the missing count", async () => 
 test("a refusal rejects with SidecarCommandError carrying the sidecar's code", async () => {
   const sc = fake({ FAKE_REFUSE: "stats" });
   await within(sc.start(), 5000, "start");
-  await assert.rejects(sc.stats(), (e: unknown) => e instanceof SidecarCommandError && e.code === "NOPE" && e.op === "stats");
+  await assert.rejects(
+    sc.stats(),
+    (e: unknown) => e instanceof SidecarCommandError && e.code === "NOPE" && e.op === "stats",
+  );
   await sc.close();
 });
 

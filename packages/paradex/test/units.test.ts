@@ -16,7 +16,15 @@ test("rpc: unique ids, one result per id, typed refusal", async () => {
   const b = rpc.call("subscribe", { channel: "bbo", market: "BTC-USD-PERP" }, 1000);
   assert.equal(written.length, 2);
   assert.notEqual(written[0]?.id, written[1]?.id);
-  assert.ok(rpc.handleResult({ type: "result", seq: 5, id: written[1]!.id, ok: false, error: { code: "BAD_PARAMS", message: "no" } }));
+  assert.ok(
+    rpc.handleResult({
+      type: "result",
+      seq: 5,
+      id: written[1]!.id,
+      ok: false,
+      error: { code: "BAD_PARAMS", message: "no" },
+    }),
+  );
   assert.ok(rpc.handleResult({ type: "result", seq: 6, id: written[0]!.id, ok: true, data: { pong: true } }));
   assert.deepEqual(await a, { pong: true });
   await assert.rejects(b, (e: unknown) => e instanceof SidecarCommandError && e.code === "BAD_PARAMS");
@@ -46,7 +54,10 @@ test("rpc: invalid parameters are refused before anything is written (a float si
   const bad = { market: "BTC-USD-PERP", side: "BUY", type: "MARKET", size: 0.1 } as unknown as Parameters<
     typeof rpc.call<"place">
   >[1];
-  await assert.rejects(rpc.call("place", bad, 1000), (e: unknown) => e instanceof SidecarCommandError && e.code === "BAD_PARAMS");
+  await assert.rejects(
+    rpc.call("place", bad, 1000),
+    (e: unknown) => e instanceof SidecarCommandError && e.code === "BAD_PARAMS",
+  );
   assert.equal(writes, 0);
 });
 
@@ -98,10 +109,22 @@ test("emitter: an iterator that falls too far behind fails loudly instead of dro
 
 test("backoff: exponential, capped, jittered downwards, never below half", () => {
   const p = DEFAULT_RESTART_POLICY;
-  assert.equal(restartDelay(1, p, () => 0), 100);
-  assert.equal(restartDelay(1, p, () => 1), 50);
-  assert.equal(restartDelay(4, p, () => 0), 800);
-  assert.equal(restartDelay(50, p, () => 0), 10_000);
+  assert.equal(
+    restartDelay(1, p, () => 0),
+    100,
+  );
+  assert.equal(
+    restartDelay(1, p, () => 1),
+    50,
+  );
+  assert.equal(
+    restartDelay(4, p, () => 0),
+    800,
+  );
+  assert.equal(
+    restartDelay(50, p, () => 0),
+    10_000,
+  );
   for (let i = 0; i < 100; i++) {
     const d = restartDelay(3, p);
     assert.ok(d >= 200 && d <= 400, String(d));
@@ -139,7 +162,10 @@ test("seq tracker: reports missing lines and backwards jumps", () => {
 });
 
 test("handshake: another protocol major is refused with a clear error", () => {
-  assert.throws(() => checkHello({ type: "hello", protocol: 2 }), (e: unknown) => e instanceof ProtocolVersionError && /protocol 2/.test(e.message));
+  assert.throws(
+    () => checkHello({ type: "hello", protocol: 2 }),
+    (e: unknown) => e instanceof ProtocolVersionError && /protocol 2/.test(e.message),
+  );
   assert.throws(() => checkHello({ type: "bbo" }), /expected "hello"/);
   checkHello({ type: "hello", protocol: 1 });
 });
@@ -154,11 +180,27 @@ test("child environment: allowlist plus PARADEX_*, other secrets dropped, extras
 
 test("command line: paradex-ws from PATH by default, options become the sidecar's flags", () => {
   const c = sidecarCommand(
-    { network: "sim", markets: ["BTC-USD-PERP", "ETH-USD-PERP"], channels: ["bbo"], statsIntervalS: 0.5, extraArgs: ["--no-sbe"] },
+    {
+      network: "sim",
+      markets: ["BTC-USD-PERP", "ETH-USD-PERP"],
+      channels: ["bbo"],
+      statsIntervalS: 0.5,
+      extraArgs: ["--no-sbe"],
+    },
     {},
   );
   assert.equal(c.command, "paradex-ws");
-  assert.deepEqual(c.args, ["--env", "sim", "--markets", "BTC-USD-PERP,ETH-USD-PERP", "--channels", "bbo", "--stats-interval", "0.5", "--no-sbe"]);
+  assert.deepEqual(c.args, [
+    "--env",
+    "sim",
+    "--markets",
+    "BTC-USD-PERP,ETH-USD-PERP",
+    "--channels",
+    "bbo",
+    "--stats-interval",
+    "0.5",
+    "--no-sbe",
+  ]);
   assert.equal(sidecarCommand({}, { PARADEX_WS_BIN: "/opt/venv/bin/paradex-ws" }).command, "/opt/venv/bin/paradex-ws");
   assert.equal(sidecarCommand({ executable: "/x/paradex-ws" }, { PARADEX_WS_BIN: "/y" }).command, "/x/paradex-ws");
   const py = sidecarCommand({ python: "/usr/bin/python3.10", network: "sim" });

@@ -73,7 +73,15 @@ test("cancel without an order id or client id + market is refused before reachin
 test("place → snapshot → cancel round-trip through the sidecar's trading commands", async (t) => {
   let placed;
   try {
-    placed = await venue.place({ market: "BTC-USD-PERP", side: "BUY", type: "LIMIT", size: "0.001", price: "91000", tif: "GTC", clientId: `venue-test-${process.pid}` });
+    placed = await venue.place({
+      market: "BTC-USD-PERP",
+      side: "BUY",
+      type: "LIMIT",
+      size: "0.001",
+      price: "91000",
+      tif: "GTC",
+      clientId: `venue-test-${process.pid}`,
+    });
   } catch (err) {
     if (err instanceof SidecarCommandError && (err.code === "UNKNOWN_OP" || err.code === "CREDENTIALS")) {
       t.skip(`the sidecar does not trade in this configuration yet (${err.code})`);

@@ -9,7 +9,14 @@
 import { randomUUID } from "node:crypto";
 import type { Venue, VenueName } from "@paradex-edgex/core";
 import { BboFallback, type BboFallbackOptions } from "./fallback.ts";
-import { leverageText, midPrice, orderResultFrom, positionFromEvent, quoteFromTopOfBook, type RestTopOfBook } from "./convert.ts";
+import {
+  leverageText,
+  midPrice,
+  orderResultFrom,
+  positionFromEvent,
+  quoteFromTopOfBook,
+  type RestTopOfBook,
+} from "./convert.ts";
 import * as D from "./decimal.ts";
 import { fillGaps, intervalMs, toArray, type Candle, type Interval, type KlineArray } from "./klines.ts";
 import { LiveKlines, type LiveKlinesOptions } from "./live.ts";
@@ -154,7 +161,10 @@ export class ExchangeClient {
   }
 
   /** Live candles of one symbol: REST history, then the trade stream (call `start()` on the result). */
-  klineFeed(symbol: string, options: Partial<Omit<LiveKlinesOptions, "venue" | "market" | "fetchHistory">> = {}): LiveKlines {
+  klineFeed(
+    symbol: string,
+    options: Partial<Omit<LiveKlinesOptions, "venue" | "market" | "fetchHistory">> = {},
+  ): LiveKlines {
     const entry = this.symbols.entry(symbol);
     return new LiveKlines({
       ...options,
@@ -165,7 +175,10 @@ export class ExchangeClient {
   }
 
   /** A REST bbo fallback for these symbols (call `start()` on the result; subscribe bbo separately). */
-  bboFallback(symbols: readonly string[], options: Partial<Omit<BboFallbackOptions, "venue" | "source" | "poll" | "markets">> = {}): BboFallback {
+  bboFallback(
+    symbols: readonly string[],
+    options: Partial<Omit<BboFallbackOptions, "venue" | "source" | "poll" | "markets">> = {},
+  ): BboFallback {
     const entries = symbols.map((s) => this.symbols.entry(s));
     const byMarket = new Map(entries.map((e) => [e.market, e]));
     return new BboFallback({
@@ -187,12 +200,15 @@ export class ExchangeClient {
   ): Promise<OrderResult> {
     const entry = this.symbols.entry(symbol);
     const s = String(side).toUpperCase();
-    if (s !== "BUY" && s !== "SELL") throw new ExchangeError(`${this.exchange}: side must be BUY or SELL, got ${JSON.stringify(side)}`);
+    if (s !== "BUY" && s !== "SELL")
+      throw new ExchangeError(`${this.exchange}: side must be BUY or SELL, got ${JSON.stringify(side)}`);
     if (!D.isDecimal(size) || D.sign(size) <= 0) {
       throw new ExchangeError(`${this.exchange}: size must be a positive decimal string, got ${JSON.stringify(size)}`);
     }
     if (type === "LIMIT" && (price === undefined || !D.isDecimal(price) || D.sign(price) <= 0)) {
-      throw new ExchangeError(`${this.exchange}: price must be a positive decimal string, got ${JSON.stringify(price)}`);
+      throw new ExchangeError(
+        `${this.exchange}: price must be a positive decimal string, got ${JSON.stringify(price)}`,
+      );
     }
     const clientId = options.clientId ?? `tk-${randomUUID()}`;
     const result = await this.driver.venue.place({

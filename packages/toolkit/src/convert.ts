@@ -139,9 +139,7 @@ export interface RestTopOfBook {
   exchangeSeq: number | null;
 }
 
-const OptWireDec = z
-  .union([WireDec, z.literal(""), z.null()])
-  .transform((v) => (v === "" || v === null ? null : v));
+const OptWireDec = z.union([WireDec, z.literal(""), z.null()]).transform((v) => (v === "" || v === null ? null : v));
 
 const ParadexBbo = z.object({
   market: z.string(),
@@ -174,10 +172,12 @@ export function topOfBookFromParadex(body: unknown): RestTopOfBook {
 export function topOfBookFromEdgex(data: unknown, market: string, nowMs: number): RestTopOfBook {
   const [rec] = parseOrThrow(z.array(DepthRecord).min(1), data, "edgex getDepth");
   const best = (levels: { price: string; size: string }[], better: (a: string, b: string) => boolean) =>
-    levels.filter((l) => !D.isZero(l.size)).reduce<{ price: string; size: string } | null>(
-      (acc, l) => (acc === null || better(l.price, acc.price) ? l : acc),
-      null,
-    );
+    levels
+      .filter((l) => !D.isZero(l.size))
+      .reduce<{ price: string; size: string } | null>(
+        (acc, l) => (acc === null || better(l.price, acc.price) ? l : acc),
+        null,
+      );
   const bid = best(rec!.bids, (a, b) => D.cmp(a, b) > 0);
   const ask = best(rec!.asks, (a, b) => D.cmp(a, b) < 0);
   const seq = Number(rec!.endVersion);
@@ -301,7 +301,8 @@ export function balanceFromEdgex(data: unknown, quoteCoinId: string, asset: stri
   const amount = a.collateralList.find((c) => String(c.coinId) === quoteCoinId)?.amount ?? "0";
   const upnl = D.sum(a.positionAssetList.map((p) => p.unrealizePnl));
   const model = a.collateralAssetModelList.find((c) => String(c.coinId) === quoteCoinId);
-  const cash = model === undefined ? D.add(amount, D.sum(a.positionList.map((p) => p.openValue))) : D.sub(model.totalEquity, upnl);
+  const cash =
+    model === undefined ? D.add(amount, D.sum(a.positionList.map((p) => p.openValue))) : D.sub(model.totalEquity, upnl);
   return {
     asset,
     balance: cash,

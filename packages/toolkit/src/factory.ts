@@ -64,7 +64,8 @@ export function createExchange(name: string, credentials: ParadexCredentials | E
 function createParadex(c: ParadexCredentials): ExchangeClient {
   const network = c.network ?? "testnet";
   const restUrl = c.restUrl ?? PARADEX_REST[network];
-  if (restUrl === undefined) throw new ExchangeConfigError("paradex: restUrl (PARADEX_REST_URL) is required with network sim");
+  if (restUrl === undefined)
+    throw new ExchangeConfigError("paradex: restUrl (PARADEX_REST_URL) is required with network sim");
   const secrets: Record<string, string> = {};
   if (c.l1Address !== undefined) secrets["PARADEX_L1_ADDRESS"] = c.l1Address;
   if (c.l2PrivateKey !== undefined) secrets["PARADEX_L2_PRIVATE_KEY"] = c.l2PrivateKey;

@@ -81,7 +81,16 @@ export function fillGaps(candles: readonly Candle[], interval: Interval): Candle
     if (prev !== undefined) {
       for (let t = prev.openTime + ms; t < c.openTime; t += ms) {
         const px = prev.close;
-        out.push({ openTime: t, open: px, high: px, low: px, close: px, volume: "0", closeTime: t + ms - 1, trades: 0 });
+        out.push({
+          openTime: t,
+          open: px,
+          high: px,
+          low: px,
+          close: px,
+          volume: "0",
+          closeTime: t + ms - 1,
+          trades: 0,
+        });
       }
     }
     out.push(c);
@@ -341,7 +350,16 @@ export class KlineBuilder {
     for (let t = from; t < until; t += s.ms) {
       this.pushClosed(
         s,
-        { openTime: t, open: prev, high: prev, low: prev, close: prev, volume: "0", closeTime: t + s.ms - 1, trades: 0 },
+        {
+          openTime: t,
+          open: prev,
+          high: prev,
+          low: prev,
+          close: prev,
+          volume: "0",
+          closeTime: t + s.ms - 1,
+          trades: 0,
+        },
         emit,
       );
     }

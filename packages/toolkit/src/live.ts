@@ -10,7 +10,13 @@
  */
 import type { TradeEvent } from "@paradex-edgex/core";
 import type { Unsubscribe, Venue } from "@paradex-edgex/core";
-import { KlineBuilder, type Candle, type ClosedCandleEvent, type Interval, type KlineBuilderOptions } from "./klines.ts";
+import {
+  KlineBuilder,
+  type Candle,
+  type ClosedCandleEvent,
+  type Interval,
+  type KlineBuilderOptions,
+} from "./klines.ts";
 
 export interface LiveKlinesOptions extends Omit<KlineBuilderOptions, "market"> {
   venue: Pick<Venue, "on" | "subscribe">;

@@ -36,9 +36,23 @@ test("decimal helper: exact, canonical, refuses garbage", () => {
 });
 
 test("paradex klines: REST rows with JSON numbers and sidecar rows with closeTime, oldest first", () => {
-  const rest = { results: [[T + 60_000, 95001.5, 95010, 95000, 95002.3, 0.01234], [T, 95000, 95001, 94999.9, 95001, 1e-5]] };
+  const rest = {
+    results: [
+      [T + 60_000, 95001.5, 95010, 95000, 95002.3, 0.01234],
+      [T, 95000, 95001, 94999.9, 95001, 1e-5],
+    ],
+  };
   assert.deepEqual(candlesFromParadex(rest, "1m"), [
-    { openTime: T, open: "95000", high: "95001", low: "94999.9", close: "95001", volume: "0.00001", closeTime: T + 59_999, trades: null },
+    {
+      openTime: T,
+      open: "95000",
+      high: "95001",
+      low: "94999.9",
+      close: "95001",
+      volume: "0.00001",
+      closeTime: T + 59_999,
+      trades: null,
+    },
     {
       openTime: T + 60_000,
       open: "95001.5",
@@ -68,7 +82,16 @@ test("paradex klines: REST rows with JSON numbers and sidecar rows with closeTim
 test("edgex klines: newest-first dataList → oldest-first candles; interval names", () => {
   const data = {
     dataList: [
-      { klineTime: String(T + 300_000), open: "2", high: "3", low: "1", close: "2.5", size: "4", trades: "7", extra: 1 },
+      {
+        klineTime: String(T + 300_000),
+        open: "2",
+        high: "3",
+        low: "1",
+        close: "2.5",
+        size: "4",
+        trades: "7",
+        extra: 1,
+      },
       { klineTime: String(T), open: "1", high: "2", low: "1", close: "2", size: "0.5", trades: "1" },
     ],
     nextPageOffsetData: "",
@@ -81,10 +104,12 @@ test("edgex klines: newest-first dataList → oldest-first candles; interval nam
       [T + 300_000, "2", "2.5", "4", T + 599_999, 7],
     ],
   );
-  assert.deepEqual(
-    (["1m", "5m", "15m", "1h"] as const).map(edgexKlineType),
-    ["MINUTE_1", "MINUTE_5", "MINUTE_15", "HOUR_1"],
-  );
+  assert.deepEqual((["1m", "5m", "15m", "1h"] as const).map(edgexKlineType), [
+    "MINUTE_1",
+    "MINUTE_5",
+    "MINUTE_15",
+    "HOUR_1",
+  ]);
 });
 
 test("top of book: paradex GET /bbo and edgex getDepth (objects or tuples, zero sizes ignored)", () => {
@@ -98,7 +123,15 @@ test("top of book: paradex GET /bbo and edgex getDepth (objects or tuples, zero 
       ask_size: "1",
       last_updated_at: T,
     }),
-    { market: "BTC-USD-PERP", bid: "95000", bidSize: "0.5", ask: "95000.1", askSize: "1", exchangeTs: T, exchangeSeq: 12 },
+    {
+      market: "BTC-USD-PERP",
+      bid: "95000",
+      bidSize: "0.5",
+      ask: "95000.1",
+      askSize: "1",
+      exchangeTs: T,
+      exchangeSeq: 12,
+    },
   );
   const depth = [
     {
@@ -171,7 +204,14 @@ test("balances: paradex {balances, account} and edgex getAccountAsset", () => {
       },
       positions,
     ),
-    { asset: "USDC", balance: "10000", unrealizedPnl: "12.5", equity: "10012.5", available: "9000", marginUsed: "1012.5" },
+    {
+      asset: "USDC",
+      balance: "10000",
+      unrealizedPnl: "12.5",
+      equity: "10012.5",
+      available: "9000",
+      marginUsed: "1012.5",
+    },
   );
   assert.deepEqual(
     balanceFromEdgex(
@@ -187,34 +227,52 @@ test("balances: paradex {balances, account} and edgex getAccountAsset", () => {
       "1000",
       "USDC",
     ),
-    { asset: "USDC", balance: "5000", unrealizedPnl: "-1.25", equity: "4998.75", available: "4985.75", marginUsed: "13" },
+    {
+      asset: "USDC",
+      balance: "5000",
+      unrealizedPnl: "-1.25",
+      equity: "4998.75",
+      available: "4985.75",
+      marginUsed: "13",
+    },
   );
   // Without the asset model: cash = amount + Σ openValue (EdgeX books open value against collateral).
   assert.equal(
-    balanceFromEdgex({ collateralList: [{ coinId: "1000", amount: "4350" }], positionList: [{ openValue: "650" }] }, "1000", "USDC").balance,
+    balanceFromEdgex(
+      { collateralList: [{ coinId: "1000", amount: "4350" }], positionList: [{ openValue: "650" }] },
+      "1000",
+      "USDC",
+    ).balance,
     "5000",
   );
   assert.throws(() => balanceFromEdgex({ collateralList: "x" }, "1000", "USDC"), /edgex getAccountAsset/);
 });
 
 test("positions: side, absolute size, margin from leverage; flat positions vanish", () => {
-  assert.deepEqual(positionFromEvent(pos({ side: "SHORT", size: "-1.5" }), "ETHUSDT", { currentPrice: "2510", leverage: "10" }), {
-    symbol: "ETHUSDT",
-    side: "short",
-    size: "1.5",
-    entryPrice: "2500",
-    currentPrice: "2510",
-    unrealizedPnl: "15",
-    marginUsed: "376.5",
-    liquidationPrice: null,
-  });
+  assert.deepEqual(
+    positionFromEvent(pos({ side: "SHORT", size: "-1.5" }), "ETHUSDT", { currentPrice: "2510", leverage: "10" }),
+    {
+      symbol: "ETHUSDT",
+      side: "short",
+      size: "1.5",
+      entryPrice: "2500",
+      currentPrice: "2510",
+      unrealizedPnl: "15",
+      marginUsed: "376.5",
+      liquidationPrice: null,
+    },
+  );
   assert.equal(positionFromEvent(pos({ side: "FLAT", size: "0" }), "ETHUSDT", { currentPrice: null }), null);
   assert.equal(positionFromEvent(pos({}), "ETHUSDT", { currentPrice: null })?.marginUsed, null);
-  assert.throws(() => positionFromEvent(pos({ average_entry_price: null }), "ETHUSDT", { currentPrice: null }), ConvertError);
+  assert.throws(
+    () => positionFromEvent(pos({ average_entry_price: null }), "ETHUSDT", { currentPrice: null }),
+    ConvertError,
+  );
 });
 
 test("leverage: positive decimals only, canonical", () => {
   assert.equal(leverageText("paradex", 10), "10");
   assert.equal(leverageText("edgex", "5.50"), "5.5");
-  for (const bad of [0, -1, Number.NaN, "abc", ""]) assert.throws(() => leverageText("edgex", bad), /leverage must be a positive number/);
+  for (const bad of [0, -1, Number.NaN, "abc", ""])
+    assert.throws(() => leverageText("edgex", bad), /leverage must be a positive number/);
 });

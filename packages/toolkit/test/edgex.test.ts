@@ -70,7 +70,10 @@ test("connect() refuses an EDGEX_CONTRACTS entry the venue does not list, naming
     EDGEX_QUOTE_WS_URL: sim.quoteWsUrl,
     EDGEX_CONTRACTS: "BTC,DOGE",
   });
-  await assert.rejects(within(bad.connect(), 10_000, "connect"), /EDGEX_CONTRACTS: edgex does not list "DOGE" \(USD-quoted markets listed: BTCUSDC, ETHUSDC, SOLUSDC\)/);
+  await assert.rejects(
+    within(bad.connect(), 10_000, "connect"),
+    /EDGEX_CONTRACTS: edgex does not list "DOGE" \(USD-quoted markets listed: BTCUSDC, ETHUSDC, SOLUSDC\)/,
+  );
   assert.throws(() => bad.symbols, /connect\(\) first/);
 });
 
@@ -98,13 +101,22 @@ test("getKlines: the simulator's getKline, oldest first, Binance-shaped", async 
   for (const k of wire.dataList) {
     const c = candles.find((x) => x.openTime === Number(k["klineTime"]));
     assert.ok(c !== undefined, `candle ${k["klineTime"]} missing`);
-    assert.deepEqual([c.open, c.high, c.low, c.close, c.volume], [k["open"], k["high"], k["low"], k["close"], k["size"]].map((v) => D.canonical(v!)));
+    assert.deepEqual(
+      [c.open, c.high, c.low, c.close, c.volume],
+      [k["open"], k["high"], k["low"], k["close"], k["size"]].map((v) => D.canonical(v!)),
+    );
     assert.equal(c.closeTime, c.openTime + 59_999);
     assert.equal(c.trades, Number(k["trades"]));
   }
   const times = candles.map((c) => c.openTime);
-  assert.deepEqual(times, [...times].sort((a, b) => a - b));
-  assert.deepEqual(arrays, candles.map((c) => [c.openTime, c.open, c.high, c.low, c.close, c.volume, c.closeTime]));
+  assert.deepEqual(
+    times,
+    [...times].sort((a, b) => a - b),
+  );
+  assert.deepEqual(
+    arrays,
+    candles.map((c) => [c.openTime, c.open, c.high, c.low, c.close, c.volume, c.closeTime]),
+  );
 });
 
 /** Candles compared without the trade count (a candle seeded from REST carries none). */
@@ -126,7 +138,9 @@ test("klines: the stream-built candles equal the simulator's getKline for every 
     await until(() => seen.size >= 30, 20_000, "30 live EdgeX trades");
     await sim.control("pause");
     // The newest print, from the simulator's record of the trade frames it sent.
-    const res = await fetch(`${sim.controlUrl}/sent?channel=trades.${id}&limit=1`, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${sim.controlUrl}/sent?channel=trades.${id}&limit=1`, {
+      signal: AbortSignal.timeout(5000),
+    });
     const [record] = ((await res.json()) as { records: { frame: string }[] }).records;
     const frame = JSON.parse(record!.frame) as { content: { data: { ticketId: string }[] } };
     const newest = String(frame.content.data.at(-1)!.ticketId);
@@ -163,7 +177,11 @@ test("orders, positions and balance: market buy → position; limit → cancel; 
   assert.equal(buy.symbol, "ETHUSDT");
   assert.equal(buy.clientId, "tk-mkt-1");
   assert.ok(buy.orderId !== null);
-  await until(() => positions.some((p) => p.market === "ETHUSDC" && D.cmp(p.size, "0.1") === 0), 10_000, "the ETH position");
+  await until(
+    () => positions.some((p) => p.market === "ETHUSDC" && D.cmp(p.size, "0.1") === 0),
+    10_000,
+    "the ETH position",
+  );
   const held = await client.getPositions();
   const eth = held.find((p) => p.symbol === "ETHUSDT");
   assert.ok(eth !== undefined, JSON.stringify(held));
@@ -193,7 +211,9 @@ test("orders, positions and balance: market buy → position; limit → cancel; 
   let asset: { collateralAssetModelList: { totalEquity: string }[]; positionAssetList: { unrealizePnl: string }[] };
   let later: Balance;
   try {
-    asset = (await venue.rest.get("/api/v2/private/account/getAccountAsset", { accountId: sim.accountId })) as typeof asset;
+    asset = (await venue.rest.get("/api/v2/private/account/getAccountAsset", {
+      accountId: sim.accountId,
+    })) as typeof asset;
     later = await client.getBalance();
   } finally {
     await sim.control("resume");
@@ -248,7 +268,8 @@ test("fallback: a silenced depth stream is served from REST (source rest), then 
     await until(() => quotes.filter((q) => q.source === "rest").length >= 3, 8000, "three REST quotes");
     const stale = statuses.find((s) => s.state === "stale");
     assert.equal(stale?.market, "BTCUSDC");
-    for (const q of quotes.filter((x) => x.source === "rest")) assert.ok(q.bid !== null && q.ask !== null && D.cmp(q.bid, q.ask) < 0);
+    for (const q of quotes.filter((x) => x.source === "rest"))
+      assert.ok(q.bid !== null && q.ask !== null && D.cmp(q.bid, q.ask) < 0);
     // With the market paused, a REST quote must be exactly the best levels of the simulator's getDepth.
     await sim.control("pause");
     try {
@@ -271,8 +292,12 @@ test("fallback: a silenced depth stream is served from REST (source rest), then 
 
 /** The best levels of the simulator's getDepth, canonical: what a REST fallback quote must carry. */
 async function restTopOfBook(contractId: string): Promise<string[]> {
-  const [rec] = (await raw(`/api/v2/public/quote/getDepth?contractId=${contractId}&level=15`)) as { bids: unknown[]; asks: unknown[] }[];
-  const level = (l: unknown): [string, string] => (Array.isArray(l) ? [String(l[0]), String(l[1])] : [(l as { price: string }).price, (l as { size: string }).size]);
+  const [rec] = (await raw(`/api/v2/public/quote/getDepth?contractId=${contractId}&level=15`)) as {
+    bids: unknown[];
+    asks: unknown[];
+  }[];
+  const level = (l: unknown): [string, string] =>
+    Array.isArray(l) ? [String(l[0]), String(l[1])] : [(l as { price: string }).price, (l as { size: string }).size];
   const bids = rec!.bids.map(level).filter(([, sz]) => !D.isZero(sz));
   const asks = rec!.asks.map(level).filter(([, sz]) => !D.isZero(sz));
   const bestBid = bids.reduce((a, b) => (D.cmp(b[0], a[0]) > 0 ? b : a));
@@ -312,7 +337,10 @@ test("fallback: a stream outage (down keep_rest) is served from REST equal to ge
     assert.equal(statuses.at(-1)?.reason, "stream_recovered");
     const liveAt = quotes.findIndex((q, i) => i > 0 && q.source !== "rest" && quotes[i - 1]!.source === "rest");
     await until(() => quotes.length > liveAt + 3, 5000, "stream quotes after recovery");
-    assert.ok(quotes.slice(liveAt).every((q) => q.source !== "rest"), "no REST quote once the stream is back");
+    assert.ok(
+      quotes.slice(liveAt).every((q) => q.source !== "rest"),
+      "no REST quote once the stream is back",
+    );
     assert.equal(fb.mode(market), "ws");
     assert.equal(fb.stats().pollErrors, 0, "REST answered throughout the stream outage");
     assert.deepEqual(

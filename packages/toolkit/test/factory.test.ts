@@ -24,7 +24,8 @@ test("names: paradex and edgex, case-insensitive; anything else is a clear error
   for (const bad of ["aster", "", undefined, 3]) {
     assert.throws(
       () => exchangeName(bad),
-      (e: unknown) => e instanceof ExchangeConfigError && /unknown exchange .* \(known: paradex, edgex\)/.test(e.message),
+      (e: unknown) =>
+        e instanceof ExchangeConfigError && /unknown exchange .* \(known: paradex, edgex\)/.test(e.message),
     );
   }
   assert.throws(() => createExchange("binance", {} as never), /unknown exchange "binance"/);
@@ -34,7 +35,11 @@ test("createExchange builds the venue-specific client without connecting", () =>
   const p = createExchange("paradex", { network: "sim", restUrl: "http://127.0.0.1:9/v1", markets: ["BTC-USD-PERP"] });
   assert.equal(p.exchange, "paradex");
   assert.ok(p.venue instanceof ParadexVenue);
-  const e = createExchange("edgex", { restUrl: "http://127.0.0.1:9", quoteWsUrl: "ws://127.0.0.1:9/q", privateWsUrl: "ws://127.0.0.1:9/p" });
+  const e = createExchange("edgex", {
+    restUrl: "http://127.0.0.1:9",
+    quoteWsUrl: "ws://127.0.0.1:9/q",
+    privateWsUrl: "ws://127.0.0.1:9/p",
+  });
   assert.equal(e.exchange, "edgex");
   assert.ok(e.venue instanceof EdgeXClient);
   assert.throws(() => e.symbols, /connect\(\) first/);
@@ -60,7 +65,10 @@ test("paradex variables: network, URLs, keys and PARADEX_MARKETS", () => {
   assert.equal(c.network, "sim");
   assert.deepEqual(c.markets, ["ETH-USD-PERP", "BTC-USD-PERP"]);
   assert.equal(c.l2PrivateKey, "0xsecret");
-  assert.throws(() => paradexCredentialsFromEnv({ PARADEX_ENV: "mainnet" }), /PARADEX_ENV must be prod, testnet, nightly or sim/);
+  assert.throws(
+    () => paradexCredentialsFromEnv({ PARADEX_ENV: "mainnet" }),
+    /PARADEX_ENV must be prod, testnet, nightly or sim/,
+  );
 });
 
 test("edgex variables: endpoints, EDGEX_CONTRACTS, and partial credentials named without their values", () => {

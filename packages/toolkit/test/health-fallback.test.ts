@@ -113,8 +113,15 @@ test("fallback: a venue status switches at once; the first stream quote switches
     assert.equal(fb.mode("A"), "ws", "another channel's staleness does not concern bbo");
     src.emit("status", status("disconnected"));
     assert.deepEqual([fb.mode("A"), fb.mode("B")], ["rest", "rest"], "a connection-wide drop affects every market");
-    await until(() => quotes.filter((q) => q.source === "rest" && q.market === "B").length >= 2, 2000, "REST quotes for B");
-    assert.deepEqual(quotes.find((q) => q.source === "rest"), { ...quotes.find((q) => q.source === "rest")!, bid: "99", ask_size: "3" });
+    await until(
+      () => quotes.filter((q) => q.source === "rest" && q.market === "B").length >= 2,
+      2000,
+      "REST quotes for B",
+    );
+    assert.deepEqual(
+      quotes.find((q) => q.source === "rest"),
+      { ...quotes.find((q) => q.source === "rest")!, bid: "99", ask_size: "3" },
+    );
     src.emit("bbo", bbo("A", 2));
     assert.equal(fb.mode("A"), "ws");
     assert.equal(fb.mode("B"), "rest", "B has not delivered yet");

@@ -53,7 +53,16 @@ const c = (
   trades: number,
 ): Candle => {
   const ms = intervalMs(interval);
-  return { openTime: H + index * ms, open: o, high: h, low: l, close: cl, volume: v, closeTime: H + (index + 1) * ms - 1, trades };
+  return {
+    openTime: H + index * ms,
+    open: o,
+    high: h,
+    low: l,
+    close: cl,
+    volume: v,
+    closeTime: H + (index + 1) * ms - 1,
+    trades,
+  };
 };
 const flat = (interval: Interval, index: number, px: string): Candle => c(interval, index, px, px, px, px, "0", 0);
 
@@ -120,7 +129,11 @@ test("every closed candle is emitted exactly once, in time order", () => {
     const mine = events.filter((e) => e.interval === iv).map((e) => e.candle);
     assert.deepEqual(mine, b.candles(iv, undefined, false), `${iv}: emitted ≠ closed history`);
     const times = mine.map((x) => x.openTime);
-    assert.deepEqual(times, [...new Set(times)].sort((x, y) => x - y), `${iv}: duplicate or unordered emission`);
+    assert.deepEqual(
+      times,
+      [...new Set(times)].sort((x, y) => x - y),
+      `${iv}: duplicate or unordered emission`,
+    );
   }
   // 1m: 60 from the tape, then minute 60 (the 106 trade) and 61..68 flat; at now − grace = 69:58, minute 69
   // may still receive delayed trades and stays open.

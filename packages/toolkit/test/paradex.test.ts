@@ -140,7 +140,10 @@ test("fallback: a silenced bbo stream is served from REST (source rest), then ha
       await until(() => quotes.length > n + 1, 5000, "REST quotes while paused");
       const last = quotes.at(-1)!;
       assert.equal(last.source, "rest");
-      assert.deepEqual([last.bid, last.bid_size, last.ask, last.ask_size], [wire["bid"], wire["bid_size"], wire["ask"], wire["ask_size"]]);
+      assert.deepEqual(
+        [last.bid, last.bid_size, last.ask, last.ask_size],
+        [wire["bid"], wire["bid_size"], wire["ask"], wire["ask_size"]],
+      );
     } finally {
       await sim.control("resume");
     }
@@ -180,7 +183,10 @@ test("fallback: a stream outage (down keep_rest) is served from REST equal to GE
       const last = quotes.at(-1)!;
       assert.equal(last.source, "rest");
       assert.equal(last.market, "BTC-USD-PERP");
-      assert.deepEqual([last.bid, last.bid_size, last.ask, last.ask_size], [wire["bid"], wire["bid_size"], wire["ask"], wire["ask_size"]]);
+      assert.deepEqual(
+        [last.bid, last.bid_size, last.ask, last.ask_size],
+        [wire["bid"], wire["bid_size"], wire["ask"], wire["ask_size"]],
+      );
     } finally {
       await sim.control("resume");
     }
@@ -188,7 +194,10 @@ test("fallback: a stream outage (down keep_rest) is served from REST equal to GE
     assert.equal(statuses.at(-1)?.reason, "stream_recovered");
     const liveAt = quotes.findIndex((q, i) => i > 0 && q.source !== "rest" && quotes[i - 1]!.source === "rest");
     await until(() => quotes.length > liveAt + 3, 5000, "stream quotes after recovery");
-    assert.ok(quotes.slice(liveAt).every((q) => q.source !== "rest"), "no REST quote once the stream is back");
+    assert.ok(
+      quotes.slice(liveAt).every((q) => q.source !== "rest"),
+      "no REST quote once the stream is back",
+    );
     assert.equal(fb.mode("BTC-USD-PERP"), "ws");
     assert.equal(fb.stats().pollErrors, 0, "REST answered throughout the stream outage");
     assert.deepEqual(

@@ -77,15 +77,24 @@ test("unknown symbols and markets are clear errors", () => {
 test("a base listed twice is ambiguous until the selection names one market", () => {
   const listing = [...PARADEX, meta("BTC-USD-27MAR26", "BTC", "USD")];
   const all = new SymbolMapper("paradex", listing);
-  assert.throws(() => all.toVenue("BTCUSDT"), /BTCUSDT is ambiguous \(BTC-USD-PERP, BTC-USD-27MAR26\).*PARADEX_MARKETS/);
+  assert.throws(
+    () => all.toVenue("BTCUSDT"),
+    /BTCUSDT is ambiguous \(BTC-USD-PERP, BTC-USD-27MAR26\).*PARADEX_MARKETS/,
+  );
   assert.equal(all.toVenue("ETHUSDT"), "ETH-USD-PERP");
   const chosen = new SymbolMapper("paradex", listing, { select: ["BTC-USD-PERP"] });
   assert.equal(chosen.toVenue("BTCUSDT"), "BTC-USD-PERP");
-  assert.throws(() => new SymbolMapper("paradex", listing, { select: ["BTC"] }), /"BTC" matches BTC-USD-PERP, BTC-USD-27MAR26/);
+  assert.throws(
+    () => new SymbolMapper("paradex", listing, { select: ["BTC"] }),
+    /"BTC" matches BTC-USD-PERP, BTC-USD-27MAR26/,
+  );
 });
 
 test("selection from the environment: PARADEX_MARKETS and EDGEX_CONTRACTS (coin, name, id or internal symbol)", () => {
-  const env = { PARADEX_MARKETS: " ETH-USD-PERP, BTC-USD-PERP ,SOL-USD-PERP,", EDGEX_CONTRACTS: "BTC,ETHUSDC,30000003" };
+  const env = {
+    PARADEX_MARKETS: " ETH-USD-PERP, BTC-USD-PERP ,SOL-USD-PERP,",
+    EDGEX_CONTRACTS: "BTC,ETHUSDC,30000003",
+  };
   const p = new SymbolMapper("paradex", PARADEX, { select: marketsFromEnv("paradex", env) });
   assert.deepEqual(p.symbols(), ["BTCUSDT", "ETHUSDT", "SOLUSDT"]);
   const e = new SymbolMapper("edgex", EDGEX, { select: marketsFromEnv("edgex", env) });
@@ -100,7 +109,8 @@ test("a selected market the venue does not list fails at construction, naming wh
     () => new SymbolMapper("edgex", EDGEX, { select: ["BTC", "DOGE"] }),
     (e: unknown) =>
       e instanceof SymbolConfigError &&
-      e.message === 'EDGEX_CONTRACTS: edgex does not list "DOGE" (USD-quoted markets listed: BTCUSDC, ETHUSDC, SOLUSDC)',
+      e.message ===
+        'EDGEX_CONTRACTS: edgex does not list "DOGE" (USD-quoted markets listed: BTCUSDC, ETHUSDC, SOLUSDC)',
   );
 });
 

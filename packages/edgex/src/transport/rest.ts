@@ -96,7 +96,8 @@ export class RestClient {
     const text = body === undefined ? undefined : JSON.stringify(body);
     if (text !== undefined) headers["content-type"] = "application/json";
     if (path.includes("/private/")) {
-      if (this.#creds === undefined) throw new RestError("refused", "NO_CREDENTIALS", undefined, `${path} needs EDGEX_* credentials`);
+      if (this.#creds === undefined)
+        throw new RestError("refused", "NO_CREDENTIALS", undefined, `${path} needs EDGEX_* credentials`);
       const signText = method === "GET" ? query : canonicalBody(body);
       Object.assign(headers, authHeaders(this.#creds, String(this.now()), method, path, signText));
     }
@@ -105,7 +106,12 @@ export class RestClient {
       res = await fetch(url, { method, headers, body: text, signal: AbortSignal.timeout(this.#timeoutMs) });
     } catch (err) {
       const timeout = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-      throw new RestError("unknown", timeout ? "TIMEOUT" : "NETWORK", undefined, `${method} ${path}: ${timeout ? "timed out" : "network error"}`);
+      throw new RestError(
+        "unknown",
+        timeout ? "TIMEOUT" : "NETWORK",
+        undefined,
+        `${method} ${path}: ${timeout ? "timed out" : "network error"}`,
+      );
     }
     let raw: unknown;
     try {
@@ -116,7 +122,12 @@ export class RestClient {
     const env = RestEnvelope.safeParse(raw);
     if (res.status >= 500 || (!env.success && res.status < 400)) {
       const why = env.success ? `HTTP ${res.status}` : `unparseable reply (${describeIssues(env.error)})`;
-      throw new RestError("unknown", env.success ? env.data.code : "BAD_REPLY", res.status, `${method} ${path}: ${why}`);
+      throw new RestError(
+        "unknown",
+        env.success ? env.data.code : "BAD_REPLY",
+        res.status,
+        `${method} ${path}: ${why}`,
+      );
     }
     if (res.status >= 400 || !env.success || env.data.code !== "SUCCESS") {
       const code = env.success ? env.data.code : `HTTP_${res.status}`;

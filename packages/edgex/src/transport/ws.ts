@@ -50,7 +50,6 @@ export function nowMicros(): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1000);
 }
 
-
 export class ManagedSocket {
   readonly #opts: Required<Omit<ManagedSocketOptions, "dial">> & Pick<ManagedSocketOptions, "dial">;
   readonly #h: ManagedSocketHandlers;
@@ -156,16 +155,22 @@ export class ManagedSocket {
     this.#openedAt = Date.now();
     this.#lastFrameAt = Date.now();
     this.#h.onStatus({ state: "connected" });
-    this.#idleTimer = setInterval(() => {
-      if (Date.now() - this.#lastFrameAt > this.#opts.idleTimeoutMs) {
-        this.counters.idleReplacements += 1;
-        this.#reason = `no frame for ${this.#opts.idleTimeoutMs} ms`;
-        ws.terminate();
-      }
-    }, Math.max(50, Math.min(1_000, this.#opts.idleTimeoutMs / 4)));
+    this.#idleTimer = setInterval(
+      () => {
+        if (Date.now() - this.#lastFrameAt > this.#opts.idleTimeoutMs) {
+          this.counters.idleReplacements += 1;
+          this.#reason = `no frame for ${this.#opts.idleTimeoutMs} ms`;
+          ws.terminate();
+        }
+      },
+      Math.max(50, Math.min(1_000, this.#opts.idleTimeoutMs / 4)),
+    );
     this.#idleTimer.unref();
     if (this.#opts.clientPingMs > 0) {
-      this.#pingTimer = setInterval(() => this.send({ type: "ping", time: String(Date.now()) }), this.#opts.clientPingMs);
+      this.#pingTimer = setInterval(
+        () => this.send({ type: "ping", time: String(Date.now()) }),
+        this.#opts.clientPingMs,
+      );
       this.#pingTimer.unref();
     }
     try {

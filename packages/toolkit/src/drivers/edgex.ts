@@ -6,7 +6,13 @@
 import { EdgeXClient, type EdgeXClientOptions } from "@paradex-edgex/edgex";
 import { credentialsFromEnv, endpointsFromEnv, type Endpoints, type TradingCredentials } from "@paradex-edgex/edgex";
 import type { ExchangeDriver } from "../client.ts";
-import { balanceFromEdgex, candlesFromEdgex, edgexKlineType, topOfBookFromEdgex, type RestTopOfBook } from "../convert.ts";
+import {
+  balanceFromEdgex,
+  candlesFromEdgex,
+  edgexKlineType,
+  topOfBookFromEdgex,
+  type RestTopOfBook,
+} from "../convert.ts";
 import type { Candle, Interval } from "../klines.ts";
 import { marketsFromEnv, type SymbolEntry } from "../symbols.ts";
 import type { Balance } from "../types.ts";
@@ -47,7 +53,8 @@ export class EdgexDriver implements ExchangeDriver {
   async balance(): Promise<Balance> {
     const data = await this.venue.rest.get("/api/v2/private/account/getAccountAsset", { accountId: this.account() });
     const [first] = await this.venue.markets();
-    if (first === undefined) throw new EdgexDriverError("edgex: metadata lists no contract, so the collateral coin is unknown");
+    if (first === undefined)
+      throw new EdgexDriverError("edgex: metadata lists no contract, so the collateral coin is unknown");
     const contract = this.venue.contract(first.market);
     return balanceFromEdgex(data, contract.quoteCoinId, contract.quoteCoin);
   }
@@ -61,12 +68,16 @@ export class EdgexDriver implements ExchangeDriver {
   }
 
   async topOfBook(entry: SymbolEntry): Promise<RestTopOfBook> {
-    const data = await this.venue.rest.get("/api/v2/public/quote/getDepth", { contractId: this.contractId(entry), level: 15 });
+    const data = await this.venue.rest.get("/api/v2/public/quote/getDepth", {
+      contractId: this.contractId(entry),
+      level: 15,
+    });
     return topOfBookFromEdgex(data, entry.market, Date.now());
   }
 
   private contractId(entry: SymbolEntry): string {
-    if (entry.venueId === undefined) throw new EdgexDriverError(`edgex: ${entry.market} has no contract id in metadata`);
+    if (entry.venueId === undefined)
+      throw new EdgexDriverError(`edgex: ${entry.market} has no contract id in metadata`);
     return entry.venueId;
   }
 
