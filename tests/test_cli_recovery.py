@@ -75,7 +75,7 @@ def test_a_silent_channel_goes_stale_then_live(
 def test_book_delta_gap_triggers_resnapshot(start_sim: Callable[..., SimProcess], start_sidecar) -> None:
     sim = start_sim()
     car = start_sidecar(*sidecar_args(sim, "--channels", "book", "--book-feed", "deltas"))
-    _subscribed_all(car, 1, timeout=15)
+    _subscribed_all(car, 1, timeout=40)  # paper-key auth first: slow on a loaded box
     first = car.expect_type("book")
     for _ in range(3):
         car.expect_type("book")
