@@ -3,7 +3,9 @@ key; on an SBE session the simulator sends orders/fills/positions/account as SBE
 market for the `.ALL` subscriptions), on a JSON session as JSON, and the sidecar's events are the same.
 
 An unfilled order's `avg_fill_price` is "0" on the wire (openrpc OrderResp, reference §0a.5; null in the
-SBE schema) and null in the sidecar's events from either encoding.
+SBE schema) and null in the sidecar's events from either encoding. The SBE run is repeated in the 1:2
+layout without the in-place additions (OrderEvent's request fields, AccountEvent's lastSeenNotification),
+which production may send as well (§0a.4).
 """
 
 from __future__ import annotations
@@ -56,9 +58,15 @@ def _sent_for(sim: SimProcess, channel: str, key: str, value: str) -> list[dict[
     return [p for p in sim.sent(channel) if p.get(key) == value]
 
 
-@pytest.mark.parametrize("sbe", [True, False], ids=["sbe", "json"])
-def test_private_channels_on_both_encodings(start_sim: Any, start_sidecar: Any, sbe: bool) -> None:
-    sim = start_sim()
+@pytest.mark.parametrize(
+    ("sbe", "layout"),
+    [(True, ()), (True, ("--sbe-without-in-place-additions",)), (False, ())],
+    ids=["sbe", "sbe-1:2-without-in-place-additions", "json"],
+)
+def test_private_channels_on_both_encodings(
+    start_sim: Any, start_sidecar: Any, sbe: bool, layout: tuple[str, ...]
+) -> None:
+    sim = start_sim(*layout)
     sim.control("pause")  # a still market: the touch stays where the test read it
     sc = start_sidecar(*sidecar_args(sim, "--channels", ",".join(PRIVATE), "--markets", MARKET, sbe=sbe))
     _ready(sc)
