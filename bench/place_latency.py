@@ -34,6 +34,8 @@ from typing import Any
 
 import orjson
 
+from paradex_sim.testing import SimProcess
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 RESULTS = BENCH / "results"
@@ -77,27 +79,10 @@ class Lines:
 
 def measure_wire(orders: int, fallback: bool = False) -> dict[str, Any]:
     """place → wire percentiles with the default signer backend, or (``fallback``) without the native one."""
-    sim = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "paradex_sim",
-            "--port",
-            "0",
-            "--bbo-rate",
-            "2",
-            "--log-level",
-            "WARNING",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=_env(),
-        cwd=REPO,
-    )
+    sim = SimProcess("--bbo-rate", "2", "--log-level", "WARNING", env=_env(), cwd=REPO)
     sidecar: subprocess.Popen[bytes] | None = None
     try:
-        assert sim.stdout is not None
-        ready = orjson.loads(sim.stdout.readline())
+        ready = sim.ready
         control = ready["control_url"].rstrip("/")
         # PLACE_BENCH_WRAPPER="/path/to/script.py": run the sidecar through it (e.g. a profiler harness).
         wrapper = [os.environ["PLACE_BENCH_WRAPPER"]] if os.environ.get("PLACE_BENCH_WRAPPER") else ["-m"]
@@ -180,13 +165,13 @@ def measure_wire(orders: int, fallback: bool = False) -> dict[str, Any]:
             sidecar.stdin.close()  # end of stdin: a clean exit (and a written profile)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 sidecar.wait(10)
-        for proc in (sidecar, sim):
-            if proc is not None and proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        if sidecar is not None and sidecar.poll() is None:
+            sidecar.terminate()
+            try:
+                sidecar.wait(5)
+            except subprocess.TimeoutExpired:
+                sidecar.kill()
+        sim.stop()
 
 
 def _default_backend() -> str:

@@ -20,13 +20,13 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from paradex_sim.testing import SimProcess
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -54,39 +54,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 # ------------------------------------------------------------------------------------------------------
 
 
-class Sim:
-    """The standalone simulator and its control API."""
-
-    def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [PYTHON, "-m", "paradex_sim", "--port", "0", "--log-level", "WARNING", *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=_env(),
-            cwd=REPO,
-        )
-        assert self.proc.stdout is not None
-        ready = orjson.loads(self.proc.stdout.readline())
-        self.ws_url: str = ready["ws_url"]
-        self.rest_url: str = ready["rest_url"]
-        self.control_url: str = ready["control_url"].rstrip("/")
-
-    def post(self, action: str, body: dict[str, Any], timeout: float = 120) -> dict[str, Any]:
-        request = urllib.request.Request(
-            f"{self.control_url}/{action}", data=orjson.dumps(body), method="POST",
-            headers={"Content-Type": "application/json"},
-        )  # fmt: skip
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return orjson.loads(response.read())
-
-    def get(self, action: str, **query: Any) -> dict[str, Any]:
-        url = f"{self.control_url}/{action}?{urllib.parse.urlencode(query)}"
-        with urllib.request.urlopen(url, timeout=60) as response:
-            return orjson.loads(response.read())
-
-    def stop(self) -> None:
-        _stop(self.proc)
+def Sim(*args: str) -> SimProcess:
+    """The standalone simulator and its control API (the one launcher, quiet)."""
+    return SimProcess("--log-level", "WARNING", *args, env=_env(), cwd=REPO)
 
 
 @dataclass

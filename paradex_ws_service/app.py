@@ -31,6 +31,7 @@ from paradex_ws_service.config import Config
 from paradex_ws_service.paradex.feed import CapturingConnector, Feed, build_client
 from paradex_ws_service.recorder import Recorder
 from paradex_ws_service.services import Services, StartupError
+from paradex_ws_service.sim_launcher import SimLauncher, SimNotInstalled, SimStartError, start_embedded
 from paradex_ws_service.stats import Stats
 from paradex_ws_service.supervisor import Supervisor, initial_specs
 from paradex_ws_service.transport import StdoutSink, start_stdin_reader
@@ -39,12 +40,15 @@ from paradex_ws_service.writer import Writer
 log = logging.getLogger(__name__)
 
 METADATA_TIMEOUT_S = 5.0
+# The simulator is started before paradex-py is imported and is usually ready first (~1 s); a loaded
+# 2-core machine has been seen taking 15 s.
+SIM_READY_TIMEOUT_S = 30.0
 
 
 __all__ = ["Services", "StartupError", "run"]
 
 
-def run(config: Config) -> int:
+def run(config: Config, sim: SimLauncher | None = None) -> int:
     """Run until shutdown on uvloop (when installed); returns the process exit code.
 
     Unlike ``asyncio.run`` this does not wait for the default executor's threads at the end: a thread the
@@ -59,7 +63,7 @@ def run(config: Config) -> int:
         loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        return loop.run_until_complete(_main(config))
+        return loop.run_until_complete(_main(config, sim))
     finally:
         _cancel_leftovers(loop)
         loop.close()
@@ -75,7 +79,7 @@ def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
             loop.run_until_complete(asyncio.wait(pending, timeout=0.2))
 
 
-async def _main(config: Config) -> int:
+async def _main(config: Config, sim: SimLauncher | None) -> int:
     loop = asyncio.get_running_loop()
     stats = Stats()
     sink = StdoutSink.claim()
@@ -103,13 +107,13 @@ async def _main(config: Config) -> int:
     for sig, name in ((signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT")):
         loop.add_signal_handler(sig, request_shutdown, name)
 
-    sim = None
     ws_url, rest_url = config.ws_url, config.default_rest_url()
     exit_code = p.EXIT_OK
     services: Services | None = None
     try:
         if config.embedded_sim:
-            sim, ws_url, rest_url = await _start_sim(config)
+            sim = sim or _start_sim(config)
+            ws_url, rest_url = await _sim_urls(sim)
         services = _build(config, emit, stats, writer, request_shutdown, ws_url, rest_url)
         await trading.install(services)
         _check_credentials(services)
@@ -153,7 +157,11 @@ async def _main(config: Config) -> int:
 
 
 async def _shutdown(
-    services: Services | None, sim: Any, writer: Writer, emit: Callable[[dict[str, Any]], None], reason: str
+    services: Services | None,
+    sim: SimLauncher | None,
+    writer: Writer,
+    emit: Callable[[dict[str, Any]], None],
+    reason: str,
 ) -> None:
     log.info("shutting down: %s", reason)
     if services is not None:
@@ -164,8 +172,7 @@ async def _shutdown(
     emit({"type": "status", "seq": 0, "state": "closed", "ts": _now_ms(), "reason": reason})
     await writer.close(timeout=0.5)
     if sim is not None:
-        with contextlib.suppress(Exception, asyncio.TimeoutError):
-            await asyncio.wait_for(sim.stop(), 0.3)
+        sim.stop(grace=0.3)  # it exits at once on SIGTERM; SIGKILL after that
 
 
 def _build(
@@ -263,13 +270,22 @@ def _hello(config: Config) -> dict[str, Any]:
     }
 
 
-async def _start_sim(config: Config) -> tuple[Any, str, str]:
-    from paradex_sim import SimConfig, SimServer
+def _start_sim(config: Config) -> SimLauncher:
+    """The simulator child when ``run`` was given none (``paradex-ws`` starts it earlier: entry.py)."""
+    try:
+        return start_embedded(config.sim_seed, config.log_level)
+    except SimNotInstalled as exc:
+        raise StartupError(p.ERR_INTERNAL, str(exc), p.EXIT_USAGE) from None
 
-    server = SimServer(SimConfig(seed=config.sim_seed, host="127.0.0.1", port=0))
-    await server.start()
-    log.info("embedded simulator on %s", server.ws_url)
-    return server, server.ws_url, server.rest_url
+
+async def _sim_urls(sim: SimLauncher) -> tuple[str, str]:
+    """Wait for the child's ``sim_ready`` line off the event loop (hello is already being written)."""
+    try:
+        ready = await asyncio.to_thread(sim.wait_ready, SIM_READY_TIMEOUT_S)
+    except SimStartError as exc:
+        raise StartupError(p.ERR_INTERNAL, f"{exc} (its log is on stderr above)", p.EXIT_INTERNAL) from None
+    log.info("embedded simulator on %s (pid %d)", ready["ws_url"], ready["pid"])
+    return ready["ws_url"], ready["rest_url"]
 
 
 async def _stats_loop(services: Services) -> None:

@@ -16,6 +16,7 @@ from typing import NoReturn
 from dotenv import load_dotenv
 
 from paradex_ws_service import __version__, trading
+from paradex_ws_service import protocol as p
 from paradex_ws_service.config import (
     DEFAULT_CHANNELS,
     DEFAULT_MARKETS,
@@ -26,6 +27,7 @@ from paradex_ws_service.config import (
 )
 from paradex_ws_service.paradex.channels import BOOK_FEEDS, parse_kind
 from paradex_ws_service.settings import Setting, Settings, boolean, choice, csv, integer, positive_float, url
+from paradex_ws_service.sim_launcher import EarlySim, SimLauncher, SimNotInstalled
 
 EPILOG = """\
 stdout carries the NDJSON protocol and nothing else (docs/PROTOCOL.md); logs go to stderr.
@@ -60,7 +62,7 @@ def core_settings() -> list[Setting]:
     environment or .env.paradex (see settings.py)."""
     return [
         Setting("env", "--env", "PARADEX_ENV", choice(ENVS), "testnet",
-                "which Paradex; 'sim' starts the local simulator on a free loopback port",
+                "which Paradex; 'sim' without --ws-url runs the local simulator (paradex-sim) on a free port",
                 "{" + ",".join(ENVS) + "}"),
         Setting("markets", "--markets", "PARADEX_MARKETS", csv(), ",".join(DEFAULT_MARKETS),
                 "comma-separated markets; checked against GET /markets at start", "LIST"),
@@ -151,12 +153,23 @@ def setup_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, getattr(logging, level)))
 
 
-def main(argv: Sequence[str] | None = None) -> NoReturn:
-    config = parse_config(argv)
+def main(argv: Sequence[str] | None = None, early_sim: EarlySim = None) -> NoReturn:
+    """``early_sim``: what ``entry.main`` did about the embedded simulator before this module was imported."""
+    sim = early_sim if isinstance(early_sim, SimLauncher) else None
+    try:
+        config = parse_config(argv)
+    except BaseException:  # argparse exits with SystemExit: the child must not outlive a refused start
+        if sim is not None:
+            sim.stop(0.5)
+        raise
+    if config.embedded_sim and isinstance(early_sim, SimNotInstalled):
+        message = f"--env sim without --ws-url runs the local simulator; {early_sim}"
+        print(f"paradex-ws: error: {message}", file=sys.stderr)
+        os._exit(p.EXIT_USAGE)
     setup_logging(config.log_level)
     from paradex_ws_service.app import run  # after logging: importing paradex-py is slow and may log
 
-    code = run(config)
+    code = run(config, sim if config.embedded_sim else None)
     # stdout is flushed and closed by now; end here rather than join threads the trading side may have
     # left running (the shutdown promise is 2 s), see app.run.
     logging.shutdown()

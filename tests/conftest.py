@@ -1,8 +1,8 @@
 """Shared fixtures: real processes over loopback, lines read with deadlines, never sleep-and-hope.
 
-- ``sim`` / ``start_sim(...)``: the standalone simulator (``python -m paradex_sim --port 0``)
-  as a subprocess; ``SimProcess.control(action, body)`` drives ``POST /_sim/<action>`` and
-  ``SimProcess.sent(channel, n)`` reads ``GET /_sim/sent``.
+- ``sim`` / ``start_sim(...)``: the standalone simulator (``paradex-sim --port 0``) as a subprocess, through
+  the one launcher (``paradex_sim.testing.SimProcess``); ``SimProcess.control(action, body)`` drives
+  ``POST /_sim/<action>`` and ``SimProcess.sent(channel, n)`` reads ``GET /_sim/sent``.
 - ``start_sidecar(*args)``: the real CLI (``python -m paradex_ws_service``) as a subprocess with a clean
   environment (no ``PARADEX_*`` from the developer's shell, cwd in a temp dir so no ``.env.paradex``);
   ``Sidecar.expect(pred, timeout)`` waits for a matching stdout line, ``Sidecar.send(cmd)`` writes stdin.
@@ -20,14 +20,16 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+
+from paradex_sim.testing import READY_TIMEOUT_S, SimProcess
+
+__all__ = ["SimProcess"]  # re-exported: tests import it from here
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -63,72 +65,22 @@ def _stop(proc: subprocess.Popen[bytes], grace: float = 3.0) -> None:
 # ------------------------------------------------------------------------------------------------------
 
 
-class SimProcess:
-    """A standalone simulator process and its HTTP control API."""
-
-    def __init__(self, proc: subprocess.Popen[bytes], ready: Event) -> None:
-        self.proc = proc
-        self.ws_url: str = ready["ws_url"]
-        self.rest_url: str = ready["rest_url"]
-        self.control_url: str = ready["control_url"].rstrip("/")
-
-    def control(self, action: str, body: dict[str, Any] | None = None, timeout: float = 10.0) -> Event:
-        """``POST /_sim/<action>`` with a JSON body; returns the JSON answer."""
-        request = urllib.request.Request(
-            f"{self.control_url}/{action}",
-            data=orjson.dumps(body or {}),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return orjson.loads(response.read())
-
-    def get(self, action: str, timeout: float = 10.0, **query: Any) -> Event:
-        qs = urllib.parse.urlencode(query)
-        with urllib.request.urlopen(f"{self.control_url}/{action}?{qs}", timeout=timeout) as response:
-            return orjson.loads(response.read())
-
-    def sent(self, channel: str, n: int = 1000) -> list[Event]:
-        """The last ``n`` payloads the simulator sent on ``channel`` (JSON form), oldest first."""
-        return self.get("sent", channel=channel, n=n)["payloads"]
-
-    def stop(self) -> None:
-        _stop(self.proc)
-
-
-def _read_ready(proc: subprocess.Popen[bytes], timeout: float) -> Event:
-    """The simulator's single ``sim_ready`` line, within ``timeout``."""
-    assert proc.stdout is not None
-    result: list[bytes] = []
-    reader = threading.Thread(target=lambda: result.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
-    reader.start()
-    reader.join(timeout)
-    if not result or not result[0]:
-        _stop(proc)
-        raise RuntimeError(f"simulator not ready within {timeout}s")
-    ready = orjson.loads(result[0])
-    assert ready["type"] == "sim_ready", ready
-    return ready
-
-
 @pytest.fixture
 def start_sim(tmp_path: Path) -> Iterator[Callable[..., SimProcess]]:
     """Factory: ``start_sim(seed=1, "--bbo-rate", "50")`` → a running ``SimProcess``."""
     started: list[SimProcess] = []
 
     # A cold start imports the starknet stack: seconds on a busy 2-core machine, hence the generous wait.
-    def start(*args: str, seed: int = 1, timeout: float = 3 * DEFAULT_TIMEOUT) -> SimProcess:
-        with open(tmp_path / f"sim-{len(started)}.log", "wb") as log:  # the child keeps its own copy
-            proc = subprocess.Popen(
-                [PYTHON, "-m", "paradex_sim", "--port", "0", "--seed", str(seed), *args],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                env=clean_env(),
-                cwd=tmp_path,
-                start_new_session=True,
-            )
-        sim = SimProcess(proc, _read_ready(proc, timeout))
+    def start(*args: str, seed: int = 1, timeout: float = READY_TIMEOUT_S) -> SimProcess:
+        sim = SimProcess(
+            "--seed",
+            str(seed),
+            *args,
+            env=clean_env(),
+            cwd=tmp_path,
+            stderr_path=tmp_path / f"sim-{len(started)}.log",
+            timeout=timeout,
+        )
         started.append(sim)
         return sim
 

@@ -1,5 +1,5 @@
 """Helpers for tests that talk to the simulator over real sockets: a raw JSON-RPC WebSocket client that
-keeps requests and notifications apart, and a launcher for the standalone `python -m` process.
+keeps requests and notifications apart, and the standalone process with its control API.
 """
 
 from __future__ import annotations
@@ -7,18 +7,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import os
-import signal
-import subprocess
-import sys
 import tempfile
+import urllib.parse
+import urllib.request
 from collections import deque
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import aiohttp
 import orjson
 from paradex_py.api.sbe import decode_frame
+
+from paradex_ws_service.sim_launcher import SimLauncher, SimReady, SimStartError
+
+# Generous: the simulator imports the starknet stack (~1 s alone, 15 s seen on a loaded 2-core machine).
+READY_TIMEOUT_S = 30.0
 
 
 def canon(value: str) -> str:
@@ -163,39 +168,64 @@ def _id_key(value: Any) -> tuple[str, Any]:
 
 
 class SimProcess:
-    """`python -m paradex_sim` as a child process; `ready` is its sim_ready line."""
+    """`paradex-sim --port 0` as a child process, started by the product's one launcher
+    (``paradex_ws_service.sim_launcher``), and its ``/_sim`` control API. ``ready`` is its sim_ready line.
 
-    def __init__(self, *args: str) -> None:
-        # stderr goes to a file, not a pipe: an unread pipe would block the simulator's logging.
-        self._stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "paradex_sim", "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            code = self.proc.wait()
-            self.proc.stdout.close()
-            raise RuntimeError(f"simulator exited early (exit {code}): {self.stderr()}")
-        self.ready: dict[str, Any] = orjson.loads(line)
+    Used by the tests' fixtures and the benchmarks. stderr goes to a file, not a pipe: an unread pipe would
+    block the simulator's logging."""
+
+    def __init__(
+        self,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        cwd: str | Path | None = None,
+        stderr_path: Path | None = None,
+        timeout: float = READY_TIMEOUT_S,
+    ) -> None:
+        self._stderr: IO[bytes] = open(stderr_path, "w+b") if stderr_path else tempfile.TemporaryFile()
+        self._launcher = SimLauncher(*args, env=env, cwd=cwd, stderr=self._stderr, new_session=True)
+        self.proc = self._launcher.proc
+        try:
+            self.ready: SimReady = self._launcher.wait_ready(timeout)
+        except SimStartError as exc:
+            raise RuntimeError(f"{exc}: {self.stderr()}") from None
+        self.ws_url = self.ready["ws_url"]
+        self.rest_url = self.ready["rest_url"]
+        self.control_url = self.ready["control_url"].rstrip("/")
 
     def stderr(self) -> str:
         """Everything the simulator logged so far."""
+        self._stderr.flush()
         self._stderr.seek(0)
         return self._stderr.read().decode(errors="replace")
 
+    def control(self, action: str, body: Mapping[str, Any] | None = None, timeout: float = 60.0) -> Any:
+        """``POST /_sim/<action>`` with a JSON body; returns the JSON answer."""
+        request = urllib.request.Request(
+            f"{self.control_url}/{action}",
+            data=orjson.dumps(body or {}),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return orjson.loads(response.read())
+
+    post = control
+
+    def get(self, action: str, timeout: float = 60.0, **query: Any) -> Any:
+        """``GET /_sim/<action>?query``; returns the JSON answer."""
+        url = f"{self.control_url}/{action}?{urllib.parse.urlencode(query)}"
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return orjson.loads(response.read())
+
+    def sent(self, channel: str, n: int = 1000) -> list[dict[str, Any]]:
+        """The last ``n`` payloads the simulator sent on ``channel`` (JSON form), oldest first."""
+        payloads: list[dict[str, Any]] = self.get("sent", channel=channel, n=n)["payloads"]
+        return payloads
+
     def terminate(self, timeout: float = 5.0) -> int:
         """SIGTERM, wait, and return the exit code (SIGKILL if it does not stop within `timeout`)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-            if self.proc.stdout is not None:
-                self.proc.stdout.close()
+        return self._launcher.stop(timeout)
+
+    def stop(self) -> None:
+        self.terminate()
