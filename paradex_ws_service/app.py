@@ -246,7 +246,8 @@ async def _markets(services: Services) -> dict[str, Any]:
 
 
 def _check_credentials(services: Services) -> None:
-    private = [c for c in services.config.channels if c in ("orders", "fills", "positions", "account")]
+    kinds = ("orders", "fills", "positions", "account", "tradebusts")
+    private = [c for c in services.config.channels if c in kinds]
     if private and services.supervisor.auth is None:
         raise StartupError(
             p.ERR_CREDENTIALS,

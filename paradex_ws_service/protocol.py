@@ -207,6 +207,9 @@ class Order(TypedDict):
     avg_fill_price: str | None
     cancel_reason: str | None
     exchange_ts: int
+    # The venue's seq_no of this update (WebSocket numbering; "increasing, not consecutive"), as a decimal
+    # string: Paradex's are 19 digits, beyond JavaScript's safe integers. Absent on venues without one.
+    seq_no: NotRequired[str | None]
 
 
 class Fill(TypedDict):
@@ -239,6 +242,18 @@ class Position(TypedDict):
     unrealized_pnl: str | None
     liquidation_price: str | None
     exchange_ts: int
+    seq_no: NotRequired[str | None]  # the venue's seq_no, as on ``order``
+
+
+class FillBust(TypedDict):
+    """A fill the venue retracted (Paradex ``tradebusts``): undo what the ``fill`` with ``fill_id`` did."""
+
+    type: Literal["fill_bust"]
+    seq: int
+    fill_id: str
+    order_id: str | None  # from the fill, when this process saw it
+    market: str | None
+    exchange_ts: int
 
 
 class Account(TypedDict):
@@ -253,6 +268,7 @@ class Account(TypedDict):
     maintenance_margin_requirement: str
     status: str
     exchange_ts: int
+    seq_no: NotRequired[str | None]  # the venue's seq_no, as on ``order``
 
 
 class Stats(TypedDict):
@@ -297,7 +313,7 @@ class Result(TypedDict):
 
 
 MarketEvent = Bbo | Trade | Book | Summary | Funding
-AccountEvent = Order | Fill | Position | Account
+AccountEvent = Order | Fill | FillBust | Position | Account
 Event = Hello | Status | MarketEvent | AccountEvent | Stats | Error | Result
 
 EVENT_TYPES: dict[str, type] = {
@@ -310,6 +326,7 @@ EVENT_TYPES: dict[str, type] = {
     "funding": Funding,
     "order": Order,
     "fill": Fill,
+    "fill_bust": FillBust,
     "position": Position,
     "account": Account,
     "stats": Stats,

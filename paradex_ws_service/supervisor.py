@@ -423,6 +423,8 @@ def initial_specs(
 ) -> list[ChannelSpec]:
     """The subscriptions of ``--channels`` times ``--markets`` (account-wide channels once)."""
     specs: list[ChannelSpec] = []
+    if "fills" in channels and "tradebusts" not in channels:
+        channels = [*channels, "tradebusts"]  # a busted fill must be retracted: its channel comes with fills
     for name in channels:
         kind = parse_kind(name)
         if not kind.per_market:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REMEMBERED = 10_000  # command ids kept for deduplication
-PRIVATE_CHANNELS = ("orders", "fills", "positions", "account")
+PRIVATE_CHANNELS = ("orders", "fills", "positions", "account", "tradebusts")
 SIM_PREFIX = "PARADEX_SIM_"
 CREDENTIAL_NAMES = ("L1_ADDRESS", "L1_PRIVATE_KEY", "L2_ADDRESS", "L2_PRIVATE_KEY")
 
@@ -121,6 +121,7 @@ async def install(services: Services) -> OrderManager:
     services.feed.register_normalizer(ChannelKind.FILLS, private.fill, private.fill_sbe)
     services.feed.register_normalizer(ChannelKind.POSITIONS, private.position, private.position_sbe)
     services.feed.register_normalizer(ChannelKind.ACCOUNT, private.account, private.account_sbe)
+    services.feed.register_normalizer(ChannelKind.TRADEBUSTS, private.tradebust)
     login = None if wants_private else LazyLogin(services, redactor, manager)
     TradingCommands(manager, login).register(services)
     services.supervisor.add_on_connected(manager.on_connected)

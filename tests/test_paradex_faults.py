@@ -191,3 +191,24 @@ def test_get_order_of_a_closed_id_is_400_and_fill_ids_are_long(sim: SimProcess) 
         assert len(fills[0]["id"]) == 28 and fills[0]["id"].isdigit(), fills
     finally:
         trader.api_client.client.close()
+
+
+def test_busted_fill_is_retracted_and_updates_carry_seq_no(start_sim: Any, start_sidecar: Any) -> None:
+    """``tradebusts`` comes with ``fills``; a busted fill becomes a ``fill_bust`` line naming it."""
+    sim = start_sim()
+    sc = start_sidecar(*sidecar_args(sim, "--channels", ",".join(PRIVATE), "--markets", MARKET))
+    _ready(sc)
+    _find(sc, 0, "status", timeout=SLOW, state="subscribed", channel="tradebusts")
+    start = len(sc.events)
+    res = _command(sc, "m", "place", SLOW, market=MARKET, side="BUY", type="MARKET", size="0.001")
+    assert res["ok"], res
+    oid = res["data"]["order_id"]
+    fill = _find(sc, start, "fill", order_id=oid)
+    assert len(fill["fill_id"]) == 28  # as long as the simulator's (and Paradex's trade) ids, intact
+    closed = _order_closed(sc, oid)
+    assert closed["seq_no"].isdigit() and int(closed["seq_no"]) > 2**53  # a string: beyond a JS number
+    assert _find(sc, start, "account")["seq_no"].isdigit()
+
+    assert sim.control("bust_fill", {"fill_id": fill["fill_id"]})["busted_fill_id"] == fill["fill_id"]
+    bust = _find(sc, start, "fill_bust", fill_id=fill["fill_id"])
+    assert bust["order_id"] == oid and bust["market"] == MARKET and bust["exchange_ts"] > 0

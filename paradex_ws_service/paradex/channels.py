@@ -25,6 +25,7 @@ class ChannelKind(str, Enum):
     FILLS = "fills"
     POSITIONS = "positions"
     ACCOUNT = "account"
+    TRADEBUSTS = "tradebusts"  # fills retracted by the chain; subscribed along with fills
 
     @property
     def private(self) -> bool:
@@ -33,10 +34,18 @@ class ChannelKind(str, Enum):
     @property
     def per_market(self) -> bool:
         """False for channels that exist once per account (``positions``, ``account``)."""
-        return self not in (ChannelKind.POSITIONS, ChannelKind.ACCOUNT)
+        return self not in (ChannelKind.POSITIONS, ChannelKind.ACCOUNT, ChannelKind.TRADEBUSTS)
 
 
-_PRIVATE = frozenset({ChannelKind.ORDERS, ChannelKind.FILLS, ChannelKind.POSITIONS, ChannelKind.ACCOUNT})
+_PRIVATE = frozenset(
+    {
+        ChannelKind.ORDERS,
+        ChannelKind.FILLS,
+        ChannelKind.POSITIONS,
+        ChannelKind.ACCOUNT,
+        ChannelKind.TRADEBUSTS,
+    }
+)
 
 PUBLIC_KINDS: tuple[ChannelKind, ...] = tuple(k for k in ChannelKind if not k.private)
 PRIVATE_KINDS: tuple[ChannelKind, ...] = tuple(k for k in ChannelKind if k.private)
@@ -52,6 +61,7 @@ _PREFIX: dict[ChannelKind, str] = {
     ChannelKind.FILLS: "fills",
     ChannelKind.POSITIONS: "positions",
     ChannelKind.ACCOUNT: "account",
+    ChannelKind.TRADEBUSTS: "tradebusts",
 }
 
 BOOK_FEEDS = ("snapshot", "deltas")

@@ -648,7 +648,8 @@ def _order_summary(resp: dict[str, Any]) -> dict[str, Any]:
 
 
 def _strip(event: dict[str, Any] | None) -> dict[str, Any]:
-    return {k: v for k, v in (event or {}).items() if k not in ("type", "seq")}
+    """A snapshot entry: no line fields, and no seq_no (REST numbers updates in its own space)."""
+    return {k: v for k, v in (event or {}).items() if k not in ("type", "seq", "seq_no")}
 
 
 def _balances(raw: Any) -> list[dict[str, str]]:

@@ -86,7 +86,8 @@ class PrivateNormalizers:
     """The four normalizers with their dedupe state; ``on_order`` sees every new order update."""
 
     def __init__(self, on_order: Callable[[dict[str, Any]], None] | None = None) -> None:
-        self._seen = {kind: _Seen() for kind in ("fill",)}
+        self._seen = {kind: _Seen() for kind in ("fill", "bust")}
+        self._fills: OrderedDict[str, tuple[str, str]] = OrderedDict()  # fill id → (order id, market)
         self._latest = {kind: _Latest() for kind in ("order", "position", "account")}
         self._on_order = on_order
         self.duplicates = 0
@@ -181,6 +182,7 @@ class PrivateNormalizers:
             "avg_fill_price": _zero_is_none(optional_decimal(payload.get("avg_fill_price"))),
             "cancel_reason": _none_if_empty(payload.get("cancel_reason")),
             "exchange_ts": _ts(payload, "last_updated_at", "created_at", "timestamp"),
+            "seq_no": _seq(payload),
         }
         if self._on_order is not None:
             self._on_order(event)
@@ -193,6 +195,9 @@ class PrivateNormalizers:
         """
         if not self._first("fill", payload.get("id")):
             return None
+        self._fills[str(payload["id"])] = (str(payload["order_id"]), str(payload["market"]))
+        if len(self._fills) > DEDUPE_WINDOW:
+            self._fills.popitem(last=False)
         return self._out(
             {
                 "type": "fill",
@@ -234,6 +239,7 @@ class PrivateNormalizers:
                 "unrealized_pnl": optional_decimal(payload.get("unrealized_pnl")),
                 "liquidation_price": _zero_is_none(optional_decimal(payload.get("liquidation_price"))),
                 "exchange_ts": _ts(payload, "last_updated_at", "created_at"),
+                "seq_no": _seq(payload),
             }
         )
 
@@ -243,7 +249,26 @@ class PrivateNormalizers:
         "status": "ACTIVE", "seq_no": …, "updated_at": 1681471234972}``"""
         if not self._newer("account", "account", payload.get("seq_no")):
             return None
-        return self._out(account_event(payload))
+        return self._out({**account_event(payload), "seq_no": _seq(payload)})
+
+    def tradebust(self, payload: dict[str, Any], recv_us: int) -> dict[str, Any] | None:
+        """``tradebusts`` — ``{"account": "0x…", "busted_fill_id": "12342345", "created_at": 1681497002041}``
+        (asyncapi ``ResponsesTradebustResult``): a fill retracted by the chain. Emitted once per fill id, with
+        the fill's order and market when this process saw the fill."""
+        fill_id = str(payload["busted_fill_id"])
+        if not self._first("bust", fill_id):
+            return None
+        order_id, market = self._fills.get(fill_id, (None, None))
+        return self._out(
+            {
+                "type": "fill_bust",
+                "seq": 0,
+                "fill_id": fill_id,
+                "order_id": order_id,
+                "market": market,
+                "exchange_ts": _ts(payload, "created_at"),
+            }
+        )
 
     # SBE twins: paradex-py's decoded models (``paradex_py.api.sbe.codec.*EventData``) → the JSON shapes.
 
@@ -315,6 +340,12 @@ class PrivateNormalizers:
             },
             recv_us,
         )
+
+
+def _seq(payload: dict[str, Any]) -> str | None:
+    """The venue's seq_no as a string (19 digits do not survive a JavaScript number)."""
+    seq_no = payload.get("seq_no")
+    return str(seq_no) if isinstance(seq_no, int) and not isinstance(seq_no, bool) else None
 
 
 def _zero_is_none(value: str | None) -> str | None:

@@ -126,6 +126,8 @@ export const Order = z.strictObject({
   avg_fill_price: NDec,
   cancel_reason: z.string().nullable(),
   exchange_ts: Int,
+  /** The venue's seq_no of this update as a decimal string (Paradex's have 19 digits: beyond a JS number). */
+  seq_no: z.string().regex(/^[0-9]+$/).nullable().optional(),
 });
 
 export const Fill = z.strictObject({
@@ -154,6 +156,7 @@ export const Position = z.strictObject({
   unrealized_pnl: NDec,
   liquidation_price: NDec,
   exchange_ts: Int,
+  seq_no: z.string().regex(/^[0-9]+$/).nullable().optional(),
 });
 
 export const Account = z.strictObject({
@@ -166,6 +169,7 @@ export const Account = z.strictObject({
   maintenance_margin_requirement: Dec,
   status: z.string(),
   exchange_ts: Int,
+  seq_no: z.string().regex(/^[0-9]+$/).nullable().optional(),
 });
 
 /** A problem a venue reports in-band (a bad frame, a refused subscription, …); `code` is stable. */

@@ -58,6 +58,16 @@ export const Stats = z.strictObject({
   lag_p99_us: Int.nullable(),
 });
 
+/** A fill Paradex retracted (`tradebusts`): undo what the `fill` with this `fill_id` did. */
+export const FillBust = z.strictObject({
+  type: z.literal("fill_bust"),
+  seq: Seq,
+  fill_id: z.string(),
+  order_id: z.string().nullable(),
+  market: z.string().nullable(),
+  exchange_ts: Int,
+});
+
 export const Result = z.strictObject({
   type: z.literal("result"),
   seq: Seq,
@@ -78,6 +88,7 @@ export const SidecarLine = z.discriminatedUnion("type", [
   Funding,
   Order,
   Fill,
+  FillBust,
   Position,
   Account,
   Stats,
@@ -90,6 +101,7 @@ export type SidecarLineType = SidecarLine["type"];
 export type HelloEvent = z.infer<typeof Hello>;
 export type StatsEvent = z.infer<typeof Stats>;
 export type ResultLine = z.infer<typeof Result>;
+export type FillBustEvent = z.infer<typeof FillBust>;
 
 // ---------------------------------------------------------------------------------------------------
 // Commands (stdin). Decimal inputs are strings: the sidecar refuses JSON numbers for sizes and prices.
@@ -99,7 +111,7 @@ const Cmd = <T extends string, S extends z.ZodRawShape>(op: T, shape: S) =>
   z.strictObject({ id: CommandId, op: z.literal(op), ...shape });
 
 export const MarketChannel = z.enum(["bbo", "trades", "book", "summary", "funding"]);
-export const PrivateChannel = z.enum(["orders", "fills", "positions", "account"]);
+export const PrivateChannel = z.enum(["orders", "fills", "positions", "account", "tradebusts"]);
 
 export const Command = z.discriminatedUnion("op", [
   Cmd("ping", {}),
