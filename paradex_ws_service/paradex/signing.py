@@ -106,16 +106,6 @@ def backend() -> str:
     return DEFAULT.name
 
 
-def pedersen(left: int, right: int) -> int:
-    """Pedersen hash of two felts, identical to ``starknet_crypto_py.pedersen_hash``."""
-    return DEFAULT.pedersen(left, right)
-
-
-def stark_sign(private_key: int, msg_hash: int) -> tuple[int, int]:
-    """Same ``(r, s)`` as ``starknet_crypto_py.sign(private_key, msg_hash, seed=32)``."""
-    return DEFAULT.sign(private_key, msg_hash)
-
-
 # --------------------------------------------------------------------------------------------------
 # The Paradex order message
 # --------------------------------------------------------------------------------------------------
