@@ -140,6 +140,15 @@ class Dispatcher:
         if op not in self.handlers:
             self._result_error(cid, p.ERR_UNKNOWN_OP, self._unknown_op_message(op))
             return None
+        unknown = sorted(set(obj) - {"id", "op"} - p.COMMAND_PARAMS.get(op, frozenset(obj)))
+        if unknown:
+            takes = ", ".join(sorted(p.COMMAND_PARAMS[op])) or "no parameters"
+            self._result_error(
+                cid,
+                p.ERR_BAD_PARAMS,
+                f"{op}: unknown parameter {', '.join(map(repr, unknown))} ({op} takes {takes})",
+            )
+            return None
         return Command(cid, op, obj)
 
     def _unknown_op_message(self, op: str) -> str:

@@ -3,6 +3,15 @@
 Only the shape of a command is checked here (types, allowed values, decimal strings, client id); what
 depends on the venue (known market, size increment, tick, notional) is the adapter's to check
 (paradex/validate.py). Every refusal is a ``CommandError`` with a stable code (docs/PROTOCOL.md).
+
+The rules are the protocol's, the same in the TypeScript schema (packages/paradex/src/schema.ts); both are
+tested against ``protocol_examples/commands.jsonl`` (accepted) and ``commands_refused.jsonl`` (refused):
+- enumerations are exact: ``BUY``/``SELL``, ``MARKET``/``LIMIT``, ``GTC``/``IOC``/``POST_ONLY`` (no
+  lowercase);
+- decimal inputs (``size``, ``price``) are strings of digits with an optional fractional part, greater than
+  zero: ``"0.1"``, ``"0.10"`` and ``"007"`` are accepted (the value is what counts), a sign, an exponent,
+  whitespace, a bare ``".5"`` or ``"5."`` and JSON numbers are refused;
+- an optional parameter is omitted, never ``null`` or ``""``; ``leverage`` is a whole number string.
 """
 
 from __future__ import annotations
@@ -29,7 +38,8 @@ from paradex_ws_service.paradex.requests import (
 
 CLIENT_ID_MAX = 64  # Paradex's limit (reference §4)
 _CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
-_DECIMAL_RE = re.compile(r"[0-9]+(\.[0-9]+)?|\.[0-9]+")
+_DECIMAL_RE = re.compile(r"[0-9]+(\.[0-9]+)?")
+_WHOLE_RE = re.compile(r"[1-9][0-9]*")
 
 
 def new_client_id() -> str:
@@ -56,12 +66,12 @@ def parse_decimal(params: Mapping[str, Any], name: str) -> Decimal:
             f'place: {name!r} must be a decimal string such as "{raw}", not a JSON number '
             "(numbers lose precision on the way)",
         )
-    if not isinstance(raw, str) or not _DECIMAL_RE.fullmatch(raw.strip()):
+    if not isinstance(raw, str) or not _DECIMAL_RE.fullmatch(raw):
         raise CommandError(
             p.ERR_BAD_DECIMAL, f"place: {name!r} must be a positive decimal string, got {raw!r}"
         )
     try:
-        value = Decimal(raw.strip())
+        value = Decimal(raw)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
         raise CommandError(p.ERR_BAD_DECIMAL, f"place: {name!r} is not a decimal: {raw!r}") from None
     if value <= 0:
@@ -75,9 +85,9 @@ def _choice(
     raw = params.get(name, default)
     if raw is None:
         raise CommandError(code, f"place: missing {name!r} (one of {', '.join(allowed)})")
-    if not isinstance(raw, str) or raw.upper() not in allowed:
+    if not isinstance(raw, str) or raw not in allowed:
         raise CommandError(code, f"place: {name!r} must be one of {', '.join(allowed)}, got {raw!r}")
-    return raw.upper()
+    return raw
 
 
 def parse_place(params: Mapping[str, Any]) -> PlaceRequest:
@@ -97,7 +107,7 @@ def parse_place(params: Mapping[str, Any]) -> PlaceRequest:
     price: Decimal | None = None
     if order_type == "LIMIT":
         price = parse_decimal(params, "price")
-    elif params.get("price") not in (None, ""):
+    elif "price" in params:
         raise CommandError(
             p.ERR_PRICE_NOT_ALLOWED, "place: a MARKET order takes no 'price' (use a LIMIT IOC)"
         )
@@ -109,7 +119,7 @@ def parse_place(params: Mapping[str, Any]) -> PlaceRequest:
 
 def _client_id(params: Mapping[str, Any]) -> tuple[str, bool]:
     raw = params.get("client_id")
-    if raw is None or raw == "":
+    if raw is None:
         return new_client_id(), True
     if not isinstance(raw, str) or not _CLIENT_ID_RE.fullmatch(raw):
         raise CommandError(
@@ -132,20 +142,22 @@ def parse_klines(command: Command) -> KlinesRequest:
     market = command.str_param("market")
     assert market is not None
     resolution = command.params.get("resolution", "1m")
-    minutes = KLINE_RESOLUTIONS.get(str(resolution))
+    minutes = KLINE_RESOLUTIONS.get(resolution) if isinstance(resolution, str) else None
     if minutes is None:
         raise CommandError(
             p.ERR_BAD_PARAMS, f"klines: resolution must be one of {', '.join(KLINE_RESOLUTIONS)}"
         )
     end = command.params.get("end_at")
     start = command.params.get("start_at")
+    limit = command.params.get("limit", 100)
+    if not _is_int(limit) or not 1 <= limit <= 1000:
+        raise CommandError(p.ERR_BAD_PARAMS, "klines: 'limit' must be an integer 1..1000")
+    if end is not None and not _is_int(end):
+        raise CommandError(p.ERR_BAD_PARAMS, "klines: 'end_at' must be a ms integer")
     if start is None:
-        limit = command.params.get("limit", 100)
-        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 1000:
-            raise CommandError(p.ERR_BAD_PARAMS, "klines: 'limit' must be an integer 1..1000")
-        end = end if isinstance(end, int) else time.time_ns() // 1_000_000
+        end = end if end is not None else time.time_ns() // 1_000_000
         start = end - limit * minutes * 60_000
-    if not isinstance(start, int) or not isinstance(end, int) or end < start:
+    if not _is_int(start) or not _is_int(end) or end < start:
         raise CommandError(
             p.ERR_BAD_PARAMS, "klines: 'start_at' and 'end_at' must be ms integers, start ≤ end"
         )
@@ -156,12 +168,19 @@ def parse_leverage(command: Command) -> LeverageRequest:
     market = command.str_param("market")
     assert market is not None
     raw = command.params.get("leverage")
-    try:
-        leverage = int(Decimal(str(raw))) if isinstance(raw, str) else None
-    except InvalidOperation:
-        leverage = None
-    if leverage is None or leverage < 1 or Decimal(str(raw)) != leverage:
+    if not isinstance(raw, str) or not _WHOLE_RE.fullmatch(raw):
         raise CommandError(
             p.ERR_BAD_PARAMS, "set_leverage: 'leverage' must be a whole number as a string, e.g. \"5\""
         )
-    return LeverageRequest(market, leverage)
+    return LeverageRequest(market, int(raw))
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def refuse_nulls(command: Command) -> None:
+    """An optional parameter is omitted, not ``null`` (the protocol defines no null parameter)."""
+    for name, value in command.params.items():
+        if value is None:
+            raise CommandError(p.ERR_BAD_PARAMS, f"{command.op}: {name!r} is null; omit it instead")

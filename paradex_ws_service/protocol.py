@@ -342,25 +342,26 @@ COALESCIBLE: frozenset[str] = frozenset({"bbo", "book"})
 # Commands (stdin): {"id": ..., "op": ..., ...}
 # --------------------------------------------------------------------------------------------------
 
-COMMAND_OPS: frozenset[str] = frozenset(
-    {
-        "ping",
-        "subscribe",
-        "unsubscribe",
-        "stats",
-        "shutdown",
-        "markets",
-        # trading (needs credentials, or the simulator's paper key)
-        "place",
-        "cancel",
-        "cancel_all",
-        "snapshot",
-        # toolkit
-        "balance",
-        "klines",
-        "set_leverage",
-    }
-)
+# op → the parameters it takes besides ``id`` and ``op``; any other key is refused (BAD_PARAMS), as the
+# TypeScript schema (packages/paradex/src/schema.ts) refuses it.
+COMMAND_PARAMS: dict[str, frozenset[str]] = {
+    "ping": frozenset(),
+    "subscribe": frozenset({"channel", "market"}),
+    "unsubscribe": frozenset({"channel", "market"}),
+    "stats": frozenset(),
+    "shutdown": frozenset(),
+    "markets": frozenset(),
+    # trading (needs credentials, or the simulator's paper key)
+    "place": frozenset({"market", "side", "type", "size", "price", "tif", "reduce_only", "client_id"}),
+    "cancel": frozenset({"order_id", "client_id", "market"}),
+    "cancel_all": frozenset({"market"}),
+    "snapshot": frozenset(),
+    # toolkit
+    "balance": frozenset(),
+    "klines": frozenset({"market", "resolution", "limit", "start_at", "end_at"}),
+    "set_leverage": frozenset({"market", "leverage"}),
+}
+COMMAND_OPS: frozenset[str] = frozenset(COMMAND_PARAMS)
 
 # Stable error codes: consumers switch on these, people read the message.
 ERR_BAD_JSON = "BAD_JSON"
@@ -369,6 +370,7 @@ ERR_MISSING_ID = "MISSING_ID"
 ERR_MISSING_OP = "MISSING_OP"
 ERR_UNKNOWN_OP = "UNKNOWN_OP"
 ERR_BAD_PARAMS = "BAD_PARAMS"
+ERR_DUPLICATE_ID = "DUPLICATE_ID"  # a command id already used for a command with other parameters
 ERR_LINE_TOO_LONG = "LINE_TOO_LONG"
 ERR_INTERNAL = "INTERNAL"
 ERR_BAD_FRAME = "BAD_FRAME"

@@ -21,10 +21,18 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from paradex_ws_service import protocol as p
 from paradex_ws_service.commands import Command, CommandError, Context, Handler
 from paradex_ws_service.config import DEFAULT_ORDER_TIMEOUT_S, TradingConfig
-from paradex_ws_service.order_params import parse_cancel, parse_klines, parse_leverage, parse_place
+from paradex_ws_service.order_params import (
+    parse_cancel,
+    parse_klines,
+    parse_leverage,
+    parse_place,
+    refuse_nulls,
+)
 from paradex_ws_service.paradex.errors import ParadexError
 from paradex_ws_service.services import Services, StartupError
 from paradex_ws_service.settings import Setting, Settings, boolean, positive_decimal, seconds_upto
@@ -135,7 +143,8 @@ class TradingCommands:
     def __init__(self, manager: OrderManager, login: LazyLogin | None = None) -> None:
         self._manager = manager
         self._login = login
-        self._by_command: OrderedDict[Any, asyncio.Future[dict[str, Any]]] = OrderedDict()
+        # command id → (its parameters, its outcome)
+        self._by_command: OrderedDict[Any, tuple[bytes, asyncio.Future[dict[str, Any]]]] = OrderedDict()
 
     def register(self, services: Services) -> None:
         m = self._manager
@@ -155,22 +164,31 @@ class TradingCommands:
     def _once(
         self, needs_auth: bool, run: Callable[[Command], Awaitable[dict[str, Any]]], login: bool = True
     ) -> Handler:
-        """A handler whose repeated command ``id`` gets the first outcome instead of a second run."""
+        """A handler whose repeated command ``id`` gets the first outcome instead of a second run, when the
+        command is the same (same op and parameters, in any key order); with other parameters it is refused
+        (``DUPLICATE_ID``): an id reused by mistake must not be answered with another order's outcome."""
 
         async def handle(command: Command, ctx: Context) -> dict[str, Any]:
             if login and self._login is not None:
                 await self._login.ensure()
-            key = (command.op, command.id)
-            first = self._by_command.get(key)
+            fingerprint = orjson.dumps(dict(command.params), option=orjson.OPT_SORT_KEYS)
+            first = self._by_command.get(command.id)
             if first is not None:
-                return await asyncio.shield(first)
+                if first[0] != fingerprint:
+                    raise CommandError(
+                        p.ERR_DUPLICATE_ID,
+                        f"{command.op}: id {command.id!r} was already used for another command; "
+                        "give each command its own id",
+                    )
+                return await asyncio.shield(first[1])
             future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-            self._by_command[key] = future
+            self._by_command[command.id] = (fingerprint, future)
             while len(self._by_command) > REMEMBERED:
                 self._by_command.popitem(last=False)
             try:
                 if needs_auth:
                     self._manager.require_auth()
+                refuse_nulls(command)
                 result = await run(command)
             except ParadexError as exc:
                 error = CommandError(exc.code, exc.message)

@@ -52,7 +52,7 @@ def test_accepts_a_limit_order_and_normalises() -> None:
 
 
 def test_accepts_a_market_order_priced_by_the_reference() -> None:
-    req = validate_place(_place(type="MARKET", price=None, side="sell"), META, reference_price=Decimal(95000))
+    req = validate_place(_place(type="MARKET", price=None, side="SELL"), META, reference_price=Decimal(95000))
     assert req.price is None and req.side == "SELL"
     assert req.client_id.startswith("pws-") and req.client_id_generated
 
@@ -73,6 +73,7 @@ REFUSALS = [
     (_place(size="abc"), p.ERR_BAD_DECIMAL),
     (_place(size=None), p.ERR_BAD_PARAMS),
     (_place(side="LONG"), p.ERR_BAD_SIDE),
+    (_place(side="sell"), p.ERR_BAD_SIDE),
     (_place(side=None), p.ERR_BAD_SIDE),
     (_place(type="STOP"), p.ERR_BAD_ORDER_TYPE),
     (_place(tif="FOK"), p.ERR_BAD_TIF),

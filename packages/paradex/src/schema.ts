@@ -104,44 +104,74 @@ export type ResultLine = z.infer<typeof Result>;
 export type FillBustEvent = z.infer<typeof FillBust>;
 
 // ---------------------------------------------------------------------------------------------------
-// Commands (stdin). Decimal inputs are strings: the sidecar refuses JSON numbers for sizes and prices.
+// Commands (stdin). One rule with the Python validator (paradex_ws_service/order_params.py), both tested on
+// paradex_ws_service/protocol_examples/commands.jsonl (accepted) and commands_refused.jsonl (refused):
+// enumerations are exact (BUY, not buy); an optional parameter is omitted, never null or ""; unknown
+// parameters are refused; decimal inputs are digit strings with an optional fraction, greater than zero —
+// "0.10" and "007" are accepted (the value counts), "1e-3", "-1", " 1", ".5", "5." and JSON numbers are not.
 // ---------------------------------------------------------------------------------------------------
 
+/** A command id: a non-empty string or an integer. */
+const Id = z.union([z.string().min(1), Int]);
+/** A decimal input (size, price): digits, an optional fraction, not zero. */
+export const InDec = z.string().regex(/^(?=[0-9.]*[1-9])[0-9]+(?:\.[0-9]+)?$/, "not a positive decimal string");
+const Name = z.string().min(1);
+export const ClientId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "1-64 of A-Za-z0-9_-.:");
+export const KlineResolution = z.enum(["1m", "3m", "5m", "15m", "30m", "1h"]);
+
 const Cmd = <T extends string, S extends z.ZodRawShape>(op: T, shape: S) =>
-  z.strictObject({ id: CommandId, op: z.literal(op), ...shape });
+  z.strictObject({ id: Id, op: z.literal(op), ...shape });
 
 export const MarketChannel = z.enum(["bbo", "trades", "book", "summary", "funding"]);
 export const PrivateChannel = z.enum(["orders", "fills", "positions", "account", "tradebusts"]);
 
+const Place = Cmd("place", {
+  market: Name,
+  side: Side,
+  type: z.enum(["MARKET", "LIMIT"]),
+  size: InDec,
+  price: InDec.optional(),
+  tif: z.enum(["GTC", "IOC", "POST_ONLY"]).optional(),
+  reduce_only: z.boolean().optional(),
+  client_id: ClientId.optional(),
+}).superRefine((c, ctx) => {
+  if (c.type === "LIMIT" && c.price === undefined) ctx.addIssue({ code: "custom", path: ["price"], message: "a LIMIT order needs a price" });
+  if (c.type === "MARKET" && c.price !== undefined) ctx.addIssue({ code: "custom", path: ["price"], message: "a MARKET order takes no price" });
+  if (c.type === "MARKET" && c.tif === "POST_ONLY") ctx.addIssue({ code: "custom", path: ["tif"], message: "a MARKET order cannot be POST_ONLY" });
+});
+
+const Cancel = Cmd("cancel", { order_id: Name.optional(), client_id: Name.optional(), market: Name.optional() }).superRefine(
+  (c, ctx) => {
+    if (c.order_id === undefined && (c.client_id === undefined || c.market === undefined))
+      ctx.addIssue({ code: "custom", message: "give order_id, or client_id and market" });
+  },
+);
+
+const Klines = Cmd("klines", {
+  market: Name,
+  resolution: KlineResolution.optional(),
+  limit: Int.min(1).max(1000).optional(),
+  start_at: Int.optional(),
+  end_at: Int.optional(),
+}).superRefine((c, ctx) => {
+  if (c.start_at !== undefined && (c.end_at === undefined || c.end_at < c.start_at))
+    ctx.addIssue({ code: "custom", path: ["end_at"], message: "start_at needs end_at, start_at ≤ end_at" });
+});
+
 export const Command = z.discriminatedUnion("op", [
   Cmd("ping", {}),
-  Cmd("subscribe", { channel: z.union([MarketChannel, PrivateChannel]), market: z.string().optional() }),
-  Cmd("unsubscribe", { channel: z.union([MarketChannel, PrivateChannel]), market: z.string().optional() }),
+  Cmd("subscribe", { channel: z.union([MarketChannel, PrivateChannel]), market: Name.optional() }),
+  Cmd("unsubscribe", { channel: z.union([MarketChannel, PrivateChannel]), market: Name.optional() }),
   Cmd("stats", {}),
   Cmd("shutdown", {}),
   Cmd("markets", {}),
-  Cmd("place", {
-    market: z.string(),
-    side: Side,
-    type: z.enum(["MARKET", "LIMIT"]),
-    size: Dec,
-    price: Dec.optional(),
-    tif: z.enum(["GTC", "IOC", "POST_ONLY"]).optional(),
-    reduce_only: z.boolean().optional(),
-    client_id: z.string().optional(),
-  }),
-  Cmd("cancel", { order_id: z.string().optional(), client_id: z.string().optional(), market: z.string().optional() }),
-  Cmd("cancel_all", { market: z.string().optional() }),
+  Place,
+  Cancel,
+  Cmd("cancel_all", { market: Name.optional() }),
   Cmd("snapshot", {}),
   Cmd("balance", {}),
-  Cmd("klines", {
-    market: z.string(),
-    resolution: z.string(),
-    limit: Int.optional(),
-    start_at: Int.optional(),
-    end_at: Int.optional(),
-  }),
-  Cmd("set_leverage", { market: z.string(), leverage: Dec }),
+  Klines,
+  Cmd("set_leverage", { market: Name, leverage: z.string().regex(/^[1-9][0-9]*$/, "a whole number string") }),
 ]);
 export type Command = z.infer<typeof Command>;
 export type CommandOp = Command["op"];

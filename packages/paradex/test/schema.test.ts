@@ -47,3 +47,10 @@ test("every example command parses", () => {
     assert.ok(r.success, `${JSON.stringify(c)}: ${r.success ? "" : r.error.message}`);
   }
 });
+
+test("every refused example command is refused (the Python validator refuses the same corpus)", () => {
+  for (const c of examples("commands_refused.jsonl")) {
+    const r = Command.safeParse(c["command"]);
+    assert.equal(r.success, false, `accepted ${JSON.stringify(c["command"])}, which is refused (${String(c["code"])}: ${String(c["why"])})`);
+  }
+});
