@@ -2,16 +2,32 @@
  * @module demo — `make demo`: both simulators on one seeded reference price path, the Paradex sidecar through
  * the bridge, the EdgeX client, and the bot in paper mode, taking the dislocations as they open and close.
  *
- * `tsx bots/src/demo.ts [--seed N] [bot flags…]`. The price paths (one reference walk, one file per venue
- * with its own dislocations; see pricepath.ts) and a fresh journal go to a temp directory, printed at start.
- * Extra flags go to the bot (e.g. `--run-seconds 60`, `--json`). Ctrl-C stops everything.
+ * `npm run demo -- [--seed N] [--keep-files] [bot flags…]`. The price paths (one reference walk, one file per
+ * venue with its own dislocations; see pricepath.ts) and a fresh journal go to a temp directory that is removed
+ * at exit unless `--keep-files` (then its path is printed at exit). Extra flags go to the bot (e.g.
+ * `--run-seconds 60`, `--json`), checked before the simulators start. Ctrl-C stops everything.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ConfigError, helpText, loadConfig } from "@paradex-edgex/bot/config";
 import { run } from "@paradex-edgex/bot/main";
 import { writePaths } from "./pricepath.ts";
 import { startEdgex, startParadexSim } from "./sims.ts";
+
+/** Placeholder endpoints: lets the bot's own parser check the user's flags before anything is started. */
+const PROBE_URLS = [
+  "--paradex-ws",
+  "ws://127.0.0.1:1/ws/v1",
+  "--paradex-rest",
+  "http://127.0.0.1:1/v1",
+  "--edgex-rest",
+  "http://127.0.0.1:1",
+  "--edgex-ws",
+  "ws://127.0.0.1:1",
+  "--edgex-private-ws",
+  "ws://127.0.0.1:1",
+];
 
 async function demo(argv: string[]): Promise<number> {
   let seed = 7;
@@ -24,36 +40,61 @@ async function demo(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  const k = argv.indexOf("--keep-files");
+  const keep = k >= 0;
+  if (keep) argv.splice(k, 1);
   if (argv.includes("--live")) {
     process.stderr.write("demo: the demo runs in paper mode only; drop --live\n");
     return 2;
   }
-  const dir = mkdtempSync(join(tmpdir(), "arb-demo-"));
-  const paths = writePaths(dir, { seed, seconds: 3600 });
-  process.stderr.write(`demo: seed ${seed}; price paths and journal in ${dir}\n`);
-  const paradex = await startParadexSim({ seed, pricePath: paths.paradex, bboRate: 10 });
-  const edgex = await startEdgex({ seed, pricePath: paths.edgex });
-  const args = [
-    "--paradex-ws",
-    paradex.wsUrl,
-    "--paradex-rest",
-    paradex.restUrl,
-    "--edgex-rest",
-    edgex.restUrl,
-    "--edgex-ws",
-    edgex.quoteWsUrl,
-    "--edgex-private-ws",
-    edgex.privateWsUrl,
-    "--journal",
-    join(dir, "journal.jsonl"),
-    ...argv,
-  ];
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`Usage: make demo DEMO_ARGS="[--seed N] [--keep-files] [bot flags…]"\n\n${helpText()}\n`);
+    return 0;
+  }
+  // Refuse bad flags before two simulators are started for nothing.
   try {
-    // BOT_* settings from the environment apply, except that the demo never trades for real.
-    const env: Record<string, string | undefined> = { ...process.env, BOT_LIVE: "false" };
-    return await run({ argv: args, env });
+    loadConfig([...PROBE_URLS, ...argv], { ...process.env, BOT_LIVE: "false" });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`demo: ${err.message}\n(see make demo DEMO_ARGS=--help)\n`);
+      return 2;
+    }
+    throw err;
+  }
+  process.stderr.write(`demo: starting the Paradex and EdgeX simulators (seed ${seed})…\n`);
+  const dir = mkdtempSync(join(tmpdir(), "arb-demo-"));
+  const journal = join(dir, "journal.jsonl");
+  try {
+    const paths = writePaths(dir, { seed, seconds: 3600 });
+    const [paradex, edgex] = await Promise.all([
+      startParadexSim({ seed, pricePath: paths.paradex, bboRate: 10 }),
+      startEdgex({ seed, pricePath: paths.edgex }),
+    ]);
+    const args = [
+      "--paradex-ws",
+      paradex.wsUrl,
+      "--paradex-rest",
+      paradex.restUrl,
+      "--edgex-rest",
+      edgex.restUrl,
+      "--edgex-ws",
+      edgex.quoteWsUrl,
+      "--edgex-private-ws",
+      edgex.privateWsUrl,
+      "--journal",
+      journal,
+      ...argv,
+    ];
+    try {
+      // BOT_* settings from the environment apply, except that the demo never trades for real.
+      const env: Record<string, string | undefined> = { ...process.env, BOT_LIVE: "false" };
+      return await run({ argv: args, env });
+    } finally {
+      await Promise.allSettled([paradex.stop(), edgex.stop()]);
+    }
   } finally {
-    await Promise.allSettled([paradex.stop(), edgex.stop()]);
+    if (keep) process.stderr.write(`demo: price paths and journal kept in ${dir} (journal: ${journal})\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -6,7 +6,7 @@
  * `bbo`/`book` listener: from the event to both `place()` calls there is no await, only the journal write.
  */
 import type { StatusEvent } from "@paradex-edgex/core";
-import type { MarketMeta, Venue, VenueName } from "@paradex-edgex/core";
+import type { MarketMeta, Venue, VenueName, VenueSnapshot } from "@paradex-edgex/core";
 import { HealthMonitor } from "@paradex-edgex/toolkit";
 import type { BotConfig, MarketConfig } from "./config.ts";
 import { D } from "./decimal.ts";
@@ -36,6 +36,8 @@ export interface MarketState {
   taken: number;
   blocked: Map<string, number>;
   lastEval: Evaluation | null;
+  /** Both directions of the latest evaluation, for the screen (the hot path only needs the best). */
+  dirs: { ab: Evaluation; ba: Evaluation } | null;
   lastBlock: string | null;
   /** Whether the previous evaluation was actionable: `seen` counts openings, not events. */
   open: boolean;
@@ -96,6 +98,7 @@ export class ArbBot {
   /** Frame receipt by the venue client (`recv_us`, wall clock) → both `place()` calls issued (ms). */
   readonly latencyFromRecvMs = new Samples();
   readonly results: ArbResult[] = [];
+  private readonly lastSnapshots: Record<VenueName, VenueSnapshot | null> = { paradex: null, edgex: null };
   /** Feed health per venue and channel (rates, ages, reconnects, receive→emit lag); read by `status()`. */
   readonly health = new HealthMonitor();
   private readonly byMarket = new Map<string, string>(); // `${venue}|${market}` → base
@@ -289,6 +292,7 @@ export class ArbBot {
         taken: 0,
         blocked: new Map(),
         lastEval: null,
+        dirs: null,
         lastBlock: null,
         open: false,
         generation: 0,
@@ -305,6 +309,9 @@ export class ArbBot {
   async reconcile(why: string): Promise<void> {
     const generations = new Map([...this.markets.values()].map((m) => [m.cfg.base, m.generation]));
     const snaps = await Promise.all(VENUES.map((v) => this.venues[v].snapshot()));
+    VENUES.forEach((v, i) => {
+      this.lastSnapshots[v] = snaps[i] ?? null;
+    });
     for (const m of this.markets.values()) {
       // A trade in progress owns these positions until it settles; one that started (and maybe finished)
       // while the snapshots were on their way makes them stale for this market.
@@ -421,22 +428,25 @@ export class ArbBot {
     const a = this.side("paradex", m);
     const b = this.side("edgex", m);
     if (a === null || b === null) return;
-    const ev = evaluate(a, b, {
+    const all = evaluate(a, b, {
       size: m.cfg.size,
       maxPosition: m.cfg.maxPosition,
       minEdgeBps: this.cfg.minEdgeBps,
       exitEdgeBps: this.cfg.exitEdgeBps,
       slippageBps: this.cfg.slippageBps,
-    }).best;
+    });
+    const ev = all.best;
     m.lastEval = ev;
+    m.dirs = { ab: all.ab, ba: all.ba };
     const opening = ev.ok && !m.open;
     m.open = ev.ok;
     if (!ev.ok) return;
     if (opening) m.seen++;
-    const block = this.entryBlock(m, a.book.at, b.book.at, t0);
+    const block = this.entryBlock(m, a, b, t0, ev.opp.edgeBps, true);
     if (block !== null) {
       // In-flight and cooldown blocks are the normal rhythm of trading; only guard blocks are news.
       const routine = block === "in-flight arbitrage" || block === "cooldown";
+      if (m.lastBlock !== block && block.startsWith("implausible")) this.log("IMPLAUSIBLE", { base, reason: block });
       if (m.lastBlock !== block && !routine)
         this.log("entry_blocked", { base, reason: block, edge_bps: ev.opp.edgeBps.round(2).toString() });
       m.lastBlock = block;
@@ -489,8 +499,18 @@ export class ArbBot {
     return { venue: v, meta: m.meta[v], book, position: this.ledger.position(v, m.cfg.base) };
   }
 
-  /** First reason an entry must not happen now, or null. Exits never pass through here. */
-  private entryBlock(m: MarketState, atA: number, atB: number, now: number): string | null {
+  /**
+   * First reason an entry must not happen now, or null. Exits never pass through here. `check` re-checks the
+   * cross-venue net (which records a mismatch); the screen asks with `check: false` and only reads it.
+   */
+  private entryBlock(
+    m: MarketState,
+    a: VenueSide,
+    b: VenueSide,
+    now: number,
+    edge: D | null,
+    check: boolean,
+  ): string | null {
     if (this.guards.killed !== null) return `kill switch: ${this.guards.killed}`;
     if (m.inFlight) return "in-flight arbitrage";
     if (now < m.cooldownUntil) return "cooldown";
@@ -498,10 +518,56 @@ export class ArbBot {
       const p = this.quotes[v].feedProblem(m.meta[v].market);
       if (p !== null) return `feed: ${p}`;
     }
-    const age = this.guards.quoteAgeProblem(now - atA, now - atB);
+    const age = this.guards.quoteAgeProblem(now - a.book.at, now - b.book.at);
     if (age !== null) return `stale quote: ${age}`;
-    if (!this.checkNet(m)) return `net mismatch: ${this.guards.mismatches.get(m.cfg.base) ?? ""}`;
+    const odd = this.implausible(a, b, edge);
+    if (odd !== null) return odd;
+    if (check ? !this.checkNet(m) : this.guards.mismatches.has(m.cfg.base)) {
+      return `net mismatch: ${this.guards.mismatches.get(m.cfg.base) ?? ""}`;
+    }
     return null;
+  }
+
+  /**
+   * A spread this wide is almost never money: a bad tick, a wrong symbol mapping or two feeds that are not
+   * the same market. Entries stop, loudly, until it is gone.
+   */
+  private implausible(a: VenueSide, b: VenueSide, edge: D | null): string | null {
+    const mid = (s: VenueSide): D | null => {
+      const bid = s.book.bids[0]?.price;
+      const ask = s.book.asks[0]?.price;
+      return bid === undefined || ask === undefined ? null : bid.add(ask).div(D.fromInt(2));
+    };
+    const ma = mid(a);
+    const mb = mid(b);
+    if (ma !== null && mb !== null && ma.isPos() && mb.isPos()) {
+      const low = D.min(ma, mb);
+      const gap = ma.sub(mb).abs().mul(D.fromInt(10_000)).div(low);
+      if (gap.gt(this.cfg.maxMidGapBps)) {
+        return `implausible: mids ${gap.round(0).toString()} bps apart (max ${this.cfg.maxMidGapBps.toString()}): bad tick, wrong symbol mapping or mismatched feeds?`;
+      }
+    }
+    if (edge !== null && edge.gt(this.cfg.maxEdgeBps)) {
+      return `implausible: edge ${edge.round(1).toString()} bps (max ${this.cfg.maxEdgeBps.toString()})`;
+    }
+    return null;
+  }
+
+  /** What blocks an entry in `m` right now (for the screen): read-only, cleared the moment it stops being true. */
+  blockNow(m: MarketState, now: number): string | null {
+    const a = this.side("paradex", m);
+    const b = this.side("edgex", m);
+    if (a === null || b === null)
+      return this.guards.killed !== null ? `kill switch: ${this.guards.killed}` : "waiting for both books";
+    const ev = m.lastEval;
+    const edge = ev === null ? null : ev.ok ? ev.opp.edgeBps : ev.edgeBps;
+    const block = this.entryBlock(m, a, b, now, edge, false);
+    return block === "cooldown" ? `cooldown (${Math.max(0, Math.ceil(m.cooldownUntil - now))} ms)` : block;
+  }
+
+  /** The latest venue snapshots (balances, open orders), refreshed by reconciliation; null before the first. */
+  get snapshots(): Readonly<Record<VenueName, VenueSnapshot | null>> {
+    return this.lastSnapshots;
   }
 
   private onArbDone(m: MarketState, res: ArbResult): void {

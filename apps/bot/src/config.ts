@@ -30,6 +30,10 @@ export interface BotConfig {
   /** Threshold for trades that reduce existing positions on both venues (closing the spread). */
   exitEdgeBps: D;
   slippageBps: D;
+  /** Plausibility guard: a net edge above this is a data problem, not an opportunity; entries stop. */
+  maxEdgeBps: D;
+  /** Plausibility guard: venue mids further apart than this (bps of the lower) stop entries. */
+  maxMidGapBps: D;
   maxQuoteAgeMs: number;
   cooldownMs: number;
   legTimeoutMs: number;
@@ -117,6 +121,20 @@ export const OPTIONS: readonly Option[] = [
     type: "string",
     def: "2",
     help: "buffer subtracted from the edge and added to IOC limit prices",
+  },
+  {
+    flag: "max-edge-bps",
+    env: "BOT_MAX_EDGE_BPS",
+    type: "string",
+    def: "100",
+    help: "plausibility: a net edge above this blocks entries (bad tick, wrong mapping, mismatched feeds)",
+  },
+  {
+    flag: "max-mid-gap-bps",
+    env: "BOT_MAX_MID_GAP_BPS",
+    type: "string",
+    def: "100",
+    help: "plausibility: venue mids further apart than this block entries",
   },
   {
     flag: "max-quote-age-ms",
@@ -361,6 +379,8 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     minEdgeBps: dec("min-edge-bps", get("min-edge-bps")),
     exitEdgeBps: dec("exit-edge-bps", get("exit-edge-bps")),
     slippageBps: dec("slippage-bps", get("slippage-bps")),
+    maxEdgeBps: dec("max-edge-bps", get("max-edge-bps")),
+    maxMidGapBps: dec("max-mid-gap-bps", get("max-mid-gap-bps")),
     maxQuoteAgeMs: num("max-quote-age-ms", get("max-quote-age-ms"), 1),
     cooldownMs: num("cooldown-ms", get("cooldown-ms")),
     legTimeoutMs: num("leg-timeout-ms", get("leg-timeout-ms"), 1),
@@ -388,6 +408,8 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     edgexPrivateWsUrl: orNull(get("edgex-private-ws")),
     runSeconds: runSeconds === "" ? null : num("run-seconds", runSeconds, 0),
   };
+  if (!cfg.maxEdgeBps.gt(cfg.minEdgeBps)) throw new ConfigError("--max-edge-bps must be above --min-edge-bps");
+  if (!cfg.maxMidGapBps.isPos()) throw new ConfigError("--max-mid-gap-bps must be positive");
   for (const [flag, v] of [
     ["slippage-bps", cfg.slippageBps],
     ["unwind-slippage-bps", cfg.unwindSlippageBps],

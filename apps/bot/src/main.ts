@@ -77,8 +77,8 @@ export async function run(o: RunOptions): Promise<number> {
       log("stopping", { why });
       const summary = await bot.stop();
       view.close();
-      if (tty) process.stderr.write(`${summaryLines(summary).join("\n")}\n`);
-      else view.event("summary", { ...summary });
+      if (tty) process.stderr.write(`${summaryLines(summary).join("\n")}\n  journal: ${cfg.journalPath}\n`);
+      else view.event("summary", { ...summary, journal: cfg.journalPath });
       return code;
     })();
     return stopping;

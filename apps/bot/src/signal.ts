@@ -40,7 +40,7 @@ export interface Opportunity {
 
 export type Evaluation =
   | { ok: true; opp: Opportunity }
-  | { ok: false; reason: string; edgeBps: D | null; direction: string };
+  | { ok: false; reason: string; edgeBps: D | null; direction: string; thresholdBps: D };
 
 /** Volume-weighted price and worst level touched to fill `size`, or null if the book is too thin. */
 export function walk(levels: Level[], size: D): { vwap: D; worst: D } | null {
@@ -88,28 +88,49 @@ export function sizeFor(buy: VenueSide, sell: VenueSide, p: SignalParams, lot: D
   return { size };
 }
 
-/** Evaluate buying on `buy` and selling on `sell`. */
+/**
+ * Evaluate buying on `buy` and selling on `sell`. A direction refused for its size (position limit, venue
+ * minimums) still reports the edge at the configured size, so the screen can say "+26 bps, position limit"
+ * instead of silently showing the other direction.
+ */
 export function evaluateDirection(buy: VenueSide, sell: VenueSide, p: SignalParams): Evaluation {
   const direction = `buy ${buy.venue} / sell ${sell.venue}`;
+  const reducing = buy.position.isNeg() && sell.position.isPos();
+  const thresholdBps = reducing ? p.exitEdgeBps : p.minEdgeBps;
+  const edgeAt = (size: D): { edge: D; b: { vwap: D; worst: D }; s: { vwap: D; worst: D } } | null => {
+    const b = walk(buy.book.asks, size);
+    const s = walk(sell.book.bids, size);
+    if (b === null || s === null) return null;
+    return {
+      edge: edgeBps(b.vwap, s.vwap, D.from(buy.meta.takerFeeRate), D.from(sell.meta.takerFeeRate), p.slippageBps),
+      b,
+      s,
+    };
+  };
+  const fail = (reason: string, edge: D | null): Evaluation => ({
+    ok: false,
+    reason,
+    edgeBps: edge,
+    direction,
+    thresholdBps,
+  });
   const lot = commonLot(buy.meta, sell.meta);
   const sized = sizeFor(buy, sell, p, lot);
-  if ("reason" in sized) return { ok: false, reason: sized.reason, edgeBps: null, direction };
+  if ("reason" in sized) return fail(sized.reason, edgeAt(p.size)?.edge ?? null);
   const { size } = sized;
-  const b = walk(buy.book.asks, size);
-  const s = walk(sell.book.bids, size);
-  if (b === null || s === null) return { ok: false, reason: "book too thin for size", edgeBps: null, direction };
-  const edge = edgeBps(b.vwap, s.vwap, D.from(buy.meta.takerFeeRate), D.from(sell.meta.takerFeeRate), p.slippageBps);
+  const at = edgeAt(size);
+  if (at === null) return fail("book too thin for size", null);
+  const { edge, b, s } = at;
   for (const [m, px] of [
     [buy.meta, b.vwap],
     [sell.meta, s.vwap],
   ] as const) {
     if (m.minNotional !== null && size.mul(px).lt(m.minNotional)) {
-      return { ok: false, reason: `below ${m.market} min notional ${m.minNotional}`, edgeBps: edge, direction };
+      return fail(`below ${m.market} min notional ${m.minNotional}`, edge);
     }
   }
-  const reducing = buy.position.isNeg() && sell.position.isPos();
-  const threshold = reducing ? p.exitEdgeBps : p.minEdgeBps;
-  if (edge.lt(threshold)) return { ok: false, reason: "edge below threshold", edgeBps: edge, direction };
+  const threshold = thresholdBps;
+  if (edge.lt(threshold)) return fail("edge below threshold", edge);
   // IOC protection prices: the worst level we need, widened by the buffer, rounded away from the book to tick.
   const slip = p.slippageBps.div(BPS);
   const buyLimit = b.worst.mul(D.ONE.add(slip)).quantize(buy.meta.tickSize, "ceil");

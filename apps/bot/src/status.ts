@@ -1,10 +1,11 @@
 /**
  * @module status — the read-only snapshot of the bot that the view renders and the summary prints.
  */
-import type { VenueName } from "@paradex-edgex/core";
+import type { VenueName, VenueSnapshot } from "@paradex-edgex/core";
 import type { HealthReport } from "@paradex-edgex/toolkit";
 import type { ArbBot } from "./bot.ts";
 import { D } from "./decimal.ts";
+import type { Evaluation } from "./signal.ts";
 
 export interface BotStatus {
   mode: "paper" | "live";
@@ -15,6 +16,8 @@ export interface BotStatus {
     quotes: Record<VenueName, { bid: string | null; ask: string | null; ageMs: number | null; health: string }>;
     edgeBps: string | null;
     direction: string | null;
+    /** Both directions with their edge against the threshold and, when not actionable, why. */
+    directions: DirectionStatus[];
     positions: Record<VenueName, string>;
     net: string;
     realized: string;
@@ -22,8 +25,12 @@ export interface BotStatus {
     seen: number;
     taken: number;
     inFlight: boolean;
+    /** What blocks an entry right now (null when nothing does); recomputed at every snapshot, never sticky. */
     block: string | null;
   }[];
+  /** Per venue: balances, account figures and open orders from the latest reconciliation snapshot. */
+  venues: Record<VenueName, VenueStatus>;
+  thresholds: { minEdgeBps: string; exitEdgeBps: string; maxEdgeBps: string; maxMidGapBps: string };
   realized: string;
   unrealized: string;
   fees: string;
@@ -40,7 +47,54 @@ export interface BotStatus {
   health: HealthReport;
 }
 
+export interface DirectionStatus {
+  direction: string;
+  edgeBps: string | null;
+  thresholdBps: string;
+  ok: boolean;
+  reason: string | null;
+}
+
+export interface VenueStatus {
+  balances: { token: string; size: string }[];
+  accountValue: string | null;
+  freeCollateral: string | null;
+  openOrders: { market: string; side: string; size: string; price: string | null; status: string }[];
+}
+
 const VENUES: readonly VenueName[] = ["paradex", "edgex"];
+
+function directionStatus(e: Evaluation): DirectionStatus {
+  if (e.ok) {
+    const o = e.opp;
+    return {
+      direction: `buy ${o.buy.venue} / sell ${o.sell.venue}`,
+      edgeBps: o.edgeBps.round(2).toString(),
+      thresholdBps: o.thresholdBps.toString(),
+      ok: true,
+      reason: null,
+    };
+  }
+  return {
+    direction: e.direction,
+    edgeBps: e.edgeBps?.round(2).toString() ?? null,
+    thresholdBps: e.thresholdBps.toString(),
+    ok: false,
+    reason: e.reason,
+  };
+}
+
+function venueStatus(snap: VenueSnapshot | null): VenueStatus {
+  if (snap === null) return { balances: [], accountValue: null, freeCollateral: null, openOrders: [] };
+  return {
+    balances: snap.balances.map((b) => ({ token: b.token, size: b.size })),
+    accountValue: snap.account?.account_value ?? null,
+    freeCollateral: snap.account?.free_collateral ?? null,
+    openOrders: snap.orders
+      .filter((o) => o.status !== "CLOSED" && o.status !== "FILLED" && o.status !== "CANCELED")
+      .map((o) => ({ market: o.market, side: o.side, size: o.remaining_size, price: o.price, status: o.status })),
+  };
+}
 
 function toUs(ms: number | null): number | null {
   return ms === null ? null : Math.round(ms * 1000);
@@ -83,6 +137,7 @@ export function buildStatus(bot: ArbBot, now: number): BotStatus {
         quotes: { paradex: q("paradex"), edgex: q("edgex") },
         edgeBps: edge?.round(2).toString() ?? null,
         direction: ev === null ? null : ev.ok ? `buy ${ev.opp.buy.venue} / sell ${ev.opp.sell.venue}` : ev.direction,
+        directions: m.dirs === null ? [] : [directionStatus(m.dirs.ab), directionStatus(m.dirs.ba)],
         positions: { paradex: pos("paradex").toString(), edgex: pos("edgex").toString() },
         net: pos("paradex").add(pos("edgex")).toString(),
         realized: re.round(4).toString(),
@@ -90,7 +145,7 @@ export function buildStatus(bot: ArbBot, now: number): BotStatus {
         seen: m.seen,
         taken: m.taken,
         inFlight: m.inFlight,
-        block: m.lastBlock,
+        block: bot.blockNow(m, now),
       };
     }),
     realized: realized.round(4).toString(),
@@ -105,6 +160,13 @@ export function buildStatus(bot: ArbBot, now: number): BotStatus {
       fromRecvP99: toUs(bot.latencyFromRecvMs.pct(99)),
     },
     mismatches: [...bot.guards.mismatches.values()],
+    venues: { paradex: venueStatus(bot.snapshots.paradex), edgex: venueStatus(bot.snapshots.edgex) },
+    thresholds: {
+      minEdgeBps: bot.cfg.minEdgeBps.toString(),
+      exitEdgeBps: bot.cfg.exitEdgeBps.toString(),
+      maxEdgeBps: bot.cfg.maxEdgeBps.toString(),
+      maxMidGapBps: bot.cfg.maxMidGapBps.toString(),
+    },
     health: bot.health.report(),
   };
 }

@@ -5,6 +5,7 @@
  * terminal cannot delay an order (rendering happens on a timer, not in the quote listener).
  */
 import { formatHealth } from "@paradex-edgex/toolkit";
+import type { VenueName } from "@paradex-edgex/core";
 import type { BotStatus } from "./status.ts";
 
 const RED = "\x1b[31m";
@@ -34,68 +35,168 @@ export class JsonView implements View {
 const pad = (s: string, n: number): string => (s.length >= n ? s.slice(0, n) : s + " ".repeat(n - s.length));
 const lpad = (s: string, n: number): string => (s.length >= n ? s.slice(0, n) : " ".repeat(n - s.length) + s);
 
-/** Full-screen table redrawn on each status tick, with the latest events underneath. */
-export class TtyView implements View {
-  private readonly recent: string[] = [];
-  private last: BotStatus | null = null;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC by definition.
+const ESC_RE = /\x1b\[[0-9;?]*[A-Za-z]/y;
 
-  constructor(private readonly out: NodeJS.WriteStream = process.stdout) {
-    this.out.write("\x1b[?25l"); // hide cursor while the table redraws
+/** `line` cut to `cols` visible columns (escape sequences cost nothing), colours reset at the cut. */
+export function fit(line: string, cols: number): string {
+  let out = "";
+  let visible = 0;
+  let i = 0;
+  while (i < line.length) {
+    ESC_RE.lastIndex = i;
+    const m = ESC_RE.exec(line);
+    if (m !== null) {
+      out += m[0];
+      i += m[0].length;
+      continue;
+    }
+    if (visible >= cols) return `${out}${RESET}`;
+    out += line[i];
+    visible++;
+    i++;
   }
+  return out;
+}
 
-  event(name: string, fields: Record<string, unknown>): void {
-    const time = new Date().toISOString().slice(11, 23);
-    const important =
-      name === "KILL_SWITCH" || name === "net_mismatch" || name === "residual_failed" || name.startsWith("LIVE");
-    const text = `${time} ${name} ${Object.entries(fields)
-      .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-      .join(" ")}`;
-    this.recent.push(important ? `${RED}${text}${RESET}` : text);
-    if (this.recent.length > 12) this.recent.shift();
-  }
+const short = (v: VenueName): string => (v === "paradex" ? "P" : "E");
+const dirLabel = (d: string): string =>
+  d.replace(
+    /buy (\w+) \/ sell (\w+)/,
+    (_, b: string, s: string) => `buy ${short(b as VenueName)}/sell ${short(s as VenueName)}`,
+  );
 
-  status(s: BotStatus): void {
-    this.last = s;
-    const lines: string[] = [];
-    const mode = s.mode === "live" ? `${RED}${BOLD}LIVE — REAL ORDERS${RESET}` : `${GREEN}PAPER (nothing sent)${RESET}`;
-    lines.push(
-      `${BOLD}EdgeX–Paradex arb${RESET}  mode: ${mode}  up ${Math.round((Date.now() - s.startedAt) / 1000)} s  ${s.killed ? `${RED}KILLED: ${s.killed}${RESET}` : `${GREEN}entries enabled${RESET}`}`,
+/** Why an entry is blocked, in the colour a person should read it in. */
+function blockText(block: string | null, inFlight: boolean): string {
+  if (block === null) return `${GREEN}ready${RESET}`;
+  if (block.startsWith("implausible") || block.startsWith("kill switch") || block.startsWith("net mismatch"))
+    return `${RED}${BOLD}${block}${RESET}`;
+  if (inFlight || block === "in-flight arbitrage") return `${YELLOW}in flight${RESET}`;
+  return `${YELLOW}${block}${RESET}`;
+}
+
+/** The screen as lines for a terminal of `rows` × `cols`: header and market rows first, the log gets the rest. */
+export function renderScreen(s: BotStatus | null, recent: readonly string[], rows: number, cols: number): string[] {
+  const must: string[] = [];
+  const optional: string[][] = [];
+  if (s === null) {
+    must.push(`${BOLD}EdgeX–Paradex arb${RESET}  starting: connecting to both venues, loading markets…`);
+  } else {
+    const mode = s.mode === "live" ? `${RED}${BOLD}LIVE — REAL ORDERS${RESET}` : `${GREEN}PAPER${RESET}`;
+    const up = Math.round((Date.now() - s.startedAt) / 1000);
+    const kill = s.killed ? `${RED}${BOLD}KILLED: ${s.killed}${RESET}` : `${GREEN}entries enabled${RESET}`;
+    const t = s.thresholds;
+    must.push(
+      `${BOLD}EdgeX–Paradex arb${RESET} ${mode} up ${up}s ${kill}  entry≥${t.minEdgeBps} exit≥${t.exitEdgeBps} max ${t.maxEdgeBps}bps gap≤${t.maxMidGapBps}bps`,
     );
-    lines.push("");
-    lines.push(
-      `${pad("mkt", 5)}${pad("paradex bid/ask", 24)}${pad("edgex bid/ask", 24)}${lpad("edge bps", 9)}  ${pad("pos P / E (net)", 26)}${lpad("rPnL", 10)}${lpad("uPnL", 10)}${lpad("seen/taken", 12)}  note`,
+    must.push(
+      `${BOLD}${pad("mkt", 5)}${pad("paradex bid/ask", 22)}${pad("edgex bid/ask", 22)}${pad("pos P/E (net)", 24)}${lpad("rPnL", 9)}${lpad("uPnL", 9)}${RESET}`,
     );
     for (const m of s.markets) {
       const qa = m.quotes.paradex;
       const qb = m.quotes.edgex;
-      const edge = m.edgeBps === null ? "—" : m.edgeBps;
-      const color = m.edgeBps !== null && Number(m.edgeBps) > 0 ? GREEN : "";
-      const note = m.inFlight ? `${YELLOW}in flight${RESET}` : (m.block ?? "");
-      lines.push(
-        `${pad(m.base, 5)}${pad(`${qa.bid ?? "—"} / ${qa.ask ?? "—"}`, 24)}${pad(`${qb.bid ?? "—"} / ${qb.ask ?? "—"}`, 24)}${color}${lpad(edge, 9)}${RESET}  ${pad(`${m.positions.paradex} / ${m.positions.edgex} (${m.net})`, 26)}${lpad(m.realized, 10)}${lpad(m.unrealized, 10)}${lpad(`${m.seen}/${m.taken}`, 12)}  ${note}`,
+      must.push(
+        `${BOLD}${pad(m.base, 5)}${RESET}${pad(`${qa.bid ?? "—"}/${qa.ask ?? "—"}`, 22)}${pad(`${qb.bid ?? "—"}/${qb.ask ?? "—"}`, 22)}` +
+          `${pad(`${m.positions.paradex}/${m.positions.edgex} (${m.net})`, 24)}${lpad(m.realized, 9)}${lpad(m.unrealized, 9)}`,
       );
+      const dirs = m.directions.map((d) => {
+        const edge = d.edgeBps === null ? "—" : d.edgeBps;
+        const colour = d.ok ? GREEN : "";
+        const why = d.ok ? "go" : (d.reason ?? "");
+        return `${dirLabel(d.direction)} ${colour}${edge}${RESET}/${d.thresholdBps} ${why}`;
+      });
+      must.push(`     ${dirs.join(" │ ")} │ ${blockText(m.block, m.inFlight)}`);
     }
-    const health = s.markets[0]
-      ? `paradex ${s.markets[0].quotes.paradex.health}, edgex ${s.markets[0].quotes.edgex.health}`
-      : "";
-    lines.push("");
-    lines.push(
-      `venues: ${health}   arbs: ${s.arbs.total} (clean ${s.arbs.clean}, corrected ${s.arbs.corrected}, failed ${s.arbs.failed})   PnL realized ${s.realized} unrealized ${s.unrealized} fees ${s.fees}`,
+    const venueLines = (["paradex", "edgex"] as const).map((v) => {
+      const vs = s.venues[v];
+      const bal = vs.balances.map((b) => `${b.token} ${b.size}`).join(", ") || "—";
+      const orders =
+        vs.openOrders.length === 0
+          ? "no open orders"
+          : `${vs.openOrders.length} open: ${vs.openOrders.map((o) => `${o.side} ${o.size} ${o.market}@${o.price ?? "mkt"}`).join(", ")}`;
+      return `${pad(v, 8)}value ${vs.accountValue ?? "—"} free ${vs.freeCollateral ?? "—"} · ${bal} · ${orders}`;
+    });
+    optional.push(venueLines);
+    const mism = s.mismatches.length ? `  ${RED}MISMATCH: ${s.mismatches.join("; ")}${RESET}` : "";
+    optional.push([
+      `arbs ${s.arbs.total} (clean ${s.arbs.clean}, corrected ${s.arbs.corrected}, failed ${s.arbs.failed})  PnL r ${s.realized} u ${s.unrealized} fees ${s.fees}  event→orders p50 ${s.latencyUs.p50 ?? "—"}µs${mism}`,
+    ]);
+    optional.push(
+      formatHealth(s.health)
+        .filter((l) => !l.startsWith(" "))
+        .map((l) => `feed ${l}`),
     );
-    lines.push(
-      `event→orders latency: p50 ${s.latencyUs.p50 ?? "—"} µs  p99 ${s.latencyUs.p99 ?? "—"} µs  (n=${s.latencyUs.n})${s.mismatches.length ? `   ${RED}MISMATCH: ${s.mismatches.join("; ")}${RESET}` : ""}`,
-    );
-    lines.push("");
-    lines.push(`${BOLD}feeds${RESET} (rate over 10 s, last-message age, receive→emit lag, messages)`);
-    lines.push(...formatHealth(s.health));
-    lines.push("");
-    lines.push(...this.recent);
-    this.out.write(`\x1b[H\x1b[2J${lines.join("\n")}\n`);
+  }
+  const lines = [...must];
+  for (const block of optional) {
+    if (lines.length + block.length + 1 > rows) break;
+    lines.push(...block);
+  }
+  const room = rows - lines.length - 1;
+  if (room > 0 && recent.length > 0) {
+    lines.push(`${BOLD}events${RESET}`);
+    lines.push(...recent.slice(-Math.max(0, room - 1)));
+  }
+  return lines.slice(0, rows).map((l) => fit(l, cols));
+}
+
+/**
+ * Full-screen table on the terminal's alternate screen (nothing lands in the scrollback; the terminal is
+ * restored on exit, on a crash, and on `close()`), redrawn in place on each status tick and on resize.
+ */
+export class TtyView implements View {
+  private readonly recent: string[] = [];
+  private last: BotStatus | null = null;
+  private closed = false;
+  private readonly restore = (): void => {
+    if (!this.closed) this.out.write("\x1b[?25h\x1b[?1049l");
+    this.closed = true;
+  };
+  private readonly redraw = (): void => this.draw();
+
+  constructor(private readonly out: NodeJS.WriteStream = process.stdout) {
+    this.out.write("\x1b[?1049h\x1b[?25l"); // alternate screen, cursor hidden while the table redraws
+    process.once("exit", this.restore);
+    if (typeof this.out.on === "function") this.out.on("resize", this.redraw);
+    this.draw();
+  }
+
+  event(name: string, fields: Record<string, unknown>): void {
+    const time = new Date().toISOString().slice(11, 19);
+    const reason = typeof fields["reason"] === "string" ? fields["reason"] : "";
+    const important =
+      name === "KILL_SWITCH" ||
+      name === "IMPLAUSIBLE" ||
+      name === "net_mismatch" ||
+      name === "residual_failed" ||
+      name.startsWith("LIVE") ||
+      reason.startsWith("implausible");
+    const text = `${time} ${name} ${Object.entries(fields)
+      .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+      .join(" ")}`;
+    this.recent.push(important ? `${RED}${text}${RESET}` : text);
+    if (this.recent.length > 200) this.recent.shift();
+    if (this.last === null) this.draw(); // before the first status, events are all there is to show
+  }
+
+  status(s: BotStatus): void {
+    this.last = s;
+    this.draw();
+  }
+
+  private draw(): void {
+    if (this.closed) return;
+    const rows = this.out.rows ?? 24;
+    const cols = this.out.columns ?? 80;
+    const lines = renderScreen(this.last, this.recent, rows, cols);
+    // Home, each line cleared to its end, the rest of the screen cleared: no flicker, no scrolling.
+    this.out.write(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join("\r\n")}\x1b[J`);
   }
 
   close(): void {
-    this.out.write("\x1b[?25h");
-    if (this.last) this.out.write("\n");
+    if (typeof this.out.off === "function") this.out.off("resize", this.redraw);
+    process.off("exit", this.restore);
+    this.restore();
   }
 }
 

@@ -399,9 +399,9 @@ describe("feed health in the status view", () => {
       const view = new TtyView(tty.stream);
       view.status(r.bot.status());
       view.close();
+      // The screen keeps feed health compact (a line per venue); the exit summary has every channel.
       for (const venue of ["paradex", "edgex"])
-        assert.match(tty.text(), new RegExp(`${venue}: state=connected reconnects=1`));
-      assert.equal(tty.text().match(/^ {2}book .* n=5$/gm)?.length, 2);
+        assert.match(tty.text(), new RegExp(`feed ${venue}: state=connected reconnects=1`));
 
       const summary = await r.bot.stop();
       stopped = true;
