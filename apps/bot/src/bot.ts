@@ -140,6 +140,14 @@ export class ArbBot {
       log: (e, f) => this.log(e, f),
       placeCost: (venue, ms) => this.placeCost.set(venue, 0.8 * (this.placeCost.get(venue) ?? ms) + 0.2 * ms),
       costOf: (venue) => this.placeCost.get(venue) ?? 0,
+      lateOutcome: (plan, outcome) => {
+        this.log("leg_late_outcome", { clientId: plan.clientId, venue: plan.venue, outcome });
+        void this.reconcile("late leg outcome").catch((e) => this.log("reconcile_failed", { error: String(e) }));
+      },
+      venuePosition: async (venue, market) => {
+        const pos = (await this.venues[venue].snapshot()).positions.find((p) => p.market === market);
+        return pos === undefined ? D.ZERO : signedSize(pos);
+      },
     };
   }
 

@@ -44,6 +44,10 @@ export interface LegEnv {
   placeCost?(venue: VenueName, ms: number): void;
   /** Typical synchronous `place()` cost of a venue so far (ms), if known. */
   costOf?(venue: VenueName): number;
+  /** A leg declared unknown at its deadline got its venue's answer after all (the caller re-reads positions). */
+  lateOutcome?(plan: LegPlanRecord, outcome: string): void;
+  /** The venue's actual signed position in a market, for sizing corrections (the ledger's when absent). */
+  venuePosition?(venue: VenueName, market: string): Promise<D>;
 }
 
 export interface LegResult {
@@ -89,9 +93,11 @@ export function journalLeg(env: LegEnv, arbId: string, plan: LegPlanRecord): voi
  * called synchronously, before this function first yields, so the caller knows the order has been handed over
  * when it returns; the time that took (signing, framing) is reported to `env.placeCost`.
  */
-export function sendLeg(env: LegEnv, arbId: string, plan: LegPlanRecord): Promise<LegResult> {
+export function sendLeg(env: LegEnv, arbId: string, plan: LegPlanRecord, dispatchedAt?: number): Promise<LegResult> {
   const venue = env.venues[plan.venue];
   const t = env.now();
+  // The leg's deadline counts from dispatch, whatever place() goes on to do (sign, retry, look up).
+  const deadline = (dispatchedAt ?? t) + env.cfg.legTimeoutMs;
   let placing: Promise<PlaceOrderResult>;
   try {
     placing = venue.place({
@@ -108,38 +114,75 @@ export function sendLeg(env: LegEnv, arbId: string, plan: LegPlanRecord): Promis
     placing = Promise.reject(err);
   }
   env.placeCost?.(plan.venue, env.now() - t);
-  return settleLeg(env, arbId, plan, placing);
+  return settleLeg(env, arbId, plan, placing, deadline);
 }
+
+type PlaceOutcome = { kind: "accepted"; res: PlaceOrderResult } | { kind: "error"; error: string } | { kind: "late" };
+
+function describeError(err: unknown): string {
+  const code = typeof (err as { code?: unknown }).code === "string" ? (err as { code: string }).code : null;
+  const message = err instanceof Error ? err.message : String(err);
+  return code !== null && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+/** What place() said by the deadline, or "late" when it is still out then. */
+function placeByDeadline(env: LegEnv, placing: Promise<PlaceOrderResult>, deadline: number): Promise<PlaceOutcome> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve({ kind: "late" }), Math.max(0, deadline - env.now()));
+    placing.then(
+      (res) => {
+        clearTimeout(timer);
+        resolve({ kind: "accepted", res });
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        resolve({ kind: "error", error: describeError(err) });
+      },
+    );
+  });
+}
+
+/** Budget of the one lookup of a leg whose place() is still out at its deadline (the venue may be down). */
+const LATE_LOOKUP_MS = 300;
 
 async function settleLeg(
   env: LegEnv,
   arbId: string,
   plan: LegPlanRecord,
   placing: Promise<PlaceOrderResult>,
+  deadline: number,
 ): Promise<LegResult> {
+  const outcome = await placeByDeadline(env, placing, deadline);
+  const left = (): number => Math.max(0, deadline - env.now());
   let error: string | undefined;
-  let accepted = false;
-  try {
-    const res = await placing;
-    accepted = true;
-    env.tracker.accepted(plan.venue, plan.clientId, res.orderId);
-  } catch (err) {
-    const code = typeof (err as { code?: unknown }).code === "string" ? (err as { code: string }).code : null;
-    const message = err instanceof Error ? err.message : String(err);
-    error = code !== null && !message.includes(code) ? `${code}: ${message}` : message;
-  }
   let result: LegResult;
-  if (accepted) {
-    const settled = await env.tracker.waitSettled(plan.venue, plan.clientId, env.cfg.legTimeoutMs);
-    result = settled ? fromEvents(env, plan) : await lookup(env, plan, "no final state within leg timeout");
-  } else if (error !== undefined && !UNKNOWN_OUTCOME.test(error)) {
+  if (outcome.kind === "accepted") {
+    env.tracker.accepted(plan.venue, plan.clientId, outcome.res.orderId);
+    const settled = await env.tracker.waitSettled(plan.venue, plan.clientId, left());
+    result = settled ? fromEvents(env, plan) : await lookup(env, plan, "no final state by the leg deadline");
+  } else if (outcome.kind === "late") {
+    // place() is still out at the deadline (a venue that is down, a slow lookup loop inside the client):
+    // one short lookup; if the venue cannot answer, the leg is unknown now and the other leg is corrected.
+    error = "no answer from place() by the leg deadline";
+    result = await lookup(env, plan, error, "snapshot", LATE_LOOKUP_MS);
+    // The order may still land after this: the venue's answer is logged and the positions are re-read.
+    if (result.filled.isZero()) {
+      if (result.state === "failed") result.state = "unknown";
+      placing.then(
+        (res) => env.lateOutcome?.(plan, `accepted ${res.status}`),
+        (err: unknown) => env.lateOutcome?.(plan, describeError(err)),
+      );
+    }
+  } else if (!UNKNOWN_OUTCOME.test(outcome.error)) {
     // A clear refusal: confirm with the venue anyway (cheap, and the only proof nothing filled).
+    error = outcome.error;
     result = await lookup(env, plan, error);
     if (result.state !== "unknown" && result.filled.isZero()) result.state = "failed";
   } else {
-    // Unknown outcome: the order may still land. Wait for its events, then look it up.
-    const settled = await env.tracker.waitSettled(plan.venue, plan.clientId, env.cfg.legTimeoutMs);
-    result = settled ? fromEvents(env, plan) : await lookup(env, plan, error ?? "unknown");
+    // Unknown outcome: the order may have landed. Its events may still come until the deadline; then look it up.
+    error = outcome.error;
+    const settled = await env.tracker.waitSettled(plan.venue, plan.clientId, left());
+    result = settled ? fromEvents(env, plan) : await lookup(env, plan, error);
   }
   if (error !== undefined) result.error = error;
   recordLeg(env, arbId, result);
@@ -174,15 +217,17 @@ export async function lookup(
   plan: LegPlanRecord,
   why: string,
   via: "snapshot" | "recovery" = "snapshot",
+  budgetMs = env.cfg.legTimeoutMs,
 ): Promise<LegResult> {
   const venue = env.venues[plan.venue];
-  const deadline = env.now() + env.cfg.legTimeoutMs;
+  const deadline = env.now() + budgetMs;
+  const bounded = <T>(p: Promise<T>): Promise<T> => withDeadline(p, deadline - env.now(), `lookup of ${plan.clientId}`);
   for (let attempt = 1; ; attempt++) {
     try {
-      let snap = await venue.snapshot();
+      let snap = await bounded(venue.snapshot());
       if (snap.orders.some((o) => o.client_id === plan.clientId)) {
-        await venue.cancel({ clientId: plan.clientId, market: plan.market });
-        snap = await venue.snapshot();
+        await bounded(venue.cancel({ clientId: plan.clientId, market: plan.market }));
+        snap = await bounded(venue.snapshot());
       }
       const pos = snap.positions.find((p) => p.market === plan.market);
       const now = pos === undefined ? D.ZERO : signedSize(pos);
@@ -223,9 +268,26 @@ export async function lookup(
           error: String(err),
         };
       }
-      await sleep(Math.min(100 * attempt, 500));
+      await sleep(Math.min(100 * attempt, 500, Math.max(0, deadline - env.now())));
     }
   }
+}
+
+/** `p`, or a rejection once `ms` have passed (the call itself is not cancelled; its answer is ignored). */
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: timed out`)), Math.max(0, ms));
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
 }
 
 /** Journal a leg's outcome, apply it to the ledger, and journal the venue position it leaves. */
@@ -342,11 +404,12 @@ export function dispatchArb(env: LegEnv, arbId: string, base: string, opp: Oppor
   // Hand the order first to the venue whose client returns faster (EdgeX signs inside place(), ≈ms): the
   // slower one leaves when it leaves either way, the faster one no longer waits behind it.
   const sellFirst = (env.costOf?.(sell.venue) ?? 0) < (env.costOf?.(buy.venue) ?? 0);
+  const at = env.now();
   let pending: [Promise<LegResult>, Promise<LegResult>];
   if (sellFirst) {
-    const s = sendLeg(env, arbId, sell);
-    pending = [sendLeg(env, arbId, buy), s];
-  } else pending = [sendLeg(env, arbId, buy), sendLeg(env, arbId, sell)];
+    const s = sendLeg(env, arbId, sell, at);
+    pending = [sendLeg(env, arbId, buy, at), s];
+  } else pending = [sendLeg(env, arbId, buy, at), sendLeg(env, arbId, sell, at)];
   const sentAt = env.now();
   // Next turn of the loop: clients that write asynchronously (fetch) get their requests out first.
   if (after) setImmediate(() => env.journal.sync());
@@ -366,56 +429,116 @@ function deltas(legs: LegResult[]): Map<VenueName, D> {
   return m;
 }
 
-/** Given settled legs, correct the residual and write the final state. Also used by crash recovery. */
+/**
+ * Given settled legs, correct the residual and write the final state. Also used by crash recovery.
+ *
+ * A leg whose outcome is unknown (its venue could not say by the deadline) counts as not filled, and its venue
+ * takes no correction: the surviving legs are unwound on their own venues at once, rather than left exposed
+ * while the broken venue is waited for. If the unknown order lands after all, its late answer and the next
+ * reconciliation show it (and the net check stops entries).
+ */
 export async function finishArb(env: LegEnv, arbId: string, base: string, legs: LegResult[]): Promise<ArbResult> {
   const unknown = legs.filter((l) => l.state === "unknown");
-  if (unknown.length > 0) {
+  const broken = new Set(unknown.map((l) => l.plan.venue));
+  const note = unknown.length > 0 ? `unknown leg outcome: ${unknown.map((l) => l.plan.clientId).join(",")}` : null;
+  const firstTwo = legs.filter((l) => l.plan.role !== "correction");
+  const clean =
+    unknown.length === 0 && firstTwo.length === 2 && firstTwo.every((l) => l.state === "filled") && legs.length === 2;
+  let residual = D.sum([...deltas(legs).values()]);
+  if (residual.isZero()) {
+    const state: ArbState = clean ? "done" : firstTwo.every((l) => l.filled.isZero()) ? "done" : "hedged";
     env.journal.append({
       k: "arb_state",
       ts: env.wall(),
       arbId,
-      state: "failed",
-      note: `unknown leg outcome: ${unknown.map((l) => l.plan.clientId).join(",")}`,
+      state,
+      note: note ?? (clean ? "both legs filled" : "flat"),
     });
-    return { arbId, base, state: "failed", clean: false, residual: D.ZERO, legs };
-  }
-  const firstTwo = legs.filter((l) => l.plan.role !== "correction");
-  const clean = firstTwo.length === 2 && firstTwo.every((l) => l.state === "filled") && legs.length === 2;
-  let residual = D.sum([...deltas(legs).values()]);
-  if (residual.isZero()) {
-    const state: ArbState = clean ? "done" : firstTwo.every((l) => l.filled.isZero()) ? "done" : "hedged";
-    env.journal.append({ k: "arb_state", ts: env.wall(), arbId, state, note: clean ? "both legs filled" : "flat" });
     return { arbId, base, state, clean: clean && legs.every((l) => l.filled.isPos()), residual, legs };
   }
-  env.journal.append({ k: "arb_state", ts: env.wall(), arbId, state: "correcting", residual: residual.toString() });
-  env.log("residual", { arbId, base, residual: residual.toString(), policy: env.cfg.residualPolicy });
+  env.journal.append({
+    k: "arb_state",
+    ts: env.wall(),
+    arbId,
+    state: "correcting",
+    residual: residual.toString(),
+    ...(note === null ? {} : { note }),
+  });
+  env.log("residual", {
+    arbId,
+    base,
+    residual: residual.toString(),
+    policy: env.cfg.residualPolicy,
+    ...(note === null ? {} : { note }),
+  });
   const deadline = env.now() + env.cfg.residualTimeoutMs;
   let finalState: ArbState = "failed";
   let n = legs.filter((l) => l.plan.role === "correction").length;
   for (let attempt = 1; attempt <= env.cfg.residualRetries && env.now() < deadline; attempt++) {
     n++;
-    const leg = correctionPlan(env, arbId, base, legs, residual, attempt, n);
-    if (leg === null) break;
+    const next = correctionPlan(env, arbId, base, legs, residual, attempt, n, broken);
+    if (next === null) break;
+    const leg = await sizedAgainstVenue(env, next.plan);
     journalLeg(env, arbId, leg);
     const r = await sendLeg(env, arbId, leg);
     legs.push(r);
     if (r.state === "unknown") break;
     residual = D.sum([...deltas(legs).values()]);
     if (residual.isZero()) {
-      finalState = leg.reduceOnly ? "unwound" : "hedged";
+      finalState = next.hedge ? "hedged" : "unwound";
       break;
     }
     if (r.filled.isZero()) await sleep(Math.min(100 * attempt, Math.max(0, deadline - env.now())));
   }
-  env.journal.append({ k: "arb_state", ts: env.wall(), arbId, state: finalState, residual: residual.toString() });
+  env.journal.append({
+    k: "arb_state",
+    ts: env.wall(),
+    arbId,
+    state: finalState,
+    residual: residual.toString(),
+    ...(note === null ? {} : { note }),
+  });
   if (finalState === "failed") env.log("residual_failed", { arbId, base, residual: residual.toString() });
   return { arbId, base, state: finalState, clean: false, residual, legs };
 }
 
 /**
- * The next corrective IOC order. Unwind: trade against the venue where this arbitrage left the excess,
- * reduce-only. Hedge (first half of the attempts, when configured): complete the missing side on the other venue.
+ * Size a correction against the venue's actual position: reduce-only only when the whole order reduces it;
+ * otherwise a normal order (the part beyond zero opens the other way, which is what the residual needs). A
+ * reduce-only order that would cross zero is refused by the venue and would leave the residual in place.
+ */
+async function sizedAgainstVenue(env: LegEnv, leg: LegPlanRecord): Promise<LegPlanRecord> {
+  let pos = D.from(leg.positionBefore);
+  if (env.venuePosition !== undefined) {
+    try {
+      pos = await withDeadline(
+        env.venuePosition(leg.venue, leg.market),
+        Math.max(200, env.cfg.legTimeoutMs / 4),
+        "position",
+      );
+    } catch (err) {
+      env.log("position_read_failed", { venue: leg.venue, market: leg.market, error: String(err) });
+    }
+  }
+  const size = D.from(leg.size);
+  const reducible = leg.side === "SELL" ? pos : pos.neg();
+  const reduceOnly = leg.reduceOnly && reducible.gte(size);
+  if (leg.reduceOnly && !reduceOnly)
+    env.log("correction_not_reduce_only", {
+      clientId: leg.clientId,
+      venue: leg.venue,
+      side: leg.side,
+      size: leg.size,
+      position: pos.toString(),
+    });
+  return { ...leg, reduceOnly, positionBefore: pos.toString() };
+}
+
+/**
+ * The next corrective IOC order. Unwind: trade against the venue where this arbitrage left the excess.
+ * Hedge (first half of the attempts, when configured): complete the missing side on the other venue.
  * When the residual is finer than the chosen venue's lot, the other way is taken (it always fits there).
+ * A venue in `broken` (a leg there has an unknown outcome) is never traded on.
  */
 function correctionPlan(
   env: LegEnv,
@@ -425,9 +548,11 @@ function correctionPlan(
   residual: D,
   attempt: number,
   n: number,
-): LegPlanRecord | null {
+  broken: ReadonlySet<VenueName>,
+): { plan: LegPlanRecord; hedge: boolean } | null {
   const byVenue = deltas(legs);
-  const venuesInvolved = [...new Set(legs.map((l) => l.plan.venue))];
+  const venuesInvolved = [...new Set(legs.map((l) => l.plan.venue))].filter((v) => !broken.has(v));
+  if (venuesInvolved.length === 0) return null;
   const side: "BUY" | "SELL" = residual.isPos() ? "SELL" : "BUY";
   // The excess venue: the one whose change has the residual's sign and the largest magnitude.
   const excess = venuesInvolved.reduce((a, b) => {
@@ -440,6 +565,7 @@ function correctionPlan(
   // A residual finer than one venue's lot (a partial fill on the finer venue) can only be traded on the other.
   const fits = (v: VenueName): boolean => residual.abs().quantize(env.meta(v, base).stepSize, "floor").isPos();
   if (!fits(hedge ? other : excess)) hedge = !hedge;
+  if (hedge && broken.has(other)) hedge = false;
   const venue = hedge ? other : excess;
   const meta = env.meta(venue, base);
   const size = residual.abs().quantize(meta.stepSize, "floor");
@@ -448,7 +574,7 @@ function correctionPlan(
     return null;
   }
   const price = correctionPrice(env, venue, base, side, legs);
-  return plan(env, "correction", venue, base, side, size, price, `${arbId}-c${n}`, !hedge);
+  return { plan: plan(env, "correction", venue, base, side, size, price, `${arbId}-c${n}`, !hedge), hedge };
 }
 
 /** Aggressive but bounded IOC price: current best ± unwind buffer, or the original leg price if no quote. */

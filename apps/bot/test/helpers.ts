@@ -12,6 +12,8 @@ import { FakeVenue, meta } from "./fake-venue.ts";
 export interface LogLine {
   event: string;
   fields: Record<string, unknown>;
+  /** performance.now() when it was logged. */
+  at: number;
 }
 
 /** Collects log events and lets a test await one that matches, with a deadline. */
@@ -19,7 +21,7 @@ export class LogTap {
   readonly lines: LogLine[] = [];
   private readonly waiters = new Set<() => void>();
   readonly fn = (event: string, fields: Record<string, unknown>): void => {
-    this.lines.push({ event, fields });
+    this.lines.push({ event, fields, at: performance.now() });
     for (const w of [...this.waiters]) w();
   };
   count(event: string): number {

@@ -26,7 +26,7 @@ import { MetadataStore, type EdgexContract } from "./metadata.ts";
 import { statusEvent, type Draft } from "./normalize.ts";
 import { Eip712OrderSigner, type OrderSigner } from "./signing/eip712.ts";
 import { canonicalQuery, authHeaders } from "./signing/hmac.ts";
-import { OrderGateway } from "./trading.ts";
+import { OrderGateway, type OrderGatewayOptions } from "./trading.ts";
 import { RestClient } from "./transport/rest.ts";
 import { ManagedSocket, type SocketStatus } from "./transport/ws.ts";
 import { AccountAsset, OrderEntity, OrderPage } from "./wire.ts";
@@ -44,6 +44,9 @@ export interface EdgeXClientOptions extends Endpoints {
   readonly restTimeoutMs?: number;
   readonly lookupAttempts?: number;
   readonly lookupDelayMs?: number;
+  /** Order path: lookup budget after a lost create reply, and each REST call's timeout (leg-sized defaults). */
+  readonly lookupBudgetMs?: number;
+  readonly orderCallTimeoutMs?: number;
 }
 
 type EventMap = { [K in VenueEventType]: VenueEventOf<K> } & { error: ErrorLine };
@@ -239,9 +242,12 @@ export class EdgeXClient implements Venue {
       if (domain === undefined) throw new EdgeXError("NO_DOMAIN", "metadata has no EIP-712 domain; cannot sign orders");
       signer = new Eip712OrderSigner(creds.signerKey, domain);
     }
-    const gwOpts: { lookupAttempts?: number; lookupDelayMs?: number } = {};
-    if (this.#opts.lookupAttempts !== undefined) gwOpts.lookupAttempts = this.#opts.lookupAttempts;
-    if (this.#opts.lookupDelayMs !== undefined) gwOpts.lookupDelayMs = this.#opts.lookupDelayMs;
+    const gwOpts: OrderGatewayOptions = {
+      ...(this.#opts.lookupAttempts !== undefined ? { lookupAttempts: this.#opts.lookupAttempts } : {}),
+      ...(this.#opts.lookupDelayMs !== undefined ? { lookupDelayMs: this.#opts.lookupDelayMs } : {}),
+      ...(this.#opts.lookupBudgetMs !== undefined ? { lookupBudgetMs: this.#opts.lookupBudgetMs } : {}),
+      ...(this.#opts.orderCallTimeoutMs !== undefined ? { orderCallTimeoutMs: this.#opts.orderCallTimeoutMs } : {}),
+    };
     this.#orders = new OrderGateway(this.rest, creds.accountId, signer, meta, this.account, gwOpts);
     this.#privateSocket = new ManagedSocket(
       {

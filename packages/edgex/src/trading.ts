@@ -21,7 +21,18 @@ export interface OrderGatewayOptions {
   /** Lookups by client id after a lost createOrder reply, and the first delay between them (doubling). */
   readonly lookupAttempts?: number;
   readonly lookupDelayMs?: number;
+  /**
+   * Time budget of those lookups, from the failed create (default 3,000 ms, one bot leg): past it the
+   * outcome is reported unknown instead of holding the caller for the whole attempt schedule.
+   */
+  readonly lookupBudgetMs?: number;
+  /** Timeout of each REST call on the order path, create and lookups (default 3,000 ms, one bot leg). */
+  readonly orderCallTimeoutMs?: number;
 }
+
+/** Order-path defaults sized for one arbitrage leg (the bot's default leg deadline is 3 s). */
+export const DEFAULT_ORDER_CALL_TIMEOUT_MS = 3_000;
+export const DEFAULT_LOOKUP_BUDGET_MS = 3_000;
 
 export interface ValidatedOrder {
   readonly side: Side;
@@ -70,6 +81,8 @@ export class OrderGateway {
   readonly #outcomes = new Map<string, Promise<PlaceOrderResult>>();
   readonly #lookupAttempts: number;
   readonly #lookupDelayMs: number;
+  readonly #lookupBudgetMs: number;
+  readonly #callTimeoutMs: number;
   #idCounter = 0;
 
   constructor(
@@ -87,6 +100,8 @@ export class OrderGateway {
     this.#account = account;
     this.#lookupAttempts = options.lookupAttempts ?? 6;
     this.#lookupDelayMs = options.lookupDelayMs ?? 250;
+    this.#lookupBudgetMs = options.lookupBudgetMs ?? DEFAULT_LOOKUP_BUDGET_MS;
+    this.#callTimeoutMs = options.orderCallTimeoutMs ?? DEFAULT_ORDER_CALL_TIMEOUT_MS;
   }
 
   /** A fresh numeric client order id (the SDK default is time in ns; this is ms·10⁶ + a counter). */
@@ -168,7 +183,7 @@ export class OrderGateway {
     };
     let data: unknown;
     try {
-      data = await this.#rest.post(`${P}/createOrder`, body);
+      data = await this.#rest.post(`${P}/createOrder`, body, this.#callTimeoutMs);
     } catch (err) {
       if (err instanceof RestError && err.kind === "refused")
         throw new OrderRejectedError(err.code, clientId, err.message);
@@ -191,17 +206,26 @@ export class OrderGateway {
     return oracle;
   }
 
-  /** The reply was lost: find the order by client id (stream first, then REST), with growing pauses. */
+  /**
+   * The reply was lost: find the order by client id (stream first, then REST), with growing pauses, within
+   * the lookup budget. Two answered lookups that do not know the order (the venue is back and has never
+   * seen it) are a definite "not placed"; lookups that fail leave the outcome unknown.
+   */
   async #resolveUnknown(clientId: string, reason: string): Promise<PlaceOrderResult> {
     let delay = this.#lookupDelayMs;
+    const until = Date.now() + this.#lookupBudgetMs;
+    let notFound = 0;
     for (let attempt = 1; attempt <= this.#lookupAttempts; attempt++) {
       const seen = this.#account.orderByClientId(clientId);
       if (seen !== undefined) return { orderId: seen.id, clientId, status: orderStatus(seen.status) };
+      const left = until - Date.now();
+      if (left <= 0) break;
       try {
-        const data = await this.#rest.get(`${P}/getOrderByClientOrderId`, {
-          accountId: this.#accountId,
-          clientOrderIdList: clientId,
-        });
+        const data = await this.#rest.get(
+          `${P}/getOrderByClientOrderId`,
+          { accountId: this.#accountId, clientOrderIdList: clientId },
+          Math.min(this.#callTimeoutMs, left),
+        );
         const found = Array.isArray(data)
           ? data.map((o) => OrderEntity.safeParse(o)).find((p) => p.success && p.data.clientOrderId === clientId)
           : undefined;
@@ -209,10 +233,19 @@ export class OrderGateway {
           this.#account.notePlaced(found.data.id);
           return { orderId: found.data.id, clientId, status: orderStatus(found.data.status) };
         }
-      } catch {
+        if (Array.isArray(data) && ++notFound >= 2) {
+          throw new OrderRejectedError(
+            "NOT_FOUND_AFTER_RECOVERY",
+            clientId,
+            `the venue answered twice without the order (${reason}); not placed`,
+          );
+        }
+      } catch (err) {
+        if (err instanceof OrderRejectedError) throw err;
         // the lookup itself failed: keep trying, the order question is still open
       }
-      await new Promise((r) => setTimeout(r, delay));
+      if (attempt < this.#lookupAttempts)
+        await new Promise((r) => setTimeout(r, Math.max(0, Math.min(delay, until - Date.now()))));
       delay = Math.min(delay * 2, 5_000);
     }
     throw new OrderOutcomeUnknownError(clientId, reason);

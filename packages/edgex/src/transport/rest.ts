@@ -66,12 +66,13 @@ export class RestClient {
     return this.#offsetMs;
   }
 
-  get(path: string, params: Readonly<Record<string, QueryValue>>): Promise<unknown> {
-    return this.#withClockRetry(() => this.#request("GET", path, params, undefined));
+  /** `timeoutMs` overrides the client's per-call timeout (the order path uses a leg-sized one). */
+  get(path: string, params: Readonly<Record<string, QueryValue>>, timeoutMs?: number): Promise<unknown> {
+    return this.#withClockRetry(() => this.#request("GET", path, params, undefined, timeoutMs));
   }
 
-  post(path: string, body: Readonly<Record<string, unknown>>): Promise<unknown> {
-    return this.#withClockRetry(() => this.#request("POST", path, {}, body));
+  post(path: string, body: Readonly<Record<string, unknown>>, timeoutMs?: number): Promise<unknown> {
+    return this.#withClockRetry(() => this.#request("POST", path, {}, body, timeoutMs));
   }
 
   async #withClockRetry(call: () => Promise<unknown>): Promise<unknown> {
@@ -89,6 +90,7 @@ export class RestClient {
     path: string,
     params: Readonly<Record<string, QueryValue>>,
     body: Readonly<Record<string, unknown>> | undefined,
+    timeoutMs = this.#timeoutMs,
   ): Promise<unknown> {
     const query = canonicalQuery(params);
     const url = `${this.#base}${path}${query === "" ? "" : `?${encodeQuery(params)}`}`;
@@ -103,7 +105,7 @@ export class RestClient {
     }
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body: text, signal: AbortSignal.timeout(this.#timeoutMs) });
+      res = await fetch(url, { method, headers, body: text, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       const timeout = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
       throw new RestError(
