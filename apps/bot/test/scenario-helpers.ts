@@ -68,6 +68,8 @@ export function paradexLive(s: Sims, key: Record<string, string>, sidecarArgs: s
     channels: ["bbo", "book", "orders", "fills", "positions", "account"],
     extraArgs: ["--log-level", "WARNING", ...sidecarArgs],
     env: key,
+    // A loaded 2-core machine can take well over the default 15 s to import paradex-py.
+    helloTimeoutMs: 60_000,
     logger: silentLogger,
   });
 }
