@@ -186,6 +186,7 @@ def _build(
 ) -> Services:
     connector = CapturingConnector()
     client = build_client(config.env, ws_url, config.sbe, connector)
+    log.info("Paradex WebSocket %s", client.api_url)
     feed = Feed(client, emit, config.book_feed, list(config.markets))
     supervisor = Supervisor(
         feed,

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import pytest
 from conftest import Sidecar, SimProcess, sidecar_args
+from test_sim_sbe import truncate_funding
 
 from paradex_ws_service.protocol import EVENT_TYPES
 
@@ -152,10 +153,15 @@ def test_every_channel_equals_what_the_sim_sent(
         )
         _assert_all_match(
             _by(events, "funding", market),
-            sim.sent(f"funding_data.{market}"),
+            [truncate_funding(f) if sbe else f for f in sim.sent(f"funding_data.{market}")],
             _expected_funding,
             lambda e: e["exchange_ts"],
         )
+        if not sbe:  # JSON funding values keep all their digits (production's have up to 21), as strings
+            fine = [
+                e for e in _by(events, "funding", market) if len(e["funding_index"].partition(".")[2]) > 17
+            ]
+            assert fine, "no funding value with more than 17 fractional digits reached the output"
     # recv_us is a µs wall clock at or after the exchange's ms timestamp
     for event in events:
         if "recv_us" in event:

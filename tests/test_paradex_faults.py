@@ -212,3 +212,35 @@ def test_busted_fill_is_retracted_and_updates_carry_seq_no(start_sim: Any, start
     assert sim.control("bust_fill", {"fill_id": fill["fill_id"]})["busted_fill_id"] == fill["fill_id"]
     bust = _find(sc, start, "fill_bust", fill_id=fill["fill_id"])
     assert bust["order_id"] == oid and bust["market"] == MARKET and bust["exchange_ts"] > 0
+
+
+def test_nightly_uses_a_websocket_host_that_exists(start_sidecar: Any) -> None:
+    """paradex-py's default public host for nightly has no DNS record; the documented ws.api host is used."""
+    sc = start_sidecar("--env", "nightly", "--channels", "bbo", "--markets", MARKET)
+    sc.expect_type("status", timeout=SLOW, state="connecting")
+    assert "Paradex WebSocket wss://ws.api.nightly.paradex.trade/v1" in sc.stderr(), sc.stderr()[-2000:]
+    assert "ws-public.api.nightly" not in sc.stderr()
+
+
+def test_channels_production_serves(sim: SimProcess) -> None:
+    """Bare funding_data (every market), bbo.{m}.interactive and markets are served; JSON funding values
+    carry more digits than SBE's 8 (production's have up to 21)."""
+
+    async def run() -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+        ws = await RawClient.connect(sim.ws_url)
+        try:
+            for channel in ("funding_data", f"bbo.{MARKET}.interactive", "markets"):
+                ack = await ws.subscribe(channel)
+                assert ack.get("result") == {"channel": channel}, ack
+            funding = await ws.collect("funding_data", 3, timeout=20)
+            bbo = await ws.collect(f"bbo.{MARKET}.interactive", 2, timeout=10)
+            refused = await ws.request("subscribe", {"channel": "funding_rate_comparison.ALL@1000ms"})
+            return funding, bbo, refused
+        finally:
+            await ws.close()
+
+    funding, bbo, refused = asyncio.run(run())
+    assert {f["market"] for f in funding} == {"BTC-USD-PERP", "ETH-USD-PERP", "SOL-USD-PERP"}
+    assert max(len(f["funding_index"].partition(".")[2]) for f in funding) > 17, funding
+    assert all(b["market"] == MARKET and b["bid"] and b["ask"] for b in bbo), bbo
+    assert refused["error"]["code"] == -32600  # not served yet: refused, never silently empty

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import pytest
@@ -84,8 +85,21 @@ def sbe_as_json(channel: str, data: dict[str, Any]) -> dict[str, Any]:
     raise AssertionError(f"unexpected SBE channel {channel}")
 
 
+def truncate_funding(payload: dict[str, Any]) -> dict[str, Any]:
+    """A funding_data JSON payload as SBE can carry it: JSON has up to 21 fractional digits (as production's),
+    SBE's fields are int64 at exponent -8, which the simulator truncates toward zero."""
+    out = dict(payload)
+    for key in ("funding_index", "funding_premium", "funding_rate", "impact_premium_rate"):
+        if out.get(key) not in (None, ""):
+            value = Decimal(out[key]).quantize(Decimal("1e-8"), rounding=ROUND_DOWN)
+            out[key] = canon(str(value))
+    return out
+
+
 def json_canonical(channel: str, payload: dict[str, Any]) -> dict[str, Any]:
     """The JSON twin in the same shape (book levels as a map; size 0 on deletes as SBE encodes them)."""
+    if channel.startswith("funding_data."):
+        return truncate_funding(payload)
     if channel.startswith("order_book."):
         levels = {}
         for key in ("inserts", "updates", "deletes"):

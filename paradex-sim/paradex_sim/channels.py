@@ -29,6 +29,10 @@ def parse_channel(name: str, markets: frozenset[str]) -> Channel | None:
     """The channel a subscribe names, or None when the simulator has no such channel."""
     if name in ("markets_summary", "markets_summary.ALL"):
         return Channel(name, "markets_summary", None, False)
+    if name == "funding_data":  # every market's funding_data (asyncapi lists the bare name too)
+        return Channel(name, "funding_data", None, False)
+    if name == "markets":  # listing changes (CREATED/SETTLED/DELETED/UPDATED): none while the sim runs
+        return Channel(name, "markets", None, False)
     if name in PRIVATE_FIXED:
         return Channel(name, name, None, True)
     book = _BOOK.match(name)
@@ -42,8 +46,11 @@ def parse_channel(name: str, markets: frozenset[str]) -> Channel | None:
         return None
     if prefix in ("bbo", "trades") and rest == "ALL":
         return Channel(name, prefix, None, False)
-    if prefix in ("bbo", "trades", "markets_summary", "funding_data") and rest in markets:
+    if prefix in ("bbo", "trades", "markets_summary", "funding_data", "markets") and rest in markets:
         return Channel(name, prefix, rest, False)
+    if prefix == "bbo" and rest.endswith(".interactive") and rest[: -len(".interactive")] in markets:
+        # The RPI-inclusive touch; the simulator has no RPI orders, so it is the bbo itself.
+        return Channel(name, "bbo", rest[: -len(".interactive")], False)
     if prefix in PRIVATE_PER_MARKET and (rest == "ALL" or rest in markets):
         return Channel(name, prefix, None if rest == "ALL" else rest, True)
     return None

@@ -185,7 +185,7 @@ class Simulation:
         printed = proc.advance(walk_dt, target, trade_prob, ts_us)
         for trade in printed:
             self.sink(trade, (f"trades.{market}", "trades.ALL"))
-        self.sink(proc.bbo(ts_us), (f"bbo.{market}", "bbo.ALL"))
+        self.sink(proc.bbo(ts_us), (f"bbo.{market}", "bbo.ALL", f"bbo.{market}.interactive"))
 
     def _book_tick(self) -> None:
         self._book_ticks += 1
@@ -209,7 +209,7 @@ class Simulation:
         ts_us = time.time_ns() // 1000
         elapsed = 0.0 if first else self.settings.funding_interval
         for m, proc in self.markets.items():
-            self.sink(proc.funding(ts_us, elapsed), (f"funding_data.{m}",))
+            self.sink(proc.funding(ts_us, elapsed), (f"funding_data.{m}", "funding_data"))
 
     def _next_event(self) -> tuple[float, str]:
         """Earliest due timer; ties resolve in the fixed order markets, book, summary, funding."""

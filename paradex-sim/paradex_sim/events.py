@@ -6,7 +6,9 @@ strings, `sbe(version)` the binary frame for the same values, so the twins agree
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from . import sbe
@@ -194,15 +196,17 @@ class FundingEvent:
     impact_premium_rate: int
 
     def json(self) -> dict[str, Any]:
+        """JSON carries the precision production's JSON has (a capture of 2026-09-04 shows 13, 17, 14 and 16
+        fractional digits; up to 21 occur); SBE carries the e8 values, which these truncate to."""
         return {
             "market": self.market,
-            "funding_index": e8_str(self.funding_index),
-            "funding_premium": e8_str(self.funding_premium),
-            "funding_rate": e8_str(self.funding_rate),
+            "funding_index": _fine(self.funding_index, 13, self.market, self.seq_no, "index"),
+            "funding_premium": _fine(self.funding_premium, 13, self.market, self.seq_no, "premium"),
+            "funding_rate": _fine(self.funding_rate, 6, self.market, self.seq_no, "rate"),
             "funding_rate_8h": e8_str(self.funding_rate_8h),
             "funding_period_hours": self.funding_period_hours,
             "created_at": self.ts_us // 1000,
-            "impact_premium_rate": e8_str(self.impact_premium_rate),
+            "impact_premium_rate": _fine(self.impact_premium_rate, 8, self.market, self.seq_no, "impact"),
         }
 
     def sbe(self, version: int, omit: frozenset[str] = frozenset()) -> bytes:
@@ -224,3 +228,13 @@ class FundingEvent:
 
 
 MarketEvent = BboEvent | TradeEvent | BookEvent | SummaryEvent | FundingEvent
+
+
+def _fine(value_e8: int, extra: int, *salt: Any) -> str:
+    """``value_e8`` with ``extra`` more fractional digits (up to 8 + 13 = 21), deterministic per payload:
+    digits below 1e-8 that truncate back to the e8 value, with the value's sign."""
+    digest = hashlib.blake2b(repr(salt).encode(), digest_size=8).digest()
+    tail = int.from_bytes(digest, "big") % 10**extra
+    fine = abs(value_e8) * 10**extra + tail
+    text = format(Decimal(fine).scaleb(-(8 + extra)), "f").rstrip("0").rstrip(".") or "0"
+    return "-" + text if value_e8 < 0 and text != "0" else text

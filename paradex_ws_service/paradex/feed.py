@@ -424,9 +424,15 @@ class CapturingConnector:
 def build_client(
     env: str, ws_url: str | None, sbe: bool, connector: CapturingConnector
 ) -> ParadexWebsocketClient:
-    """A ``ParadexWebsocketClient`` configured for our own receive loop and supervisor."""
+    """A ``ParadexWebsocketClient`` configured for our own receive loop and supervisor.
+
+    nightly uses the documented ``ws.api.nightly…`` host: paradex-py's default public host
+    ``ws-public.api.nightly…`` has no DNS record (a comment in paradex-py's integration tests), so nightly
+    never connected. prod and testnet keep the SDK's public host.
+    """
     sdk_logger = logging.getLogger("paradex_ws_service.sdk")
     return ParadexWebsocketClient(
+        direct=env == "nightly",
         env=env if env in ("prod", "testnet", "nightly") else "testnet",  # type: ignore[arg-type]
         logger=sdk_logger,
         auto_start_reader=False,
