@@ -102,7 +102,9 @@ def measure_wire(orders: int, fallback: bool = False) -> dict[str, Any]:
                 "--markets",
                 MARKET,
                 "--channels",
-                "bbo",
+                # A private channel: the session logs in at start and orders go over the WebSocket (a
+                # public-only feed logs in at its first trading command, and that order goes over REST).
+                "bbo,orders",
                 "--log-level",
                 "WARNING",
                 "--stats-interval",
