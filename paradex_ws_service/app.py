@@ -263,6 +263,7 @@ def _hello(config: Config) -> dict[str, Any]:
         "type": "hello",
         "seq": 0,
         "protocol": p.PROTOCOL_VERSION,
+        "protocol_minor": p.PROTOCOL_MINOR,
         "version": __version__,
         "pid": os.getpid(),
         "env": config.env,

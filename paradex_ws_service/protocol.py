@@ -5,9 +5,10 @@ single writer assigns, so a consumer can prove that nothing was lost. Decimal va
 canonical form (no exponent, no trailing zeros): JSON numbers would lose precision in JavaScript.
 
 The shapes here are checked against ``protocol_examples/*.jsonl``; the TypeScript bridge checks its zod
-schemas (``bridge-ts/src/schema.ts``) against the same files, so a field renamed on one side fails a test on
-the other. ``docs/PROTOCOL.md`` is the prose version. Change all three together, and bump
-``PROTOCOL_VERSION`` for any change that an older consumer would misread.
+schemas (``packages/paradex/src/schema.ts``) against the same files, so a field renamed on one side fails
+a test on the other. ``docs/PROTOCOL.md`` is the prose version. Change all three together, and bump
+``PROTOCOL_VERSION`` (the major) for any change that an older consumer would misread; bump
+``PROTOCOL_MINOR`` for an added optional field or a new event type (consumers pass those through).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any, Literal, TypedDict
 from typing_extensions import NotRequired
 
 PROTOCOL_VERSION = 1
+# Minor 1: hello carries ``protocol_minor``; consumers pass unknown fields and event types through.
+PROTOCOL_MINOR = 1
 
 Side = Literal["BUY", "SELL"]
 PositionSide = Literal["LONG", "SHORT", "FLAT"]
@@ -90,6 +93,7 @@ class Hello(TypedDict):
     type: Literal["hello"]
     seq: int
     protocol: int
+    protocol_minor: int
     version: str
     pid: int
     env: str

@@ -15,6 +15,15 @@ const NDec = Dec.nullable();
 const Int = z.number().int();
 const Seq = Int.positive();
 export const Side = z.enum(["BUY", "SELL"]);
+
+/**
+ * An event's object schema: loose at runtime, so a field added by a newer producer passes through to the
+ * consumer (docs/PROTOCOL.md: added optional fields do not bump the major), typed as the fields this
+ * version knows — without the index signature a loose object's type would carry into every consumer.
+ */
+export function eventObject<S extends z.ZodRawShape>(shape: S): z.ZodObject<S, z.core.$strip> {
+  return z.looseObject(shape) as unknown as z.ZodObject<S, z.core.$strip>;
+}
 const Level = z.tuple([Dec, Dec]);
 /** A command's id as the caller chose it (echoed on results and command errors). */
 export const CommandId = z.union([z.string(), Int]);
@@ -31,7 +40,7 @@ export const StatusState = z.enum([
   "closed",
 ]);
 
-export const Status = z.strictObject({
+export const Status = eventObject({
   type: z.literal("status"),
   seq: Seq,
   state: StatusState,
@@ -43,7 +52,7 @@ export const Status = z.strictObject({
   delay_ms: Int.optional(),
 });
 
-export const Bbo = z.strictObject({
+export const Bbo = eventObject({
   type: z.literal("bbo"),
   seq: Seq,
   market: z.string(),
@@ -57,7 +66,7 @@ export const Bbo = z.strictObject({
   source: z.enum(["ws", "rest"]).optional(),
 });
 
-export const Trade = z.strictObject({
+export const Trade = eventObject({
   type: z.literal("trade"),
   seq: Seq,
   market: z.string(),
@@ -70,7 +79,7 @@ export const Trade = z.strictObject({
   recv_us: Int,
 });
 
-export const Book = z.strictObject({
+export const Book = eventObject({
   type: z.literal("book"),
   seq: Seq,
   market: z.string(),
@@ -81,7 +90,7 @@ export const Book = z.strictObject({
   recv_us: Int,
 });
 
-export const Summary = z.strictObject({
+export const Summary = eventObject({
   type: z.literal("summary"),
   seq: Seq,
   market: z.string(),
@@ -98,7 +107,7 @@ export const Summary = z.strictObject({
   recv_us: Int,
 });
 
-export const Funding = z.strictObject({
+export const Funding = eventObject({
   type: z.literal("funding"),
   seq: Seq,
   market: z.string(),
@@ -111,7 +120,7 @@ export const Funding = z.strictObject({
   recv_us: Int,
 });
 
-export const Order = z.strictObject({
+export const Order = eventObject({
   type: z.literal("order"),
   seq: Seq,
   order_id: z.string(),
@@ -127,10 +136,14 @@ export const Order = z.strictObject({
   cancel_reason: z.string().nullable(),
   exchange_ts: Int,
   /** The venue's seq_no of this update as a decimal string (Paradex's have 19 digits: beyond a JS number). */
-  seq_no: z.string().regex(/^[0-9]+$/).nullable().optional(),
+  seq_no: z
+    .string()
+    .regex(/^[0-9]+$/)
+    .nullable()
+    .optional(),
 });
 
-export const Fill = z.strictObject({
+export const Fill = eventObject({
   type: z.literal("fill"),
   seq: Seq,
   fill_id: z.string(),
@@ -146,7 +159,7 @@ export const Fill = z.strictObject({
   exchange_ts: Int,
 });
 
-export const Position = z.strictObject({
+export const Position = eventObject({
   type: z.literal("position"),
   seq: Seq,
   market: z.string(),
@@ -156,10 +169,14 @@ export const Position = z.strictObject({
   unrealized_pnl: NDec,
   liquidation_price: NDec,
   exchange_ts: Int,
-  seq_no: z.string().regex(/^[0-9]+$/).nullable().optional(),
+  seq_no: z
+    .string()
+    .regex(/^[0-9]+$/)
+    .nullable()
+    .optional(),
 });
 
-export const Account = z.strictObject({
+export const Account = eventObject({
   type: z.literal("account"),
   seq: Seq,
   account_value: Dec,
@@ -169,13 +186,17 @@ export const Account = z.strictObject({
   maintenance_margin_requirement: Dec,
   status: z.string(),
   exchange_ts: Int,
-  seq_no: z.string().regex(/^[0-9]+$/).nullable().optional(),
+  seq_no: z
+    .string()
+    .regex(/^[0-9]+$/)
+    .nullable()
+    .optional(),
 });
 
 /** A problem a venue reports in-band (a bad frame, a refused subscription, …); `code` is stable. */
-export const ErrorBody = z.strictObject({ code: z.string(), message: z.string() });
+export const ErrorBody = eventObject({ code: z.string(), message: z.string() });
 
-export const ErrorEvent = z.strictObject({
+export const ErrorEvent = eventObject({
   type: z.literal("error"),
   seq: Seq,
   code: z.string(),

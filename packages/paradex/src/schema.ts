@@ -4,8 +4,10 @@
  *
  * This is the TypeScript half of protocol version 1; the Python half is `paradex_ws_service/protocol.py`.
  * Both are tested against `paradex_ws_service/protocol_examples/*.jsonl`, so a field renamed on one side
- * fails a test on the other. Objects are strict: an unknown field is a protocol drift we want to see, not
- * silently carry. TS types are `z.infer` of these schemas, never hand-written twins.
+ * fails a test on the other. Versioning (docs/PROTOCOL.md): events are loose objects, so a field a newer sidecar
+ * adds passes through to the consumer, and a line of an event type this bridge does not know reaches it as an
+ * `unknown` event; `hello.protocol` (major) must match, `hello.protocol_minor` may be newer. Commands, which
+ * this side writes, stay strict. TS types are `z.infer` of these schemas, never hand-written twins.
  */
 import { z } from "zod";
 import {
@@ -24,19 +26,25 @@ import {
   Trade,
   ErrorEvent,
   ErrorBody,
+  eventObject,
 } from "@paradex-edgex/core";
 
 export * from "@paradex-edgex/core";
 
+/** The protocol major this bridge speaks: a sidecar announcing another one is refused. */
 export const PROTOCOL_VERSION = 1;
+/** The newest minor this bridge knows; a newer sidecar minor only adds fields and event types, so it is accepted. */
+export const PROTOCOL_MINOR = 1;
 
 const Int = z.number().int();
 const Seq = Int.positive();
 
-export const Hello = z.strictObject({
+export const Hello = eventObject({
   type: z.literal("hello"),
   seq: Seq,
   protocol: Int,
+  /** Absent on sidecars older than minor 1 (read as 0). */
+  protocol_minor: Int.nonnegative().optional(),
   version: z.string(),
   pid: Int,
   env: z.string(),
@@ -45,7 +53,7 @@ export const Hello = z.strictObject({
   sbe: z.boolean(),
 });
 
-export const Stats = z.strictObject({
+export const Stats = eventObject({
   type: z.literal("stats"),
   seq: Seq,
   interval_s: z.number(),
@@ -59,7 +67,7 @@ export const Stats = z.strictObject({
 });
 
 /** A fill Paradex retracted (`tradebusts`): undo what the `fill` with this `fill_id` did. */
-export const FillBust = z.strictObject({
+export const FillBust = eventObject({
   type: z.literal("fill_bust"),
   seq: Seq,
   fill_id: z.string(),
@@ -68,7 +76,7 @@ export const FillBust = z.strictObject({
   exchange_ts: Int,
 });
 
-export const Result = z.strictObject({
+export const Result = eventObject({
   type: z.literal("result"),
   seq: Seq,
   id: CommandId.nullable(),
@@ -77,7 +85,7 @@ export const Result = z.strictObject({
   error: ErrorBody.optional(),
 });
 
-/** Every line the sidecar may write on stdout. */
+/** Every line this bridge knows the sidecar may write on stdout. */
 export const SidecarLine = z.discriminatedUnion("type", [
   Hello,
   Status,
@@ -96,7 +104,24 @@ export const SidecarLine = z.discriminatedUnion("type", [
   Result,
 ]);
 
-export type SidecarLine = z.infer<typeof SidecarLine>;
+export type KnownSidecarLine = z.infer<typeof SidecarLine>;
+/** The event types this bridge knows; any other `type` is delivered as an `unknown` event. */
+export const KNOWN_LINE_TYPES: ReadonlySet<string> = new Set(SidecarLine.options.map((o) => o.shape.type.value));
+
+/**
+ * A line of an event type added by a newer sidecar (PROTOCOL.md: new types do not bump the major). The
+ * consumer gets it whole, so it can log or handle it, instead of the line being dropped as invalid.
+ */
+export interface UnknownLine {
+  type: "unknown";
+  seq: number;
+  /** The line's own `type`. */
+  line_type: string;
+  /** The line as received. */
+  line: Record<string, unknown>;
+}
+
+export type SidecarLine = KnownSidecarLine | UnknownLine;
 export type SidecarLineType = SidecarLine["type"];
 export type HelloEvent = z.infer<typeof Hello>;
 export type StatsEvent = z.infer<typeof Stats>;

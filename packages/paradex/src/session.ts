@@ -9,7 +9,7 @@
  */
 import { spawnChild, type ChildHandle, type ExitInfo, type SpawnSpec, type StopTimings } from "./process.ts";
 import { LineFramer, type FramedItem } from "./framing.ts";
-import { SidecarLine, type HelloEvent } from "./schema.ts";
+import { KNOWN_LINE_TYPES, SidecarLine, type HelloEvent } from "./schema.ts";
 import { SeqTracker, Watchdog, checkHello, type SeqGap } from "./supervisor.ts";
 import { HandshakeError } from "./errors.ts";
 import type { BridgeErrorEvent } from "./events.ts";
@@ -146,6 +146,12 @@ export class ChildSession {
     }
     if (this.#hello === null) {
       this.#handshake(raw, line);
+      return;
+    }
+    const type = (raw as { type?: unknown } | null)?.type;
+    if (typeof type === "string" && typeof seq === "number" && !KNOWN_LINE_TYPES.has(type)) {
+      // A newer sidecar's new event type (PROTOCOL.md versioning): the consumer sees it, nothing is dropped.
+      this.#hooks.line({ type: "unknown", seq, line_type: type, line: raw as Record<string, unknown> });
       return;
     }
     const parsed = SidecarLine.safeParse(raw);

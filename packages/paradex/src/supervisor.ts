@@ -12,8 +12,10 @@ import { HandshakeError, ProtocolVersionError } from "./errors.ts";
 // ---------------------------------------------------------------------------------------------------
 
 /**
- * Accepts the child's first line only if it is a `hello` of our protocol major version. The version is
- * checked before the full schema, so a newer sidecar gets "speaks protocol 2", not a list of field errors.
+ * Accepts the child's first line only if it is a `hello` of our protocol major version, whatever its minor
+ * (`protocol_minor`: a newer minor only adds optional fields and event types, which this bridge passes
+ * through). The version is checked before the full schema, so a newer major gets "speaks protocol 2", not a
+ * list of field errors.
  */
 export function checkHello(first: { type?: unknown; protocol?: unknown }, expected = PROTOCOL_VERSION): void {
   if (first.type !== "hello") {

@@ -12,6 +12,7 @@ import {
   type LifecycleEvent,
   type ParadexSidecarOptions,
 } from "../src/sidecar.ts";
+import { PROTOCOL_MINOR, type BboEvent } from "../src/schema.ts";
 import { HandshakeError, ProtocolVersionError, SidecarCommandError, SidecarGoneError } from "../src/errors.ts";
 import { alive, memoryLogger, until, within } from "@paradex-edgex/dev/testing";
 
@@ -96,6 +97,30 @@ test("a non-JSON line and a schema-invalid line become error events with the raw
   assert.match(errors[1]?.raw ?? "", /"market":"X"/);
   assert.match(errors[1]?.message ?? "", /bid/);
   assert.equal(sc.counters.invalidLines, 2);
+  await sc.close();
+});
+
+test("a newer sidecar (minor+1, added fields, a new event type) is accepted; extras pass through, the new type arrives as unknown", async () => {
+  const sc = fake({ FAKE_LINES: fileURLToPath(new URL("./fixtures/newer-sidecar.jsonl", import.meta.url)) });
+  const errors: string[] = [];
+  sc.on("error", (e) => errors.push(`${e.code}: ${e.message}`));
+  const bbos: BboEvent[] = [];
+  sc.on("bbo", (e) => bbos.push(e));
+  const unknown = sc.once("unknown");
+  const status = sc.once("status");
+  await within(sc.start(), 5000, "start");
+  assert.equal(sc.hello?.protocol, 1);
+  assert.equal(sc.hello?.protocol_minor, PROTOCOL_MINOR + 1);
+  assert.deepEqual((sc.hello as Record<string, unknown> | null)?.["features"], ["liquidations"]);
+  assert.equal(((await within(status, 2000, "status")) as Record<string, unknown>)["latency_hint_ms"], 3);
+  const u = await within(unknown, 2000, "unknown event");
+  assert.equal(u.line_type, "liquidation");
+  assert.equal(u.line["size"], "0.5");
+  await until(() => bbos.length === 2, 2000, "both bbo lines");
+  assert.equal((bbos[0] as Record<string, unknown>)["mid"], "100.55");
+  assert.equal(bbos[1]?.exchange_seq, 8);
+  assert.deepEqual(errors, []);
+  assert.equal(sc.counters.invalidLines, 0);
   await sc.close();
 });
 
