@@ -93,6 +93,7 @@ async def _serve_replay(args: argparse.Namespace) -> int:
         "rest_url": server.base_url + "/v1",
         "control_url": server.base_url + "/_sim",
         "pid": os.getpid(),
+        "seed": args.seed,  # the ready line's shape is the simulator's, whatever it serves
         "replay": str(args.replay),
         "frames": len(recording.frames),
     }
