@@ -88,7 +88,7 @@ async function demo(argv: string[]): Promise<number> {
     try {
       // BOT_* settings from the environment apply, except that the demo never trades for real.
       const env: Record<string, string | undefined> = { ...process.env, BOT_LIVE: "false" };
-      return await run({ argv: args, env });
+      return await run({ argv: args, env, ephemeralJournal: !keep });
     } finally {
       await Promise.allSettled([paradex.stop(), edgex.stop()]);
     }

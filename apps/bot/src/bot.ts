@@ -555,7 +555,7 @@ export class ArbBot {
         return `implausible: mids ${gap.round(0).toString()} bps apart (max ${this.cfg.maxMidGapBps.toString()}): bad tick, wrong symbol mapping or mismatched feeds?`;
       }
     }
-    if (edge !== null && edge.gt(this.cfg.maxEdgeBps)) {
+    if (edge?.gt(this.cfg.maxEdgeBps)) {
       return `implausible: edge ${edge.round(1).toString()} bps (max ${this.cfg.maxEdgeBps.toString()})`;
     }
     return null;

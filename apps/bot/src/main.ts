@@ -19,6 +19,8 @@ export interface RunOptions {
   env: Record<string, string | undefined>;
   /** Venues to use instead of building them from the config (the demo passes simulator-backed ones). */
   venues?: (cfg: BotConfig, log: LogFn) => Record<VenueName, Venue>;
+  /** The journal is a temporary file the caller removes (the demo): the summary does not point at it. */
+  ephemeralJournal?: boolean;
   /** Called once the bot has started (the demo uses it to narrate). */
   onStarted?: (bot: ArbBot, log: LogFn) => void;
 }
@@ -77,8 +79,11 @@ export async function run(o: RunOptions): Promise<number> {
       log("stopping", { why });
       const summary = await bot.stop();
       view.close();
-      if (tty) process.stderr.write(`${summaryLines(summary).join("\n")}\n  journal: ${cfg.journalPath}\n`);
-      else view.event("summary", { ...summary, journal: cfg.journalPath });
+      if (tty)
+        process.stderr.write(
+          `${summaryLines(summary).join("\n")}${o.ephemeralJournal ? "" : `\n  journal: ${cfg.journalPath}`}\n`,
+        );
+      else view.event("summary", { ...summary, journal: o.ephemeralJournal ? null : cfg.journalPath });
       return code;
     })();
     return stopping;
