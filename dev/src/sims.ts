@@ -58,7 +58,7 @@ export async function startParadexSim(o: {
   });
   const rl = createInterface({ input: child.stdout! });
   const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("Paradex simulator: no sim_ready within 20 s")), 20_000);
+    const timer = setTimeout(() => reject(new Error("Paradex simulator: no sim_ready within 60 s")), 60_000);
     rl.once("line", (l) => {
       clearTimeout(timer);
       resolve(l);

@@ -34,6 +34,9 @@ export function buildVenues(
     channels: cfg.live ? [...PUBLIC, ...PRIVATE] : PUBLIC,
     extraArgs: ["--log-level", "WARNING"],
     retryInitialStart: false,
+    // Start-up is not on the trading path: a busy machine may take longer than the bridge's 15 s default to
+    // import paradex-py, and giving up there leaves the operator with nothing. A hung child is still caught.
+    helloTimeoutMs: 45_000,
     logger,
   });
   const prod = env["EDGEX_ENV"] === "prod";

@@ -87,17 +87,17 @@ export function renderScreen(s: BotStatus | null, recent: readonly string[], row
     const kill = s.killed ? `${RED}${BOLD}KILLED: ${s.killed}${RESET}` : `${GREEN}entries enabled${RESET}`;
     const t = s.thresholds;
     must.push(
-      `${BOLD}EdgeX–Paradex arb${RESET} ${mode} up ${up}s ${kill}  entry≥${t.minEdgeBps} exit≥${t.exitEdgeBps} max ${t.maxEdgeBps}bps gap≤${t.maxMidGapBps}bps`,
+      `${BOLD}EdgeX–Paradex arb${RESET} ${mode} up ${up}s ${kill} bps: entry≥${t.minEdgeBps} exit≥${t.exitEdgeBps} edge≤${t.maxEdgeBps} gap≤${t.maxMidGapBps}`,
     );
     must.push(
-      `${BOLD}${pad("mkt", 5)}${pad("paradex bid/ask", 22)}${pad("edgex bid/ask", 22)}${pad("pos P/E (net)", 24)}${lpad("rPnL", 9)}${lpad("uPnL", 9)}${RESET}`,
+      `${BOLD}${pad("mkt", 5)}${pad("paradex bid/ask", 19)}${pad("edgex bid/ask", 19)}${pad("pos P/E (net)", 18)}${lpad("rPnL", 9)}${lpad("uPnL", 9)}${RESET}`,
     );
     for (const m of s.markets) {
       const qa = m.quotes.paradex;
       const qb = m.quotes.edgex;
       must.push(
-        `${BOLD}${pad(m.base, 5)}${RESET}${pad(`${qa.bid ?? "—"}/${qa.ask ?? "—"}`, 22)}${pad(`${qb.bid ?? "—"}/${qb.ask ?? "—"}`, 22)}` +
-          `${pad(`${m.positions.paradex}/${m.positions.edgex} (${m.net})`, 24)}${lpad(m.realized, 9)}${lpad(m.unrealized, 9)}`,
+        `${BOLD}${pad(m.base, 5)}${RESET}${pad(`${qa.bid ?? "—"}/${qa.ask ?? "—"}`, 19)}${pad(`${qb.bid ?? "—"}/${qb.ask ?? "—"}`, 19)}` +
+          `${pad(`${m.positions.paradex}/${m.positions.edgex} (${m.net})`, 18)}${lpad(m.realized, 9)}${lpad(m.unrealized, 9)}`,
       );
       const dirs = m.directions.map((d) => {
         const edge = d.edgeBps === null ? "—" : d.edgeBps;
@@ -105,7 +105,8 @@ export function renderScreen(s: BotStatus | null, recent: readonly string[], row
         const why = d.ok ? "go" : (d.reason ?? "");
         return `${dirLabel(d.direction)} ${colour}${edge}${RESET}/${d.thresholdBps} ${why}`;
       });
-      must.push(`     ${dirs.join(" │ ")} │ ${blockText(m.block, m.inFlight)}`);
+      // The block comes first so a narrow terminal cuts the detail, never the reason entries are stopped.
+      must.push(`  ${blockText(m.block, m.inFlight)} │ ${dirs.join(" │ ")}`);
     }
     const venueLines = (["paradex", "edgex"] as const).map((v) => {
       const vs = s.venues[v];

@@ -70,7 +70,7 @@ async function runAt(cols: number, rows: number): Promise<void> {
         `${m} row`,
       );
     // Both directions per market, each with its edge against the threshold and a word on why.
-    const dirRows = lines.filter((l) => /buy P\/sell E .*│ buy E\/sell P/.test(l));
+    const dirRows = lines.filter((l) => /│ buy P\/sell E .*│ buy E\/sell P/.test(l));
     assert.equal(dirRows.length, MARKETS.length, `a direction row per market:\n${screen}`);
     assert.ok(
       dirRows.some((l) => /edge below threshold|position limit|book too thin|below .* min/.test(l)),
