@@ -34,12 +34,12 @@ from paradex_ws_service.order_params import (
     refuse_nulls,
 )
 from paradex_ws_service.paradex.errors import ParadexError
-from paradex_ws_service.services import Services, StartupError
 from paradex_ws_service.settings import Setting, Settings, boolean, positive_decimal, seconds_upto
 
 if TYPE_CHECKING:
     from paradex_ws_service.paradex.auth import Auth, SecretRedactor
     from paradex_ws_service.paradex.orders import OrderManager
+    from paradex_ws_service.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +222,8 @@ class LazyLogin:
         await asyncio.shield(task)
 
     async def _run(self) -> None:
+        from paradex_ws_service.services import StartupError
+
         try:
             auth = await _authenticate(self._services, self._redactor)
         except StartupError as exc:  # here a command's refusal, not a reason to stop the feed
@@ -239,6 +241,7 @@ def credential_prefix(env: str) -> str:
 
 async def _authenticate(services: Services, redactor: SecretRedactor) -> Auth | None:
     from paradex_ws_service.paradex.auth import Auth, CredentialError, Credentials, RestUnreachable
+    from paradex_ws_service.services import StartupError  # with paradex-py: not needed to parse flags
 
     config = services.config
     prefix = credential_prefix(config.env)

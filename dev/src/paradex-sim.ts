@@ -30,7 +30,7 @@ export async function startSim(args: readonly string[] = []): Promise<SimHandle>
       rl.once("line", resolve);
       child.once("exit", (code) => reject(new Error(`simulator exited with ${String(code)} before sim_ready`)));
     }),
-    15_000,
+    45_000, // a cold start (imports) on a loaded 2-core machine takes well over 15 s
     "sim_ready",
   );
   const ready = JSON.parse(line) as { ws_url: string; rest_url: string; control_url: string; pid: number };

@@ -52,11 +52,12 @@ export async function startSims(paradex: ParadexSimHandle, seed = 11): Promise<S
   return { dir, paradex, edgex, stop: () => edgex.stop() };
 }
 
-/** A Paradex account of its own: a random L2 key, onboarded by the sidecar on the simulator. */
+/** A Paradex account of its own: a random L2 key, onboarded by the sidecar on the simulator (`--env sim`
+ * reads only `PARADEX_SIM_*` credentials). */
 export function paradexKey(): Record<string, string> {
   return {
-    PARADEX_L1_ADDRESS: `0x${randomBytes(20).toString("hex")}`,
-    PARADEX_L2_PRIVATE_KEY: `0x0${randomBytes(31).toString("hex")}`,
+    PARADEX_SIM_L1_ADDRESS: `0x${randomBytes(20).toString("hex")}`,
+    PARADEX_SIM_L2_PRIVATE_KEY: `0x0${randomBytes(31).toString("hex")}`,
   };
 }
 

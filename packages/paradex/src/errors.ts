@@ -72,3 +72,26 @@ export class HandshakeError extends SidecarError {
     super("HANDSHAKE", message, options);
   }
 }
+
+/** Exit codes the sidecar documents as configuration errors: restarting cannot help, so the bridge stops. */
+export const CONFIG_EXIT_CODES: Readonly<Record<number, string>> = {
+  2: "BAD_CONFIG", // bad flag, environment value or .env.paradex entry; unknown market
+  3: "CREDENTIALS", // credentials missing or refused while private channels were asked for
+  4: "UNREACHABLE", // Paradex REST unreachable at start while trading was asked for
+};
+
+/**
+ * The sidecar exited with a configuration error (exit 2, 3 or 4). `code` is `BAD_CONFIG`, `CREDENTIALS` or
+ * `UNREACHABLE`; the message carries the sidecar's own (its last `error` event, else its last stderr line).
+ * Never restarted: `start()` rejects with it, or, after a ready, the `stopped` lifecycle event carries it.
+ */
+export class SidecarConfigError extends SidecarError {
+  readonly exitCode: number;
+  readonly sidecarMessage: string;
+  constructor(exitCode: number, sidecarMessage: string) {
+    const code = CONFIG_EXIT_CODES[exitCode] ?? "BAD_CONFIG";
+    super(code, `sidecar refused its configuration (exit ${exitCode}, ${code}): ${sidecarMessage || "no message"}`);
+    this.exitCode = exitCode;
+    this.sidecarMessage = sidecarMessage;
+  }
+}

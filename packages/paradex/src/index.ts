@@ -24,6 +24,8 @@ export {
   NotReadyError,
   ProtocolVersionError,
   SidecarCommandError,
+  SidecarConfigError,
+  CONFIG_EXIT_CODES,
   SidecarError,
   SidecarGoneError,
 } from "./errors.ts";

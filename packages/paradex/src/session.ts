@@ -11,7 +11,7 @@ import { spawnChild, type ChildHandle, type ExitInfo, type SpawnSpec, type StopT
 import { LineFramer, type FramedItem } from "./framing.ts";
 import { KNOWN_LINE_TYPES, SidecarLine, type HelloEvent } from "./schema.ts";
 import { SeqTracker, Watchdog, checkHello, type SeqGap } from "./supervisor.ts";
-import { HandshakeError } from "./errors.ts";
+import { CONFIG_EXIT_CODES, HandshakeError, SidecarConfigError } from "./errors.ts";
 import type { BridgeErrorEvent } from "./events.ts";
 
 export interface SessionConfig {
@@ -40,6 +40,8 @@ export class ChildSession {
   readonly #handle: ChildHandle;
   readonly #framer: LineFramer;
   readonly #stderrFramer: LineFramer;
+  #lastStderr: string | null = null;
+  #lastErrorEvent: string | null = null; // the message of the sidecar's last `error` event
   readonly #seq = new SeqTracker();
   readonly #watchdog: Watchdog;
   #helloTimer: NodeJS.Timeout | null;
@@ -59,7 +61,9 @@ export class ChildSession {
     });
     const onItem = (item: FramedItem): void => this.#onItem(item);
     const onStderr = (item: FramedItem): void => {
-      if (item.kind === "line") hooks.stderr(item.line);
+      if (item.kind !== "line") return;
+      if (item.line.trim() !== "") this.#lastStderr = item.line.trim();
+      hooks.stderr(item.line);
     };
     this.#handle = spawnChild(config.spawn, {
       stdout: (chunk) => this.#framer.push(chunk, onItem),
@@ -67,7 +71,7 @@ export class ChildSession {
       exit: (info) => {
         this.#framer.end(onItem);
         this.#stderrFramer.end(onStderr);
-        this.#die(describeExit(info));
+        this.#die(describeExit(info), this.#configError(info));
       },
     });
     const ms = config.helloTimeoutMs;
@@ -108,6 +112,13 @@ export class ChildSession {
     this.#watchdog.stop();
     if (this.#helloTimer !== null) clearTimeout(this.#helloTimer);
     this.#helloTimer = null;
+  }
+
+  /** Exit 2, 3 or 4: a configuration error, with the sidecar's own words (its error event, else stderr). */
+  #configError(info: ExitInfo): SidecarConfigError | undefined {
+    if (info.error !== undefined || info.signal !== null || info.code === null) return undefined;
+    if (CONFIG_EXIT_CODES[info.code] === undefined) return undefined;
+    return new SidecarConfigError(info.code, this.#lastErrorEvent ?? stripLogPrefix(this.#lastStderr ?? ""));
   }
 
   #die(reason: string, error?: Error): void {
@@ -161,6 +172,7 @@ export class ChildSession {
       this.#problem("INVALID_LINE", `sidecar line fails the protocol schema: ${why}`, line);
       return;
     }
+    if (parsed.data.type === "error") this.#lastErrorEvent = parsed.data.message;
     this.#hooks.line(parsed.data);
   }
 
@@ -198,6 +210,12 @@ export class ChildSession {
   #problem(code: BridgeErrorEvent["code"], message: string, raw: string): void {
     this.#hooks.problem({ type: "error", origin: "bridge", code, message, raw });
   }
+}
+
+/** `2026-12-03 12:00:00,123 ERROR paradex_ws_service.app: message` → `message` (argparse lines stay whole). */
+function stripLogPrefix(line: string): string {
+  const m = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z]+ [\w.]+: (.*)$/.exec(line);
+  return m?.[1] ?? line;
 }
 
 function describeExit(info: ExitInfo): string {

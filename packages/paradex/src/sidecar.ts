@@ -21,7 +21,7 @@ import {
   type BridgeLogger,
   type ParadexSidecarOptions,
 } from "./options.ts";
-import { HandshakeError, NotReadyError, SidecarError } from "./errors.ts";
+import { HandshakeError, NotReadyError, SidecarConfigError, SidecarError } from "./errors.ts";
 
 export {
   DEFAULT_SIDECAR_EXECUTABLE,
@@ -303,7 +303,8 @@ export class ParadexSidecar {
     if (this.#session !== session || this.#state === "closing" || this.#state === "closed") return;
     this.#session = null;
     this.#log.warn(`sidecar ${session.pid ?? "?"}: ${reason}`);
-    const fatal = error instanceof SidecarError && error.code === "PROTOCOL_VERSION";
+    // A refused protocol or configuration (exit 2/3/4) would fail the same way again: stop, never restart.
+    const fatal = (error instanceof SidecarError && error.code === "PROTOCOL_VERSION") || error instanceof SidecarConfigError;
     if (fatal || (!this.#everReady && this.#opts.retryInitialStart !== true)) {
       this.#stopped(reason, error ?? new HandshakeError(`sidecar failed to start: ${reason}`));
       return;

@@ -66,11 +66,13 @@ function createParadex(c: ParadexCredentials): ExchangeClient {
   const restUrl = c.restUrl ?? PARADEX_REST[network];
   if (restUrl === undefined)
     throw new ExchangeConfigError("paradex: restUrl (PARADEX_REST_URL) is required with network sim");
+  // The sidecar reads a simulator's credentials only under PARADEX_SIM_*, an exchange's only under PARADEX_*.
+  const prefix = credentialPrefix(network);
   const secrets: Record<string, string> = {};
-  if (c.l1Address !== undefined) secrets["PARADEX_L1_ADDRESS"] = c.l1Address;
-  if (c.l2PrivateKey !== undefined) secrets["PARADEX_L2_PRIVATE_KEY"] = c.l2PrivateKey;
-  if (c.l1PrivateKey !== undefined) secrets["PARADEX_L1_PRIVATE_KEY"] = c.l1PrivateKey;
-  if (c.l2Address !== undefined) secrets["PARADEX_L2_ADDRESS"] = c.l2Address;
+  if (c.l1Address !== undefined) secrets[`${prefix}L1_ADDRESS`] = c.l1Address;
+  if (c.l2PrivateKey !== undefined) secrets[`${prefix}L2_PRIVATE_KEY`] = c.l2PrivateKey;
+  if (c.l1PrivateKey !== undefined) secrets[`${prefix}L1_PRIVATE_KEY`] = c.l1PrivateKey;
+  if (c.l2Address !== undefined) secrets[`${prefix}L2_ADDRESS`] = c.l2Address;
   const bridge = c.bridge ?? {};
   const venue = new ParadexVenue({
     ...bridge,
@@ -83,7 +85,13 @@ function createParadex(c: ParadexCredentials): ExchangeClient {
   return new ExchangeClient(new ParadexDriver(venue, restUrl), c.markets === undefined ? {} : { markets: c.markets });
 }
 
-/** Paradex credentials from `PARADEX_*` (the names the sidecar reads; see .env.paradex.example). */
+/** Where the sidecar reads credentials for `network`: `PARADEX_SIM_*` for the simulator, else `PARADEX_*`. */
+export function credentialPrefix(network: string): string {
+  return network === "sim" ? "PARADEX_SIM_" : "PARADEX_";
+}
+
+/** Paradex credentials from `PARADEX_*` (the names the sidecar reads; see .env.paradex.example), or from
+ * `PARADEX_SIM_*` when `PARADEX_ENV=sim`. */
 export function paradexCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): ParadexCredentials {
   const network = env["PARADEX_ENV"] ?? "testnet";
   if (!["prod", "testnet", "nightly", "sim"].includes(network)) {
@@ -95,10 +103,11 @@ export function paradexCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env):
   };
   set("wsUrl", env["PARADEX_WS_URL"]);
   set("restUrl", env["PARADEX_REST_URL"]);
-  set("l1Address", env["PARADEX_L1_ADDRESS"]);
-  set("l2PrivateKey", env["PARADEX_L2_PRIVATE_KEY"]);
-  set("l1PrivateKey", env["PARADEX_L1_PRIVATE_KEY"]);
-  set("l2Address", env["PARADEX_L2_ADDRESS"]);
+  const prefix = credentialPrefix(network);
+  set("l1Address", env[`${prefix}L1_ADDRESS`]);
+  set("l2PrivateKey", env[`${prefix}L2_PRIVATE_KEY`]);
+  set("l1PrivateKey", env[`${prefix}L1_PRIVATE_KEY`]);
+  set("l2Address", env[`${prefix}L2_ADDRESS`]);
   set("markets", marketsFromEnv("paradex", env));
   return c;
 }

@@ -58,13 +58,17 @@ test("paradex variables: network, URLs, keys and PARADEX_MARKETS", () => {
   const c = paradexCredentialsFromEnv({
     PARADEX_ENV: "sim",
     PARADEX_REST_URL: "http://127.0.0.1:1/v1",
-    PARADEX_L1_ADDRESS: "0xabc",
-    PARADEX_L2_PRIVATE_KEY: "0xsecret",
+    PARADEX_L1_ADDRESS: "0xexchange", // an exchange's credentials: never used for the simulator
+    PARADEX_SIM_L1_ADDRESS: "0xabc",
+    PARADEX_SIM_L2_PRIVATE_KEY: "0xsecret",
     PARADEX_MARKETS: "ETH-USD-PERP, BTC-USD-PERP",
   });
   assert.equal(c.network, "sim");
   assert.deepEqual(c.markets, ["ETH-USD-PERP", "BTC-USD-PERP"]);
   assert.equal(c.l2PrivateKey, "0xsecret");
+  assert.equal(c.l1Address, "0xabc");
+  const testnet = paradexCredentialsFromEnv({ PARADEX_ENV: "testnet", PARADEX_L1_ADDRESS: "0xexchange", PARADEX_SIM_L1_ADDRESS: "0xabc" });
+  assert.equal(testnet.l1Address, "0xexchange");
   assert.throws(
     () => paradexCredentialsFromEnv({ PARADEX_ENV: "mainnet" }),
     /PARADEX_ENV must be prod, testnet, nightly or sim/,
