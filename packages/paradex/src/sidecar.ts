@@ -304,7 +304,8 @@ export class ParadexSidecar {
     this.#session = null;
     this.#log.warn(`sidecar ${session.pid ?? "?"}: ${reason}`);
     // A refused protocol or configuration (exit 2/3/4) would fail the same way again: stop, never restart.
-    const fatal = (error instanceof SidecarError && error.code === "PROTOCOL_VERSION") || error instanceof SidecarConfigError;
+    const fatal =
+      (error instanceof SidecarError && error.code === "PROTOCOL_VERSION") || error instanceof SidecarConfigError;
     if (fatal || (!this.#everReady && this.#opts.retryInitialStart !== true)) {
       this.#stopped(reason, error ?? new HandshakeError(`sidecar failed to start: ${reason}`));
       return;

@@ -33,7 +33,9 @@ function fake(env: Record<string, string>): ParadexSidecar {
 }
 
 /** start()'s outcome and the terminal lifecycle event; the config error from whichever carries it. */
-async function configError(sc: ParadexSidecar): Promise<{ error: SidecarConfigError; started: boolean; states: string[] }> {
+async function configError(
+  sc: ParadexSidecar,
+): Promise<{ error: SidecarConfigError; started: boolean; states: string[] }> {
   const states: string[] = [];
   const stopped = new Promise<LifecycleEvent>((resolve) =>
     sc.on("lifecycle", (e) => {
@@ -65,7 +67,10 @@ test("exit 2 before the hello (the real sidecar, PARADEX_STALE_AFTER=abc): start
 });
 
 test("exit 2 after a ready (an unknown market): the stopped event carries the sidecar's error event", async () => {
-  const sc = fake({ FAKE_EXIT: "2", FAKE_ERROR_EVENT: "unknown market BTC-USD; valid markets: BTC-USD-PERP, ETH-USD-PERP" });
+  const sc = fake({
+    FAKE_EXIT: "2",
+    FAKE_ERROR_EVENT: "unknown market BTC-USD; valid markets: BTC-USD-PERP, ETH-USD-PERP",
+  });
   const { error, started } = await configError(sc);
   assert.equal(started, true, "the hello came first: start() resolved, the stopped event is the fatal signal");
   assert.equal(error.code, "BAD_CONFIG");
@@ -73,11 +78,16 @@ test("exit 2 after a ready (an unknown market): the stopped event carries the si
 });
 
 test("exit 3 (credentials) and 4 (REST unreachable): their codes, the message from the error event or stderr", async () => {
-  const three = await configError(fake({ FAKE_EXIT: "3", FAKE_ERROR_EVENT: "Paradex refused the credentials: NOT_ONBOARDED" }));
+  const three = await configError(
+    fake({ FAKE_EXIT: "3", FAKE_ERROR_EVENT: "Paradex refused the credentials: NOT_ONBOARDED" }),
+  );
   assert.equal(three.error.code, "CREDENTIALS");
   assert.match(three.error.message, /Paradex refused the credentials: NOT_ONBOARDED/);
   const four = await configError(
-    fake({ FAKE_EXIT: "4", FAKE_STDERR: "2026-12-03 12:00:00,123 ERROR paradex_ws_service.app: cannot reach Paradex REST at https://x/v1" }),
+    fake({
+      FAKE_EXIT: "4",
+      FAKE_STDERR: "2026-12-03 12:00:00,123 ERROR paradex_ws_service.app: cannot reach Paradex REST at https://x/v1",
+    }),
   );
   assert.equal(four.error.code, "UNREACHABLE");
   assert.match(four.error.message, /\(exit 4, UNREACHABLE\): cannot reach Paradex REST at https:\/\/x\/v1$/);

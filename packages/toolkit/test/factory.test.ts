@@ -67,7 +67,11 @@ test("paradex variables: network, URLs, keys and PARADEX_MARKETS", () => {
   assert.deepEqual(c.markets, ["ETH-USD-PERP", "BTC-USD-PERP"]);
   assert.equal(c.l2PrivateKey, "0xsecret");
   assert.equal(c.l1Address, "0xabc");
-  const testnet = paradexCredentialsFromEnv({ PARADEX_ENV: "testnet", PARADEX_L1_ADDRESS: "0xexchange", PARADEX_SIM_L1_ADDRESS: "0xabc" });
+  const testnet = paradexCredentialsFromEnv({
+    PARADEX_ENV: "testnet",
+    PARADEX_L1_ADDRESS: "0xexchange",
+    PARADEX_SIM_L1_ADDRESS: "0xabc",
+  });
   assert.equal(testnet.l1Address, "0xexchange");
   assert.throws(
     () => paradexCredentialsFromEnv({ PARADEX_ENV: "mainnet" }),
