@@ -55,6 +55,7 @@ def run(config: Config, sim: SimLauncher | None = None) -> int:
     trading side started (a signer warming up, a REST call) must not hold the exit past the 2 s promise. The
     caller ends the process with ``os._exit`` once stdout is flushed, so such threads are not joined.
     """
+    loop: asyncio.AbstractEventLoop
     try:
         import uvloop
 

@@ -67,7 +67,7 @@ class AuthProvider(Protocol):
 
 def backoff_delay(attempt: int, rng: random.Random) -> float:
     """Delay before reconnect ``attempt`` (1-based): half fixed, half random of 0.1·2^(n-1), cap 10 s."""
-    base = min(BACKOFF_CAP_S, BACKOFF_START_S * (2 ** (attempt - 1)))
+    base = min(BACKOFF_CAP_S, BACKOFF_START_S * (2.0 ** (attempt - 1)))
     return base / 2 + rng.uniform(0, base / 2)
 
 

@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -150,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             print("error: --replay-speed must be positive", file=sys.stderr)
             return 2
         _exit_now(asyncio.run(_serve_replay(args)))
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     if args.markets:
         kwargs["markets"] = tuple(m.strip() for m in args.markets.split(",") if m.strip())
     try:

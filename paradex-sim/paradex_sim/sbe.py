@@ -83,7 +83,7 @@ class SbeSchema:
         self._structs: dict[tuple[str, int, frozenset[str]], tuple[struct.Struct, tuple[_Field, ...]]] = {}
 
     # ── schema reading ──────────────────────────────────────────────────
-    def _read_types(self, types: ET.Element) -> dict[str, tuple[str, Any, Any, Any]]:
+    def _read_types(self, types: ET.Element) -> dict[str, tuple[str, Any, Any, Any, bool]]:
         """Type name → (struct code, null value, enum map, set map, optional)."""
         out: dict[str, tuple[str, Any, Any, Any, bool]] = {}
         for node in types:

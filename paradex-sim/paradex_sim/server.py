@@ -613,7 +613,8 @@ class SimServer:
     def _channel(self, params: Any) -> str:
         if not isinstance(params, dict) or not isinstance(params.get("channel"), str):
             raise JsonRpcError(-32602, "invalid params", "channel is required")
-        return params["channel"]
+        channel: str = params["channel"]
+        return channel
 
     def _classify(self, name: str) -> Channel | None:
         channel = parse_channel(name, self.market_names)
@@ -741,7 +742,10 @@ class SimServer:
             "ws_down": self.ws_down_until is not None,
             "uptime_s": round(time.time() - self.started_at, 3),
             "markets": markets,
-            "book_feeds": {name: feed.seq_no for name, feed in {**self.sim.feeds, **self.sim.deltas}.items()},
+            "book_feeds": {
+                **{name: feed.seq_no for name, feed in self.sim.feeds.items()},
+                **{name: stream.seq_no for name, stream in self.sim.deltas.items()},
+            },
             "connections": [
                 {
                     "id": c.id,

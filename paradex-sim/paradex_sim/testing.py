@@ -38,7 +38,7 @@ def canon(value: str) -> str:
 class RawClient:
     """A minimal JSON-RPC client over aiohttp, to see exactly what the simulator sends."""
 
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse, session: aiohttp.ClientSession) -> None:
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse[bool], session: aiohttp.ClientSession) -> None:
         self.ws = ws
         self.session = session
         self._ids = itertools.count(1)

@@ -276,13 +276,13 @@ class Trading:
         return json_response(_rest_view(order), 201)
 
     async def rest_orders(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
-        account, _ = self.accounts.bearer(request.headers)
+        account = self.accounts.bearer(request.headers)[0]
         orders = self.exchange.open_orders(account, request.query.get("market"))
         return json_response({"results": [_rest_view(o) for o in orders]})
 
     async def rest_order(self, request: web.Request, match: dict[str, str]) -> web.StreamResponse:
         """Only NEW/OPEN orders; an unknown or closed id answers 400 (openapi 1.132.1 lists no 404 here)."""
-        account, _ = self.accounts.bearer(request.headers)
+        account = self.accounts.bearer(request.headers)[0]
         try:
             order = self.exchange.find(account, order_id=match["order_id"])
         except ApiError as exc:
@@ -292,7 +292,7 @@ class Trading:
         return json_response(_rest_view(order))
 
     async def rest_order_by_cid(self, request: web.Request, match: dict[str, str]) -> web.StreamResponse:
-        account, _ = self.accounts.bearer(request.headers)
+        account = self.accounts.bearer(request.headers)[0]
         try:
             order = self.exchange.find(account, client_id=match["client_id"])
         except ApiError as exc:
@@ -304,7 +304,7 @@ class Trading:
         return json_response(_rest_view(order))
 
     async def rest_history(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
-        account, _ = self.accounts.bearer(request.headers)
+        account = self.accounts.bearer(request.headers)[0]
         q = request.query
         results = [
             _rest_view(o)
@@ -314,14 +314,14 @@ class Trading:
         return json_response({"next": None, "prev": None, "results": results[: int(q.get("page_size", 100))]})
 
     async def rest_cancel(self, request: web.Request, match: dict[str, str]) -> web.StreamResponse:
-        account, _ = self.accounts.bearer(request.headers)
+        account = self.accounts.bearer(request.headers)[0]
         self._rest_limit(account)
         order = self._lookup_for_cancel(account, match["order_id"], None, None)
         self.exchange.cancel(account, order)
         return web.Response(status=204)
 
     async def rest_cancel_by_cid(self, request: web.Request, match: dict[str, str]) -> web.StreamResponse:
-        account, _ = self.accounts.bearer(request.headers)
+        account = self.accounts.bearer(request.headers)[0]
         self._rest_limit(account)
         order = self.exchange.find(account, client_id=match["client_id"])
         self.exchange.check_cancellable(order)
@@ -329,30 +329,30 @@ class Trading:
         return web.Response(status=204)
 
     async def rest_cancel_all(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
-        account, _ = self.accounts.bearer(request.headers)
+        account = self.accounts.bearer(request.headers)[0]
         self._rest_limit(account)
         self.exchange.cancel_many(account, self.exchange.open_orders(account, request.query.get("market")))
         return web.Response(status=200)  # openapi: 200 with no body
 
     async def rest_positions(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
-        account, _ = self.accounts.bearer(request.headers)
+        account = self.accounts.bearer(request.headers)[0]
         ledger = self.exchange.ledger(account)
         results = [self.exchange.position_resp(ledger, p) for p in ledger.positions.values() if p.size]
         return json_response({"results": results})
 
     async def rest_account(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
-        account, _ = self.accounts.bearer(request.headers)
+        account = self.accounts.bearer(request.headers)[0]
         return json_response(self.exchange.account_resp(self.exchange.ledger(account)))
 
     async def rest_balance(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
-        account, _ = self.accounts.bearer(request.headers)
+        account = self.accounts.bearer(request.headers)[0]
         now = time.time_ns() // 1_000_000
         return json_response(
             {"results": [{"token": "USDC", "size": e8_str(account.collateral_e8), "last_updated_at": now}]}
         )
 
     async def rest_fills(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
-        account, _ = self.accounts.bearer(request.headers)
+        account = self.accounts.bearer(request.headers)[0]
         market = request.query.get("market")
         fills = [
             f for f in reversed(self.exchange.ledger(account).fills) if market in (None, "", f["market"])
@@ -360,7 +360,7 @@ class Trading:
         return json_response({"next": None, "prev": None, "results": fills})
 
     async def rest_set_margin(self, request: web.Request, match: dict[str, str]) -> web.StreamResponse:
-        account, _ = self.accounts.bearer(request.headers)
+        account = self.accounts.bearer(request.headers)[0]
         market = match["market"]
         spec = self.exchange._spec(market)
         body = await self._body(request)
@@ -376,7 +376,7 @@ class Trading:
         )
 
     async def rest_get_margin(self, request: web.Request, _: dict[str, str]) -> web.StreamResponse:
-        account, _ = self.accounts.bearer(request.headers)
+        account = self.accounts.bearer(request.headers)[0]
         market = request.query.get("market")
         if not market:  # openapi 1.132.1: `market` is a required query parameter here
             raise ApiError(400, "VALIDATION_ERROR", "market is required")
@@ -574,7 +574,8 @@ def _rest(handler: Any) -> Any:
 
     async def wrapped(request: web.Request, match: dict[str, str]) -> web.StreamResponse:
         try:
-            return await handler(request, match)
+            response: web.StreamResponse = await handler(request, match)
+            return response
         except ApiError as exc:
             return json_response(exc.body(), exc.status)
         except RateLimited as exc:
@@ -641,8 +642,8 @@ def install(server: SimServer) -> Trading:
         ("GET", "trading"): t.ctl_state,
         ("GET", "order_arrivals"): t.ctl_arrivals,
     }
-    for (method, action), handler in controls.items():
-        server.register_control(method, action, handler)
+    for (method, action), control in controls.items():
+        server.register_control(method, action, control)
     server.spawn(t.sweep_loop(), "paradex-sim-trading-sweep")
     server.trading = t  # type: ignore[attr-defined]
     return t

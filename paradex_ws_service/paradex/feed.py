@@ -25,9 +25,9 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import orjson
 import websockets
@@ -45,8 +45,8 @@ log = logging.getLogger(__name__)
 YIELD_EVERY = 128  # frames read back to back before the receive loop lets the event loop poll (power of 2)
 
 Emit = Callable[[dict[str, Any]], None]
-JsonNormalizer = Callable[[dict[str, Any], int], "dict[str, Any] | None"]
-SbeNormalizer = Callable[[Any, int], "dict[str, Any] | None"]
+JsonNormalizer = Callable[[dict[str, Any], int], "Mapping[str, Any] | None"]
+SbeNormalizer = Callable[[Any, int], "Mapping[str, Any] | None"]
 
 
 @dataclass(frozen=True)
@@ -178,12 +178,12 @@ class Feed:
             )
         return Subscription(spec, normalizer.json, normalizer.sbe)
 
-    def _touch_tracking(self, fn: Callable[[Any, int], dict[str, Any] | None]) -> JsonNormalizer:
+    def _touch_tracking(self, fn: Callable[[Any, int], Mapping[str, Any] | None]) -> JsonNormalizer:
         """A bbo normalizer that also remembers each market's touch: on the hot path of every bbo frame, so
         only a dict store (the arithmetic waits for a MARKET order that needs it)."""
         touch = self.touch
 
-        def handle(payload: Any, recv_us: int) -> dict[str, Any] | None:
+        def handle(payload: Any, recv_us: int) -> Mapping[str, Any] | None:
             event = fn(payload, recv_us)
             if event is not None:
                 touch[event["market"]] = (event["bid"], event["ask"])
@@ -196,7 +196,7 @@ class Feed:
         book = sub.book
         assert book is not None
 
-        def handle(payload: Any, recv_us: int) -> dict[str, Any] | None:
+        def handle(payload: Any, recv_us: int) -> Mapping[str, Any] | None:
             update = parse(payload, recv_us)
             try:
                 changed = book.apply(update, check_seq)
@@ -286,7 +286,9 @@ class Feed:
                         continue
                     event = sub.handle_json(params["data"], recv_us)
                 else:
-                    channel, model = decode_frame(raw)
+                    # bytes: str took the branch above (`__class__ is` is the hot path's cheaper test, which
+                    # mypy does not narrow on)
+                    channel, model = decode_frame(raw)  # type: ignore[arg-type]
                     if channel is None:
                         continue  # heartbeat / subscribed ack (template 40/41)
                     sub = self._sbe_routes.get(channel)
@@ -299,7 +301,9 @@ class Feed:
                     sub.stale = False
                     self.listener.on_live(sub)
                 if event is not None:
-                    emit(event)
+                    # A normalizer builds a protocol TypedDict (protocol.py); the writer takes it as the plain
+                    # mutable dict it is at run time (it stamps seq and coalesces in place): no copy here.
+                    emit(cast("dict[str, Any]", event))
             except Exception as exc:
                 # Whatever one frame does to a parser or normalizer (orjson.JSONDecodeError, SbeDecodeError,
                 # a missing key, a bug in an extension's normalizer) concerns that frame only: it is counted

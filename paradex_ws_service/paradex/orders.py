@@ -264,9 +264,10 @@ class OrderManager:
             raise _Unknown("not connected")
         lost = self._connection_lost()
         task = asyncio.ensure_future(make(client))
+        waiting: set[asyncio.Future[Any]] = {task, lost}
         try:
             done, _ = await asyncio.wait(
-                {task, lost}, timeout=self.options.order_timeout_s, return_when=asyncio.FIRST_COMPLETED
+                waiting, timeout=self.options.order_timeout_s, return_when=asyncio.FIRST_COMPLETED
             )
             if task in done:
                 return task.result()
@@ -455,8 +456,10 @@ class OrderManager:
             if self._ws_ready() is not None:
                 if order_id:
                     reply = await self._ws_call(lambda c: c.cancel_order(order_id))
-                else:
+                elif client_id is not None and market is not None:  # parse_cancel guarantees one or the other
                     reply = await self._ws_call(lambda c: c.cancel_order_by_client_id(client_id, market))
+                else:
+                    raise ParadexError(p.ERR_BAD_PARAMS, "cancel: give order_id, or client_id and market")
                 return {
                     "order_id": reply.get("order_id", order_id),
                     "client_id": client_id,

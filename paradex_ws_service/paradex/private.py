@@ -132,7 +132,7 @@ class PrivateNormalizers:
         if event["type"] in ("order", "fill"):
             client_id = event.get("client_id") or self._held_ids.get(event["order_id"])
             held = self._holds.get(client_id) if client_id is not None else None
-            if held is None:
+            if held is None or client_id is None:
                 return event
             self._held_ids[event["order_id"]] = client_id
             self._last_held = client_id

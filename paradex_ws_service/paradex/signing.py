@@ -36,12 +36,13 @@ from typing import Any
 import starknet_crypto_py
 from crypto_cpp_py.utils import cpp_generate_k_rfc6979
 from starknet_py.cairo.felt import encode_shortstring
+from starknet_py.net.models.typed_data import ParameterDict
 from starknet_py.utils.typed_data import TypedData, parse_felt
 
 try:  # the native backend; see the module docstring
     import fast_stark_crypto
 except ImportError:  # pragma: no cover - depends on the platform's wheels
-    fast_stark_crypto = None
+    fast_stark_crypto = None  # type: ignore[assignment]  # the optional-module idiom; checked before use
 
 # Stark curve y² = x³ + x + β over F_p, generator of order N (StarkWare's published parameters): only what
 # the range checks below need.
@@ -110,7 +111,7 @@ def backend() -> str:
 # The Paradex order message
 # --------------------------------------------------------------------------------------------------
 
-_ORDER_TYPES = {
+_ORDER_TYPES: dict[str, list[ParameterDict]] = {
     "StarkNetDomain": [
         {"name": "name", "type": "felt"},
         {"name": "chainId", "type": "felt"},
@@ -153,7 +154,8 @@ class OrderHasher:
             {
                 "types": _ORDER_TYPES,
                 "primaryType": "Order",
-                "domain": domain,
+                # starknet-py's DomainDict declares "revision" required; Paradex's domain has none (rev. 0)
+                "domain": domain,  # type: ignore[typeddict-item]
                 "message": {k["name"]: "0" for k in _ORDER_TYPES["Order"]},
             }
         )
@@ -289,8 +291,9 @@ class FastOrderSigner:
             )
         if size is not None:
             size_e8 = quantize_e8(size)
-            if (*key, size_e8) not in cache.sized:
-                cache.sized[(*key, size_e8)] = self._hasher.sized(prefix, size_e8)
+            sized_key = (*key, size_e8)
+            if sized_key not in cache.sized:
+                cache.sized[sized_key] = self._hasher.sized(prefix, size_e8)
 
     def prefixed_timestamp(self, market: str, side: str, order_type: str, not_before: int) -> int | None:
         """The newest precomputed timestamp for this kind of order that is ≥ ``not_before``, if any."""
