@@ -30,6 +30,7 @@ fmt: bootstrap
 	npx biome check --write .
 
 typecheck: bootstrap
+	$(PY) -m mypy
 	npx tsc --noEmit -p tsconfig.json
 	npx tsc -b tsconfig.build.json
 
@@ -48,4 +49,4 @@ sim: bootstrap
 	$(PY) -m paradex_sim --port 8787 --seed 1
 
 clean:
-	rm -rf .venv node_modules .stamp-venv .stamp-npm .pytest_cache .ruff_cache
+	rm -rf .venv node_modules .stamp-venv .stamp-npm .pytest_cache .ruff_cache .mypy_cache

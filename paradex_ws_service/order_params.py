@@ -21,7 +21,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeGuard
 
 from paradex_ws_service import protocol as p
 from paradex_ws_service.commands import Command, CommandError
@@ -175,7 +175,7 @@ def parse_leverage(command: Command) -> LeverageRequest:
     return LeverageRequest(market, int(raw))
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
