@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import aiohttp
@@ -174,8 +174,9 @@ def test_funding_data_history() -> None:
         page = await asyncio.to_thread(paradex.api_client.fetch_funding_data, {"market": "BTC-USD-PERP"})
         results = page["results"]
         assert len(results) >= 3 and results[0]["created_at"] >= results[-1]["created_at"]
-        assert results[0]["funding_period_hours"] == 8 and Decimal(results[0]["funding_rate"]) == Decimal(
-            results[0]["funding_rate_8h"]
-        )
+        # An 8 h market: funding_rate_8h is funding_rate at 8 decimals (production's JSON: "0.00007172918481"
+        # beside "0.00007172", a measured payload of 2026-09-04).
+        rate = Decimal(results[0]["funding_rate"]).quantize(Decimal("1e-8"), rounding=ROUND_DOWN)
+        assert results[0]["funding_period_hours"] == 8 and rate == Decimal(results[0]["funding_rate_8h"])
 
     run(body, funding_interval=0.1)
