@@ -7,9 +7,8 @@ deltas are ignored and nothing is rendered, so a stale or crossed book is never 
 
 from __future__ import annotations
 
-import heapq
+from bisect import bisect_left, insort
 from decimal import Decimal
-from operator import itemgetter
 
 from paradex_ws_service.paradex.normalize import BookUpdate
 from paradex_ws_service.protocol import Book, Level
@@ -35,35 +34,75 @@ class CrossedBook(BookError):
     """Best bid at or above best ask after applying an update."""
 
 
-class OrderBook:
-    """Levels of one market keyed by canonical price string; sorted only when rendered.
+class _Side:
+    """One side's levels: price string → size, plus the prices' ``Decimal``s kept sorted ascending.
 
-    On an SBE session Paradex's deltas channel carries the whole book (over a hundred levels a side,
-    reference §0a.2) and many of its frames change nothing, so each side keeps its prices' ``Decimal``
-    next to the level (converted once, when the level appears) and rendering picks the top ``depth``
-    with a heap instead of converting and sorting every price on every frame.
+    Each price is converted once, when its level appears, and inserted in order (a bisect and a short
+    memmove), so the best price and the top ``depth`` levels are read off the ends of the list instead of
+    converting and sorting over a hundred prices on every frame.
     """
 
-    __slots__ = (
-        "_ask_keys",
-        "_asks",
-        "_bid_keys",
-        "_bids",
-        "depth",
-        "exchange_ts",
-        "market",
-        "recv_us",
-        "seq_no",
-        "valid",
-    )
+    __slots__ = ("keys", "levels", "names", "order")
+
+    def __init__(self) -> None:
+        self.levels: dict[str, str] = {}
+        self.keys: dict[str, Decimal] = {}
+        self.names: dict[Decimal, str] = {}  # the inverse of keys (prices are canonical strings: 1:1)
+        self.order: list[Decimal] = []  # ascending
+
+    def clear(self) -> None:
+        self.levels.clear()
+        self.keys.clear()
+        self.names.clear()
+        self.order.clear()
+
+    def replace(self, levels: list[tuple[str, str]]) -> None:
+        """A snapshot: every level at once, sorted once."""
+        self.clear()
+        for price, size in levels:
+            if size != "0":
+                key = Decimal(price)
+                self.levels[price] = size
+                self.keys[price] = key
+                self.names[key] = price
+        self.order = sorted(self.names)
+
+    def patch(self, levels: list[tuple[str, str]]) -> None:
+        for price, size in levels:
+            if size == "0":
+                if self.levels.pop(price, None) is not None:
+                    key = self.keys.pop(price)
+                    del self.names[key]
+                    del self.order[bisect_left(self.order, key)]
+            else:
+                if price not in self.levels:
+                    key = self.keys[price] = Decimal(price)
+                    self.names[key] = price
+                    insort(self.order, key)
+                self.levels[price] = size
+
+    def top(self, depth: int, highest: bool) -> list[Level]:
+        keys = self.order[: -depth - 1 : -1] if highest else self.order[:depth]
+        names, levels = self.names, self.levels
+        return [[names[k], levels[names[k]]] for k in keys]
+
+
+class OrderBook:
+    """Levels of one market keyed by canonical price string, with their prices kept in order.
+
+    On an SBE session Paradex's deltas channel carries the whole book (over a hundred levels a side,
+    reference §0a.2) and many of its frames change nothing: a level's price is converted to ``Decimal``
+    once, when it appears, and kept in a sorted list, so rendering the top ``depth`` and checking for a
+    crossed book cost a few list reads per frame, not a sort of the whole book.
+    """
+
+    __slots__ = ("_asks", "_bids", "depth", "exchange_ts", "market", "recv_us", "seq_no", "valid")
 
     def __init__(self, market: str, depth: int = DEFAULT_DEPTH) -> None:
         self.market = market
         self.depth = depth
-        self._bids: dict[str, str] = {}
-        self._asks: dict[str, str] = {}
-        self._bid_keys: dict[str, Decimal] = {}  # price string → its Decimal, the same keys as _bids
-        self._ask_keys: dict[str, Decimal] = {}
+        self._bids = _Side()
+        self._asks = _Side()
         self.seq_no: int | None = None
         self.exchange_ts = 0
         self.recv_us = 0
@@ -73,8 +112,6 @@ class OrderBook:
         """Forget everything (reconnect, gap): only a snapshot makes the book valid again."""
         self._bids.clear()
         self._asks.clear()
-        self._bid_keys.clear()
-        self._ask_keys.clear()
         self.seq_no = None
         self.valid = False
 
@@ -87,12 +124,8 @@ class OrderBook:
         channel) advances ``seq_no`` and returns False: there is nothing new to emit.
         """
         if update.snapshot:
-            self._bids.clear()
-            self._asks.clear()
-            self._bid_keys.clear()
-            self._ask_keys.clear()
-            _patch(self._bids, self._bid_keys, update.bids)
-            _patch(self._asks, self._ask_keys, update.asks)
+            self._bids.replace(update.bids)
+            self._asks.replace(update.asks)
         else:
             if not self.valid:
                 return False
@@ -103,8 +136,8 @@ class OrderBook:
             if not update.bids and not update.asks:
                 self.seq_no = update.seq_no
                 return False
-            _patch(self._bids, self._bid_keys, update.bids)
-            _patch(self._asks, self._ask_keys, update.asks)
+            self._bids.patch(update.bids)
+            self._asks.patch(update.asks)
         self.seq_no = update.seq_no
         self.exchange_ts = update.exchange_ts
         self.recv_us = update.recv_us
@@ -120,37 +153,17 @@ class OrderBook:
             "type": "book",
             "seq": 0,
             "market": self.market,
-            "bids": _top(self._bids, self._bid_keys, self.depth, best_is_max=True),
-            "asks": _top(self._asks, self._ask_keys, self.depth, best_is_max=False),
+            "bids": self._bids.top(self.depth, highest=True),
+            "asks": self._asks.top(self.depth, highest=False),
             "exchange_seq": self.seq_no,
             "exchange_ts": self.exchange_ts,
             "recv_us": self.recv_us,
         }
 
     def best(self) -> tuple[Decimal | None, Decimal | None]:
-        bid = max(self._bid_keys.values(), default=None)
-        ask = min(self._ask_keys.values(), default=None)
-        return bid, ask
+        bids, asks = self._bids.order, self._asks.order
+        return (bids[-1] if bids else None), (asks[0] if asks else None)
 
     def _crossed(self) -> bool:
         bid, ask = self.best()
         return bid is not None and ask is not None and bid >= ask
-
-
-def _patch(side: dict[str, str], keys: dict[str, Decimal], levels: list[tuple[str, str]]) -> None:
-    for price, size in levels:
-        if size == "0":
-            if side.pop(price, None) is not None:
-                del keys[price]
-        else:
-            if price not in side:
-                keys[price] = Decimal(price)
-            side[price] = size
-
-
-_KEY = itemgetter(1)
-
-
-def _top(side: dict[str, str], keys: dict[str, Decimal], depth: int, best_is_max: bool) -> list[Level]:
-    pick = heapq.nlargest if best_is_max else heapq.nsmallest
-    return [[p, side[p]] for p, _ in pick(depth, keys.items(), key=_KEY)]
