@@ -129,7 +129,7 @@ class SimLauncher:
             rest_url=str(ready["rest_url"]),
             control_url=str(ready["control_url"]),
             pid=int(ready["pid"]),
-            seed=int(ready["seed"]),
+            seed=int(ready.get("seed") or 0),  # a replaying simulator (--replay) has no seed
         )
         return self._ready
 
