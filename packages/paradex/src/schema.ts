@@ -15,7 +15,6 @@ import {
   CommandId,
   Bbo,
   Book,
-  Dec,
   Fill,
   Funding,
   Order,
@@ -160,17 +159,22 @@ const Place = Cmd("place", {
   reduce_only: z.boolean().optional(),
   client_id: ClientId.optional(),
 }).superRefine((c, ctx) => {
-  if (c.type === "LIMIT" && c.price === undefined) ctx.addIssue({ code: "custom", path: ["price"], message: "a LIMIT order needs a price" });
-  if (c.type === "MARKET" && c.price !== undefined) ctx.addIssue({ code: "custom", path: ["price"], message: "a MARKET order takes no price" });
-  if (c.type === "MARKET" && c.tif === "POST_ONLY") ctx.addIssue({ code: "custom", path: ["tif"], message: "a MARKET order cannot be POST_ONLY" });
+  if (c.type === "LIMIT" && c.price === undefined)
+    ctx.addIssue({ code: "custom", path: ["price"], message: "a LIMIT order needs a price" });
+  if (c.type === "MARKET" && c.price !== undefined)
+    ctx.addIssue({ code: "custom", path: ["price"], message: "a MARKET order takes no price" });
+  if (c.type === "MARKET" && c.tif === "POST_ONLY")
+    ctx.addIssue({ code: "custom", path: ["tif"], message: "a MARKET order cannot be POST_ONLY" });
 });
 
-const Cancel = Cmd("cancel", { order_id: Name.optional(), client_id: Name.optional(), market: Name.optional() }).superRefine(
-  (c, ctx) => {
-    if (c.order_id === undefined && (c.client_id === undefined || c.market === undefined))
-      ctx.addIssue({ code: "custom", message: "give order_id, or client_id and market" });
-  },
-);
+const Cancel = Cmd("cancel", {
+  order_id: Name.optional(),
+  client_id: Name.optional(),
+  market: Name.optional(),
+}).superRefine((c, ctx) => {
+  if (c.order_id === undefined && (c.client_id === undefined || c.market === undefined))
+    ctx.addIssue({ code: "custom", message: "give order_id, or client_id and market" });
+});
 
 const Klines = Cmd("klines", {
   market: Name,

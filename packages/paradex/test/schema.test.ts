@@ -52,6 +52,10 @@ test("every example command parses", () => {
 test("every refused example command is refused (the Python validator refuses the same corpus)", () => {
   for (const c of examples("commands_refused.jsonl")) {
     const r = Command.safeParse(c["command"]);
-    assert.equal(r.success, false, `accepted ${JSON.stringify(c["command"])}, which is refused (${String(c["code"])}: ${String(c["why"])})`);
+    assert.equal(
+      r.success,
+      false,
+      `accepted ${JSON.stringify(c["command"])}, which is refused (${String(c["code"])}: ${String(c["why"])})`,
+    );
   }
 });
