@@ -9,7 +9,7 @@ import type { StatusEvent } from "@paradex-edgex/core";
 import type { MarketMeta, Venue, VenueName, VenueSnapshot } from "@paradex-edgex/core";
 import { HealthMonitor } from "@paradex-edgex/toolkit";
 import type { BotConfig, MarketConfig } from "./config.ts";
-import { D } from "./decimal.ts";
+import { D } from "@paradex-edgex/core/decimal";
 import { Guards } from "./guards.ts";
 import { Journal, type JournalRecord, foldJournal } from "./journal.ts";
 import { Ledger } from "./ledger.ts";

@@ -6,7 +6,7 @@
  * Bad values raise `ConfigError` with the offending flag named; nothing is silently coerced.
  */
 import { parseArgs } from "node:util";
-import { D } from "./decimal.ts";
+import { D } from "@paradex-edgex/core/decimal";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";

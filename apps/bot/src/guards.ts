@@ -7,7 +7,7 @@
  * Exits (hedging or unwinding a residual) are never blocked by a guard: blocking them is how positions end
  * up naked.
  */
-import type { D } from "./decimal.ts";
+import type { D } from "@paradex-edgex/core/decimal";
 
 export interface GuardLimits {
   maxQuoteAgeMs: number;

@@ -5,7 +5,7 @@
  * size when they disagree (the venue is the truth for positions); PnL keeps accruing from our own fills.
  */
 import type { VenueName } from "@paradex-edgex/core";
-import { D } from "./decimal.ts";
+import { D } from "@paradex-edgex/core/decimal";
 
 export interface Holding {
   qty: D;

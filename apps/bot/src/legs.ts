@@ -10,7 +10,7 @@
  */
 import type { PositionEvent } from "@paradex-edgex/core";
 import type { MarketMeta, PlaceOrderResult, Venue, VenueName } from "@paradex-edgex/core";
-import { D } from "./decimal.ts";
+import { D } from "@paradex-edgex/core/decimal";
 import type { ArbState, Journal, LegPlanRecord, LegRole, LegState } from "./journal.ts";
 import type { Ledger } from "./ledger.ts";
 import type { OrderTracker } from "./orders.ts";

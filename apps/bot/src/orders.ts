@@ -7,7 +7,7 @@
  */
 import type { FillEvent, OrderEvent } from "@paradex-edgex/core";
 import type { VenueName } from "@paradex-edgex/core";
-import { D } from "./decimal.ts";
+import { D } from "@paradex-edgex/core/decimal";
 
 const TERMINAL = new Set(["CLOSED", "FILLED", "CANCELED", "CANCELLED", "REJECTED", "EXPIRED", "FAILED"]);
 

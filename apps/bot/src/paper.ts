@@ -21,7 +21,7 @@ import type {
   VenueName,
   VenueSnapshot,
 } from "@paradex-edgex/core";
-import { D } from "./decimal.ts";
+import { D } from "@paradex-edgex/core/decimal";
 import { VenueQuotes } from "./quotes.ts";
 
 export class PaperReject extends Error {

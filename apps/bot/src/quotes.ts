@@ -7,7 +7,7 @@
  * matters for "is this quote still tradable" is how long ago *we* learned it.
  */
 import type { BboEvent, BookEvent, StatusEvent } from "@paradex-edgex/core";
-import { D } from "./decimal.ts";
+import { D } from "@paradex-edgex/core/decimal";
 
 export interface Level {
   price: D;

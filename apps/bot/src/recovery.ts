@@ -5,7 +5,7 @@
  * in its venue's snapshot (still-open order cancelled, fill inferred from the position change since the leg
  * left); then the same residual logic as a live arbitrage hedges or unwinds whatever is left.
  */
-import { D } from "./decimal.ts";
+import { D } from "@paradex-edgex/core/decimal";
 import type { ReplayState, ReplayedArb } from "./journal.ts";
 import { Ledger } from "./ledger.ts";
 import { type ArbResult, type LegEnv, type LegResult, finishArb, lookup, recordLeg } from "./legs.ts";

@@ -6,7 +6,7 @@
  * moves a little before our IOC orders land". No I/O, no clock: every input is a value, so tests are tables.
  */
 import type { MarketMeta, VenueName } from "@paradex-edgex/core";
-import { D } from "./decimal.ts";
+import { D } from "@paradex-edgex/core/decimal";
 import type { BookView, Level } from "./quotes.ts";
 
 const BPS = D.fromInt(10_000);

@@ -4,7 +4,7 @@
 import type { VenueName, VenueSnapshot } from "@paradex-edgex/core";
 import type { HealthReport } from "@paradex-edgex/toolkit";
 import type { ArbBot } from "./bot.ts";
-import { D } from "./decimal.ts";
+import { D } from "@paradex-edgex/core/decimal";
 import type { Evaluation } from "./signal.ts";
 
 export interface BotStatus {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { D } from "../src/decimal.ts";
+import { D } from "@paradex-edgex/core/decimal";
 import { Journal } from "../src/journal.ts";
 import { JsonView, TtyView, summaryLines } from "../src/view.ts";
 import { quote, rig } from "./helpers.ts";

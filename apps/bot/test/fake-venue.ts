@@ -17,7 +17,7 @@ import type {
   VenueName,
   VenueSnapshot,
 } from "@paradex-edgex/core";
-import { D } from "../src/decimal.ts";
+import { D } from "@paradex-edgex/core/decimal";
 
 type Fault =
   | { kind: "reject"; message: string }

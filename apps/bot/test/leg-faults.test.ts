@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
-import { D } from "../src/decimal.ts";
+import { D } from "@paradex-edgex/core/decimal";
 import { Journal, foldJournal, posKey } from "../src/journal.ts";
 import type { ParadexSimHandle } from "@paradex-edgex/dev/sims";
 import { type LiveRig, type Sims, liveRig, setMid, startParadexSimShared, startSims } from "./scenario-helpers.ts";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { loadConfig, ConfigError } from "../src/config.ts";
-import { D, DecimalError } from "../src/decimal.ts";
+import { D, DecimalError } from "@paradex-edgex/core/decimal";
 import { Journal, foldJournal, type JournalRecord } from "../src/journal.ts";
 import { Ledger } from "../src/ledger.ts";
 import { PaperVenue, PaperReject } from "../src/paper.ts";
@@ -30,6 +30,8 @@ describe("decimal", () => {
     assert.equal(D.from("1").div("3").round(4).toString(), "0.3333");
     assert.equal(D.from("-1.5").round(0).toString(), "-2"); // half-even
     assert.equal(D.from("2.5").round(0).toString(), "2");
+    assert.equal(D.from(".5").toString(), "0.5"); // the one rule of core's decimal: ".5" and "1." are plain text
+    assert.equal(D.from("1.").toString(), "1");
   });
   it("refuses exponents, garbage and too many decimals", () => {
     for (const bad of ["1e5", "abc", "", "1.2.3", "0.0000000000000000001"])

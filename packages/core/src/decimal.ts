@@ -1,9 +1,17 @@
 /**
- * Exact decimal arithmetic on strings (BigInt fixed point): the only place EdgeX prices and sizes meet arithmetic.
+ * @module decimal — the one exact decimal of the repository (BigInt fixed point), in two styles:
  *
- * Orders are signed over integer amounts derived from decimal strings (size × resolution, price × size, fee
- * ceilings), so a float anywhere on that path would sign the wrong amount. Wire values stay strings; this module
- * converts at the point of arithmetic and back to the canonical form (no exponent, no trailing zeros).
+ * - functions on canonical strings (`add`, `mul`, `floorToStep`, …): EdgeX signing amounts, toolkit candles,
+ *   balances and PnL. Values stay strings; each call parses, computes exactly and prints canonical text.
+ * - the immutable class `D` (18 fractional digits, explicit rounding modes): the bot's prices, sizes, fees and
+ *   PnL, where a computation chains many operations.
+ *
+ * Rules (one set for both): input is plain decimal text — optional sign, digits, optional fraction; `"1."` and
+ * `".5"` are accepted (venues print both), surrounding whitespace is ignored, exponents and anything else raise
+ * `DecimalError`. Output is canonical: no exponent, no trailing zeros, no "-0". `div(a, b, scale = 18)` truncates
+ * toward zero at `scale` digits; `D` keeps 18 digits, `D#mul`/`D#div` round half-even unless told otherwise,
+ * and `D.from` refuses more than 18 significant fractional digits instead of rounding them away.
+ * A float anywhere on an order's path would sign or send the wrong amount: `toNumber` is for display only.
  */
 
 /** A parsed decimal: value = int / 10^scale. */
@@ -84,7 +92,7 @@ export function neg(a: string): string {
 }
 
 /** -1, 0 or 1. */
-export function cmp(a: string, b: string): number {
+export function cmp(a: string, b: string): -1 | 0 | 1 {
   const [x, y] = align(parseDec(a), parseDec(b));
   return x < y ? -1 : x > y ? 1 : 0;
 }
@@ -177,3 +185,208 @@ export function scaleTrunc(a: string, factor: bigint): bigint {
   const x = parseDec(a);
   return (x.int * factor) / pow10(x.scale);
 }
+
+export function sign(a: string): -1 | 0 | 1 {
+  const i = parseDec(a).int;
+  return i < 0n ? -1 : i > 0n ? 1 : 0;
+}
+
+/** Sum of a list ("0" for an empty list). */
+export function sum(values: Iterable<string>): string {
+  let total = "0";
+  for (const v of values) total = add(total, v);
+  return total;
+}
+
+/**
+ * Canonical string of a venue number that may arrive as a JSON number (Paradex klines do). A number is taken
+ * at its shortest round-trip text (what the venue printed, for any value with ≤ 15 significant digits), with
+ * exponent forms such as `1e-7` expanded exactly; non-finite values are refused.
+ */
+export function fromWire(value: unknown): string {
+  if (typeof value === "string") return canonical(value);
+  if (typeof value === "number" && Number.isFinite(value)) {
+    const [mantissa = "", exp] = String(value).split("e");
+    const base = parseDec(mantissa);
+    const e = exp === undefined ? 0 : Number(exp);
+    return formatDec(
+      e >= 0 ? { int: base.int * pow10(e), scale: base.scale } : { int: base.int, scale: base.scale - e },
+    );
+  }
+  throw new DecimalError(`not a decimal value: ${JSON.stringify(value)}`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// D: an immutable decimal with 18 fractional digits and explicit rounding
+// ---------------------------------------------------------------------------------------------------
+
+const D_SCALE = 18;
+const D_ONE = pow10(D_SCALE);
+
+export type Rounding = "floor" | "ceil" | "trunc" | "half-even";
+
+/** Divide integers with an explicit rounding mode (BigInt `/` truncates toward zero). */
+function divRound(n: bigint, d: bigint, mode: Rounding): bigint {
+  if (d === 0n) throw new DecimalError("division by zero");
+  if (d < 0n) {
+    n = -n;
+    d = -d;
+  }
+  const q = n / d;
+  const r = n % d;
+  if (r === 0n) return q;
+  switch (mode) {
+    case "trunc":
+      return q;
+    case "floor":
+      return n < 0n ? q - 1n : q;
+    case "ceil":
+      return n > 0n ? q + 1n : q;
+    case "half-even": {
+      const twice = 2n * (r < 0n ? -r : r);
+      const away = n < 0n ? q - 1n : q + 1n;
+      if (twice > d) return away;
+      if (twice < d) return q;
+      return q % 2n === 0n ? q : away;
+    }
+  }
+}
+
+/** An immutable exact decimal with 18 fractional digits (`units` counts 1e-18). */
+export class D {
+  private constructor(readonly units: bigint) {}
+
+  static readonly ZERO = new D(0n);
+  static readonly ONE = new D(D_ONE);
+
+  /** Parse plain decimal text (the module's rules); more than 18 significant decimals raise DecimalError. */
+  static from(value: string | D): D {
+    if (value instanceof D) return value;
+    const { int, scale } = parseDec(value);
+    if (scale <= D_SCALE) return new D(int * pow10(D_SCALE - scale));
+    const f = pow10(scale - D_SCALE);
+    if (int % f !== 0n) throw new DecimalError(`more than ${D_SCALE} decimals: ${value}`);
+    return new D(int / f);
+  }
+
+  static fromInt(n: number | bigint): D {
+    return new D(BigInt(n) * D_ONE);
+  }
+
+  /** True if `value` parses as a decimal `D.from` accepts. */
+  static isValid(value: string): boolean {
+    try {
+      D.from(value);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  add(o: D | string): D {
+    return new D(this.units + D.from(o).units);
+  }
+  sub(o: D | string): D {
+    return new D(this.units - D.from(o).units);
+  }
+  /** Product, rounded to 18 places (exact for the tick × size values orders use). */
+  mul(o: D | string, mode: Rounding = "half-even"): D {
+    return new D(divRound(this.units * D.from(o).units, D_ONE, mode));
+  }
+  div(o: D | string, mode: Rounding = "half-even"): D {
+    return new D(divRound(this.units * D_ONE, D.from(o).units, mode));
+  }
+  neg(): D {
+    return new D(-this.units);
+  }
+  abs(): D {
+    return this.units < 0n ? this.neg() : this;
+  }
+  cmp(o: D | string): -1 | 0 | 1 {
+    const u = D.from(o).units;
+    return this.units < u ? -1 : this.units > u ? 1 : 0;
+  }
+  eq(o: D | string): boolean {
+    return this.cmp(o) === 0;
+  }
+  lt(o: D | string): boolean {
+    return this.cmp(o) < 0;
+  }
+  lte(o: D | string): boolean {
+    return this.cmp(o) <= 0;
+  }
+  gt(o: D | string): boolean {
+    return this.cmp(o) > 0;
+  }
+  gte(o: D | string): boolean {
+    return this.cmp(o) >= 0;
+  }
+  isZero(): boolean {
+    return this.units === 0n;
+  }
+  isNeg(): boolean {
+    return this.units < 0n;
+  }
+  isPos(): boolean {
+    return this.units > 0n;
+  }
+  sign(): -1 | 0 | 1 {
+    return this.units < 0n ? -1 : this.units > 0n ? 1 : 0;
+  }
+
+  /** Round to a multiple of `step` (a tick or lot size): floor for sells/sizes, ceil for buy protection prices. */
+  quantize(step: D | string, mode: Rounding): D {
+    const s = D.from(step).units;
+    if (s <= 0n) throw new DecimalError(`step must be positive: ${D.from(step).toString()}`);
+    return new D(divRound(this.units, s, mode) * s);
+  }
+  /** True if this is an exact multiple of `step`. */
+  isMultipleOf(step: D | string): boolean {
+    const s = D.from(step).units;
+    return s > 0n && this.units % s === 0n;
+  }
+
+  /** Round to `places` decimals (for display and bps figures). */
+  round(places: number, mode: Rounding = "half-even"): D {
+    const f = pow10(D_SCALE - places);
+    return new D(divRound(this.units, f, mode) * f);
+  }
+
+  /** Canonical string: no exponent, no trailing zeros, no "-0". */
+  toString(): string {
+    return formatDec({ int: this.units, scale: D_SCALE });
+  }
+  toJSON(): string {
+    return this.toString();
+  }
+  /** For display and metrics only; never feed the result back into an order. */
+  toNumber(): number {
+    return Number(this.toString());
+  }
+
+  static max(a: D, b: D): D {
+    return a.gte(b) ? a : b;
+  }
+  static min(a: D, b: D): D {
+    return a.lte(b) ? a : b;
+  }
+  static sum(xs: Iterable<D>): D {
+    let t = 0n;
+    for (const x of xs) t += x.units;
+    return new D(t);
+  }
+
+  /** Smallest positive multiple of both steps (the coarser lot when one step divides the other). */
+  static lcm(a: D | string, b: D | string): D {
+    const x = D.from(a).units;
+    const y = D.from(b).units;
+    if (x <= 0n || y <= 0n) throw new DecimalError("lcm of non-positive steps");
+    let g = x;
+    let h = y;
+    while (h !== 0n) [g, h] = [h, g % h];
+    return new D((x / g) * y);
+  }
+}
+
+/** Shorthand for `D.from`. */
+export const d = (v: string | D): D => D.from(v);

@@ -17,7 +17,7 @@ import {
   quoteFromTopOfBook,
   type RestTopOfBook,
 } from "./convert.ts";
-import * as D from "./decimal.ts";
+import * as D from "@paradex-edgex/core/decimal";
 import { fillGaps, intervalMs, toArray, type Candle, type Interval, type KlineArray } from "./klines.ts";
 import { LiveKlines, type LiveKlinesOptions } from "./live.ts";
 import { SymbolMapper, marketsFromEnv, type SymbolEntry } from "./symbols.ts";

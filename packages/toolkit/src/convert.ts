@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { BboEvent, PositionEvent } from "@paradex-edgex/core";
 import type { PlaceOrderResult, VenueName } from "@paradex-edgex/core";
 import { DepthRecord } from "@paradex-edgex/edgex";
-import * as D from "./decimal.ts";
+import * as D from "@paradex-edgex/core/decimal";
 import { intervalMs, type Candle, type Interval } from "./klines.ts";
 import type { Balance, OrderResult, Position, Quote } from "./types.ts";
 

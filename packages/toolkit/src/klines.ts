@@ -16,7 +16,7 @@
  * - History comes from the venue's REST klines via `seed()`; the REST candle containing `asOf` becomes the open
  *   candle, and stream trades with `exchange_ts <= asOf` in it are taken as already counted by REST (`seeded`).
  */
-import * as D from "./decimal.ts";
+import * as D from "@paradex-edgex/core/decimal";
 
 export const INTERVALS = ["1m", "5m", "15m", "1h"] as const;
 export type Interval = (typeof INTERVALS)[number];

@@ -17,7 +17,7 @@ import {
   topOfBookFromEdgex,
   topOfBookFromParadex,
 } from "../src/convert.ts";
-import * as D from "../src/decimal.ts";
+import * as D from "@paradex-edgex/core/decimal";
 
 const T = 1_700_000_040_000; // a minute boundary
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { BboEvent, OrderEvent, PositionEvent, StatusEvent } from "@paradex-edgex/core";
 import { until, within } from "@paradex-edgex/dev/testing";
 import type { ExchangeClient } from "../src/client.ts";
-import * as D from "../src/decimal.ts";
+import * as D from "@paradex-edgex/core/decimal";
 import { exchangeFromEnv } from "../src/factory.ts";
 import { HealthMonitor } from "../src/health.ts";
 import { INTERVALS, type Candle, type KlineArray } from "../src/klines.ts";

@@ -14,7 +14,7 @@ import { createExchange } from "../src/factory.ts";
 import { HealthMonitor } from "../src/health.ts";
 import { INTERVALS, fillGaps, type Candle } from "../src/klines.ts";
 import { candlesFromParadex } from "../src/convert.ts";
-import * as D from "../src/decimal.ts";
+import * as D from "@paradex-edgex/core/decimal";
 import type { Position } from "../src/types.ts";
 import type { ParadexVenue } from "@paradex-edgex/paradex";
 import { SymbolMapper, UnknownSymbolError } from "../src/symbols.ts";
