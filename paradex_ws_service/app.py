@@ -136,20 +136,12 @@ async def _main(config: Config, sim: SimLauncher | None) -> int:
             raise failures[0]
     except StartupError as exc:
         log.error("%s", exc.message)
-        emit({"type": "error", "seq": 0, "code": exc.code, "message": exc.message, "id": None})
+        emit(p.error_event(exc.code, exc.message))
         reasons.append(exc.message)
         exit_code = exc.exit_code
     except Exception as exc:
         log.exception("internal error")
-        emit(
-            {
-                "type": "error",
-                "seq": 0,
-                "code": p.ERR_INTERNAL,
-                "message": f"{type(exc).__name__}: {exc}",
-                "id": None,
-            }
-        )
+        emit(p.error_event(p.ERR_INTERNAL, f"{type(exc).__name__}: {exc}"))
         reasons.append("internal error")
         exit_code = p.EXIT_INTERNAL
     finally:
@@ -170,7 +162,7 @@ async def _shutdown(
         await services.supervisor.close(timeout=0.6)
         if services.recorder is not None:
             services.recorder.close()
-    emit({"type": "status", "seq": 0, "state": "closed", "ts": _now_ms(), "reason": reason})
+    emit(p.status_closed(_now_ms(), reason))
     await writer.close(timeout=0.5)
     if sim is not None:
         sim.stop(grace=0.3)  # it exits at once on SIGTERM; SIGKILL after that
@@ -260,7 +252,7 @@ def _check_credentials(services: Services) -> None:
 
 
 def _hello(config: Config) -> dict[str, Any]:
-    return {
+    hello: p.Hello = {
         "type": "hello",
         "seq": 0,
         "protocol": p.PROTOCOL_VERSION,
@@ -272,6 +264,7 @@ def _hello(config: Config) -> dict[str, Any]:
         "channels": list(config.channels),
         "sbe": config.sbe,
     }
+    return p.wire(hello)
 
 
 def _start_sim(config: Config) -> SimLauncher:

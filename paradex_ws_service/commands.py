@@ -173,7 +173,7 @@ class Dispatcher:
                 command.id, p.ERR_INTERNAL, f"{command.op} failed: {type(exc).__name__}: {exc}"
             )
         else:
-            self.ctx.emit({"type": "result", "seq": 0, "id": command.id, "ok": True, "data": data})
+            self.ctx.emit(p.result_ok(command.id, data))
 
     async def cancel_all(self, timeout: float = 0.5) -> None:
         """Cancel running commands; each answers ``ok:false`` from its own CancelledError path."""
@@ -190,12 +190,10 @@ class Dispatcher:
     # ---------------------------------------------------------------------------------- replies
 
     def _error(self, code: str, message: str, cid: str | int | None) -> None:
-        self.ctx.emit({"type": "error", "seq": 0, "code": code, "message": message, "id": cid})
+        self.ctx.emit(p.error_event(code, message, cid))
 
     def _result_error(self, cid: str | int, code: str, message: str) -> None:
-        self.ctx.emit(
-            {"type": "result", "seq": 0, "id": cid, "ok": False, "error": {"code": code, "message": message}}
-        )
+        self.ctx.emit(p.result_error(cid, code, message))
 
 
 # ------------------------------------------------------------------------------------------------------

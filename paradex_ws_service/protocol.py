@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, cast
 
 from typing_extensions import NotRequired
 
@@ -319,6 +319,46 @@ class Result(TypedDict):
 MarketEvent = Bbo | Trade | Book | Summary | Funding
 AccountEvent = Order | Fill | FillBust | Position | Account
 Event = Hello | Status | MarketEvent | AccountEvent | Stats | Error | Result
+
+
+# --------------------------------------------------------------------------------------------------
+# Constructors: events are built as the TypedDicts above (mypy checks every field), then handed to the
+# writer as the plain mutable dict they are at run time (it stamps seq and coalesces in place).
+# --------------------------------------------------------------------------------------------------
+
+CommandId = str | int | None
+
+
+def wire(event: Event) -> dict[str, Any]:
+    """The writer's view of a typed event: the same object, no copy (a TypedDict is a dict at run time)."""
+    return cast("dict[str, Any]", event)
+
+
+def error_event(code: str, message: str, id: CommandId = None) -> dict[str, Any]:
+    event: Error = {"type": "error", "seq": 0, "code": code, "message": message, "id": id}
+    return wire(event)
+
+
+def result_ok(id: CommandId, data: dict[str, Any]) -> dict[str, Any]:
+    event: Result = {"type": "result", "seq": 0, "id": id, "ok": True, "data": data}
+    return wire(event)
+
+
+def result_error(id: CommandId, code: str, message: str) -> dict[str, Any]:
+    event: Result = {
+        "type": "result",
+        "seq": 0,
+        "id": id,
+        "ok": False,
+        "error": {"code": code, "message": message},
+    }
+    return wire(event)
+
+
+def status_closed(ts: int, reason: str) -> dict[str, Any]:
+    event: Status = {"type": "status", "seq": 0, "state": "closed", "ts": ts, "reason": reason}
+    return wire(event)
+
 
 EVENT_TYPES: dict[str, type] = {
     "hello": Hello,
