@@ -398,8 +398,9 @@ export class Exchange {
     );
   }
 
-  fills(accountId: string, size: number): Record<string, unknown>[] {
-    return this.#accounts.get(accountId)?.fills.slice(0, size) ?? [];
+  /** Every fill of the account, newest first (the REST route pages them). */
+  fills(accountId: string): readonly Record<string, unknown>[] {
+    return this.#accounts.get(accountId)?.fills ?? [];
   }
 
   /** The trade-event Snapshot a (re)connecting private socket gets first. */

@@ -59,6 +59,26 @@ function intParam(q: URLSearchParams, name: string, dflt: number): number | unde
   return /^\d{1,16}$/.test(raw) ? Number(raw) : undefined;
 }
 
+/**
+ * One page of `rows` as EdgeX pages them (reference §0a.1): `size` in 1..`max` (a larger or malformed size is
+ * refused with INVALID_PARAMETER, as the fills page documents "> 0 and <= 100"), `offsetData` the opaque token
+ * of the previous reply's `nextPageOffsetData` (here the index of the next row), "" on the last page. The
+ * default size when absent is not documented; the smaller cap of 100 is used.
+ */
+function page(rows: readonly Record<string, unknown>[], q: URLSearchParams, max: number): RestReply {
+  const size = intParam(q, "size", Math.min(100, max));
+  if (size === undefined || size < 1 || size > max) return fail("INVALID_PARAMETER", `size must be > 0 and <= ${max}`);
+  const offsetRaw = q.get("offsetData") ?? "";
+  const offset = offsetRaw === "" ? 0 : /^\d{1,9}$/.test(offsetRaw) ? Number(offsetRaw) : undefined;
+  if (offset === undefined) return fail("INVALID_PARAMETER", "offsetData is not a token this server issued");
+  const end = offset + size;
+  return ok({ dataList: rows.slice(offset, end), nextPageOffsetData: end < rows.length ? String(end) : "" });
+}
+
+/** Documented page caps: fills ≤ 100, active orders ≤ 200 (reference §0a.1). */
+export const FILLS_PAGE_MAX = 100;
+export const ACTIVE_ORDERS_PAGE_MAX = 200;
+
 function list(value: string | null): string[] {
   return value === null || value === "" ? [] : value.split(",").filter((x) => x !== "");
 }
@@ -173,13 +193,13 @@ async function privateRoute(
     case "POST /api/v2/private/order/cancelAllOrder":
       return ex.cancelAll(accountId, strings(body?.["filterContractIdList"]));
     case "GET /api/v2/private/order/getActiveOrderPage":
-      return ok({ dataList: ex.activeOrders(accountId, list(q.get("filterContractIdList"))), nextPageOffsetData: "" });
+      return page(ex.activeOrders(accountId, list(q.get("filterContractIdList"))), q, ACTIVE_ORDERS_PAGE_MAX);
     case "GET /api/v2/private/order/getOrderById":
       return ok(ex.ordersById(accountId, list(q.get("orderIdList"))));
     case "GET /api/v2/private/order/getOrderByClientOrderId":
       return ok(ex.ordersByClientId(accountId, list(q.get("clientOrderIdList"))));
     case "GET /api/v2/private/order/getHistoryOrderFillTransactionPage":
-      return ok({ dataList: ex.fills(accountId, Number(q.get("size") ?? "100") || 100), nextPageOffsetData: "" });
+      return page(ex.fills(accountId), q, FILLS_PAGE_MAX);
     case "POST /api/v2/private/account/updateLeverageSetting":
       return ex.setLeverage(accountId, body);
     case "GET /api/v2/private/account/getAccountAsset":

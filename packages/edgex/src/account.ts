@@ -40,6 +40,7 @@ export class AccountFeed {
   readonly #byClientId = new Map<string, string>();
   readonly #positions = new Map<string, Position>();
   readonly #fillsSeen = new Set<string>();
+  readonly #fillsAwaitingOrder = new Map<string, unknown[]>();
   #collateral: string | undefined;
   #status = "NORMAL";
   #version = -1;
@@ -194,6 +195,7 @@ export class AccountFeed {
     this.#orders.set(p.data.id, p.data);
     if (p.data.clientOrderId) this.#byClientId.set(p.data.clientOrderId, p.data.id);
     this.#sink.emit(orderEvent(this.#market(p.data.contractId), p.data, Date.now()));
+    this.#releaseFills(p.data.id);
   }
 
   #onFill(raw: unknown): void {
@@ -206,12 +208,33 @@ export class AccountFeed {
     // A fill rejected by L2 censoring never happened (reference §2.5).
     if (f.censorStatus === "CENSOR_FAILURE" || f.censorStatus === "L2_REJECT") return;
     if (this.#fillsSeen.has(f.id)) return;
+    // A record without contractId/orderSide (live V2 excerpt, reference §0a.2) takes them from its order; if
+    // that order is not known yet, the fill waits for it (its record or a lookup) instead of being dropped.
+    const order = this.#orders.get(f.orderId);
+    const contractId = f.contractId ?? order?.contractId;
+    const side = f.orderSide ?? order?.side;
+    if (contractId === undefined || side === undefined) {
+      const waiting = this.#fillsAwaitingOrder.get(f.orderId) ?? [];
+      if (!waiting.some((w) => String((w as { id?: unknown } | null)?.id) === f.id)) waiting.push(raw);
+      this.#fillsAwaitingOrder.set(f.orderId, waiting);
+      return;
+    }
     this.#fillsSeen.add(f.id);
     if (this.#fillsSeen.size > MAX_REMEMBERED_FILLS)
       this.#fillsSeen.delete(this.#fillsSeen.values().next().value as string);
-    const clientId = this.#orders.get(f.orderId)?.clientOrderId || null;
-    const quote = this.#meta()?.byId(f.contractId)?.quoteCoin ?? "USDC";
-    this.#sink.emit(fillEvent(this.#market(f.contractId), f, clientId, quote, Date.now()));
+    const clientId = order?.clientOrderId || null;
+    const quote = this.#meta()?.byId(contractId)?.quoteCoin ?? "USDC";
+    this.#sink.emit(
+      fillEvent(this.#market(contractId), { ...f, contractId, orderSide: side }, clientId, quote, Date.now()),
+    );
+  }
+
+  /** Fills that arrived before their order (and lack contract/side): applied once the order is known. */
+  #releaseFills(orderId: string): void {
+    const waiting = this.#fillsAwaitingOrder.get(orderId);
+    if (waiting === undefined) return;
+    this.#fillsAwaitingOrder.delete(orderId);
+    for (const raw of waiting) this.#onFill(raw);
   }
 
   #onPosition(raw: unknown): void {
@@ -258,5 +281,6 @@ export class AccountFeed {
 }
 
 function isActive(o: Order): boolean {
-  return o.status === "PENDING" || o.status === "OPEN" || o.status === "CANCELING" || o.status === "UNTRIGGERED";
+  // An unknown status (UNKNOWN_ORDER_STATUS, UNRECOGNIZED) is not known to be over: keep it active.
+  return o.status !== "FILLED" && o.status !== "CANCELED";
 }

@@ -62,6 +62,18 @@ const EVENT_TYPES: readonly VenueEventType[] = [
 ];
 const PRIVATE_PATH = "/api/v1/private/ws";
 
+/** Documented page caps (reference §0a.1): fills "> 0 and <= 100", active orders ≤ 200. */
+const FILLS_PAGE_SIZE = 100;
+const ACTIVE_ORDERS_PAGE_SIZE = 200;
+/** Fill catch-up after a reconnect reads at most this many pages (newest first; older fills were streamed). */
+const FILL_CATCHUP_PAGES = 5;
+/** Active orders are listed in full, bounded against a runaway token. */
+const ACTIVE_ORDERS_MAX_PAGES = 50;
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 export class EdgeXClient implements Venue {
   readonly name = "edgex" as const;
   readonly #opts: EdgeXClientOptions;
@@ -118,31 +130,55 @@ export class EdgeXClient implements Venue {
     const creds = this.#opts.credentials;
     if (creds === undefined) return;
     const known = new Set(gap.known);
+    // Fill catch-up and order lookup are independent: one failing must not cost the other its answer.
     try {
-      const page = await this.rest.get("/api/v2/private/order/getHistoryOrderFillTransactionPage", {
-        accountId: creds.accountId,
-        size: 200,
-      });
-      const fills = OrderPage.safeParse(page);
-      const mine = (fills.success ? fills.data.dataList : []).filter((f) =>
-        known.has(String((f as { orderId?: unknown } | null)?.orderId)),
+      const all = await this.#pages(
+        "/api/v2/private/order/getHistoryOrderFillTransactionPage",
+        { accountId: creds.accountId },
+        FILLS_PAGE_SIZE,
+        FILL_CATCHUP_PAGES,
       );
+      const mine = all.filter((f) => known.has(String((f as { orderId?: unknown } | null)?.orderId)));
       // Oldest first, as they happened (the venue lists newest first).
       for (const raw of mine.reverse()) this.account.applyFill(raw);
-      if (gap.missing.length === 0) return;
-      const data = await this.rest.get("/api/v2/private/order/getOrderById", {
-        accountId: creds.accountId,
-        orderIdList: gap.missing.join(","),
-      });
-      for (const raw of Array.isArray(data) ? data : []) this.account.applyOrder(raw);
+    } catch (err) {
+      this.#bad("RECONCILE_FAILED", `could not fetch fills after a reconnect: ${errText(err)}`);
+    }
+    try {
+      if (gap.missing.length > 0) {
+        const data = await this.rest.get("/api/v2/private/order/getOrderById", {
+          accountId: creds.accountId,
+          orderIdList: gap.missing.join(","),
+        });
+        for (const raw of Array.isArray(data) ? data : []) this.account.applyOrder(raw);
+      }
     } catch (err) {
       this.#bad(
         "RECONCILE_FAILED",
-        `could not reconcile ${gap.missing.length} order(s) after a reconnect: ${err instanceof Error ? err.message : String(err)}`,
+        `could not reconcile ${gap.missing.length} order(s) after a reconnect: ${errText(err)}`,
       );
     } finally {
       this.counters.reconciliations += 1;
     }
+  }
+
+  /**
+   * Rows of a paged private list (`{dataList, nextPageOffsetData}`), following the next-page token with the
+   * documented page size, for at most `maxPages` pages (reference §0a.1: larger sizes are refused).
+   */
+  async #pages(path: string, params: Record<string, string>, size: number, maxPages: number): Promise<unknown[]> {
+    const rows: unknown[] = [];
+    let offsetData = "";
+    for (let i = 0; i < maxPages; i++) {
+      const reply = OrderPage.safeParse(
+        await this.rest.get(path, { ...params, size, ...(offsetData === "" ? {} : { offsetData }) }),
+      );
+      if (!reply.success) throw new EdgeXError("BAD_REPLY", `${path} reply has an unexpected shape`);
+      rows.push(...reply.data.dataList);
+      offsetData = reply.data.nextPageOffsetData ?? "";
+      if (offsetData === "" || reply.data.dataList.length === 0) break;
+    }
+    return rows;
   }
 
   #socketTuning(): Record<string, number> {
@@ -336,9 +372,14 @@ export class EdgeXClient implements Venue {
   async snapshot(): Promise<VenueSnapshot> {
     const creds = this.#opts.credentials;
     if (creds === undefined) throw new EdgeXError("CREDENTIALS", "snapshot needs EDGEX_* credentials");
-    const [asset, page] = await Promise.all([
+    const [asset, activeOrders] = await Promise.all([
       this.rest.get("/api/v2/private/account/getAccountAsset", { accountId: creds.accountId }),
-      this.rest.get("/api/v2/private/order/getActiveOrderPage", { accountId: creds.accountId, size: 200 }),
+      this.#pages(
+        "/api/v2/private/order/getActiveOrderPage",
+        { accountId: creds.accountId },
+        ACTIVE_ORDERS_PAGE_SIZE,
+        ACTIVE_ORDERS_MAX_PAGES,
+      ),
     ]);
     // Feed the REST view through the same path as a stream Snapshot, without emitting it.
     const view = new AccountFeed(
@@ -347,11 +388,9 @@ export class EdgeXClient implements Venue {
       (id) => this.market.mid(id),
     );
     const assetReply = AccountAsset.safeParse(asset);
-    const pageReply = OrderPage.safeParse(page);
-    if (!assetReply.success || !pageReply.success)
-      throw new EdgeXError("BAD_REPLY", "getAccountAsset/getActiveOrderPage reply has an unexpected shape");
+    if (!assetReply.success) throw new EdgeXError("BAD_REPLY", "getAccountAsset reply has an unexpected shape");
     const a = assetReply.data;
-    const orders = pageReply.data.dataList.filter((o) => OrderEntity.safeParse(o).success);
+    const orders = activeOrders.filter((o) => OrderEntity.safeParse(o).success);
     view.onFrame({
       type: "trade-event",
       content: {

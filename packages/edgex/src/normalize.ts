@@ -76,7 +76,8 @@ export function tradeEvent(market: string, t: TradeRecord, recvUs: number): Omit
 }
 
 /** EdgeX order status → the sidecar's NEW | OPEN | CLOSED (| UNTRIGGERED). */
-export function orderStatus(status: OrderEntity["status"]): string {
+/** Venue status → ours; a value we do not know (UNKNOWN_ORDER_STATUS, UNRECOGNIZED, a new one) passes through. */
+export function orderStatus(status: string): string {
   switch (status) {
     case "PENDING":
       return "NEW";
@@ -88,13 +89,29 @@ export function orderStatus(status: OrderEntity["status"]): string {
     case "FILLED":
     case "CANCELED":
       return "CLOSED";
+    default:
+      return status;
   }
 }
 
+/**
+ * Filled size/value of an order: `cumFill*` counts fills that passed censoring; a record without it (a live
+ * FILLED excerpt carries only `cumMatch*`, reference §0a.3) is read from the matched amounts.
+ */
+export function filledOf(o: OrderEntity): { size: string; value: string | undefined } {
+  if (o.cumFillSize !== undefined) return { size: o.cumFillSize, value: o.cumFillValue };
+  return { size: o.cumMatchSize ?? "0", value: o.cumMatchValue };
+}
+
+/**
+ * An order record as an `order` event. A record without `size` (an UNTRIGGERED STOP_MARKET, reference §0a.2)
+ * whose earlier records did not carry one either reports size and remaining size "0": unknown, never dropped.
+ */
 export function orderEvent(market: string, o: OrderEntity, nowMs: number): Omit<OrderEvent, "seq"> {
-  const filled = o.cumFillSize ?? "0";
+  const { size: filled, value } = filledOf(o);
   const hasFills = !D.isZero(filled);
   const isMarket = o.type.includes("MARKET");
+  const size = o.size ?? "0";
   return {
     type: "order",
     order_id: o.id,
@@ -104,9 +121,9 @@ export function orderEvent(market: string, o: OrderEntity, nowMs: number): Omit<
     order_type: o.type,
     status: orderStatus(o.status),
     price: isMarket || o.price === undefined || D.isZero(o.price) ? null : D.canonical(o.price),
-    size: D.canonical(o.size),
-    remaining_size: D.max("0", D.sub(o.size, filled)),
-    avg_fill_price: hasFills && o.cumFillValue !== undefined ? D.canonical(D.div(o.cumFillValue, filled, 12)) : null,
+    size: D.canonical(size),
+    remaining_size: D.max("0", D.sub(size, filled)),
+    avg_fill_price: hasFills && value !== undefined ? D.canonical(D.div(value, filled, 12)) : null,
     cancel_reason:
       o.status === "CANCELED" &&
       o.cancelReason !== undefined &&
@@ -118,9 +135,10 @@ export function orderEvent(market: string, o: OrderEntity, nowMs: number): Omit<
   };
 }
 
+/** `f` with its contract and side known (taken from the order when the record lacks them). */
 export function fillEvent(
   market: string,
-  f: FillEntity,
+  f: FillEntity & { orderSide: "BUY" | "SELL" },
   clientId: string | null,
   feeCurrency: string,
   nowMs: number,

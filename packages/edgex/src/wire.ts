@@ -128,32 +128,41 @@ export function isChanged(dataType: string, depthType?: string): boolean {
 
 export const OrderSide = z.enum(["BUY", "SELL"]);
 
+/**
+ * An order record. `size`/`price` may be absent (a live UNTRIGGERED STOP_MARKET excerpt has neither, reference
+ * §0a.2); `status` is any string (the V2 enum also has UNKNOWN_ORDER_STATUS/UNRECOGNIZED, §0a.8);
+ * `cumMatch*` are the matched amounts, which a live FILLED excerpt carries instead of `cumFill*` (§0a.3).
+ */
 export const OrderEntity = z.object({
   id: Id,
   accountId: Id.optional(),
   contractId: Id,
   side: OrderSide,
   price: OptDec,
-  size: Dec,
+  size: OptDec,
   clientOrderId: z.string().optional(),
   type: z.string(),
   timeInForce: z.string().optional(),
   reduceOnly: z.boolean().optional(),
-  status: z.enum(["PENDING", "OPEN", "FILLED", "CANCELING", "CANCELED", "UNTRIGGERED"]),
+  status: z.string().min(1),
   cancelReason: z.string().optional(),
   cumFillSize: OptDec,
   cumFillValue: OptDec,
   cumFillFee: OptDec,
+  cumMatchSize: OptDec,
+  cumMatchValue: OptDec,
+  cumMatchFee: OptDec,
   createdTime: Millis.optional(),
   updatedTime: Millis.optional(),
 });
 export type OrderEntity = z.output<typeof OrderEntity>;
 
+/** A fill record; `contractId`/`orderSide` may be absent (live V2 excerpt, reference §0a.2): taken from its order. */
 export const FillEntity = z.object({
   id: Id,
   orderId: Id,
-  contractId: Id,
-  orderSide: OrderSide,
+  contractId: Id.optional(),
+  orderSide: OrderSide.optional(),
   fillSize: Dec,
   fillValue: Dec,
   fillFee: Dec,

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { EdgeXClient } from "../src/client.ts";
 import { OrderRejectedError, OrderValidationError } from "../src/errors.ts";
+import { RestError } from "../src/transport/rest.ts";
 import * as D from "@paradex-edgex/core/decimal";
 import {
   DEV_ACCOUNT,
@@ -333,6 +334,59 @@ describe("EdgeX trading against the simulator", T, () => {
     await control(sim, "drop"); // a second reconnect must not emit the same fills again
     await until(() => client.counters.reconciliations > done, 5_000, "second reconciliation done");
     assert.equal(rec.of("fill", mid).length, before);
+  });
+
+  it("pages as EdgeX does: fills size ≤ 100 and active orders ≤ 200 (else INVALID_PARAMETER), next-page tokens", async () => {
+    const acct = { accountId: DEV_ACCOUNT.accountId };
+    const refused = async (path: string, size: number): Promise<void> => {
+      await assert.rejects(client.rest.get(path, { ...acct, size }), (e: unknown) => {
+        assert.ok(e instanceof RestError);
+        assert.equal(e.code, "INVALID_PARAMETER");
+        return true;
+      });
+    };
+    await refused("/api/v2/private/order/getHistoryOrderFillTransactionPage", 101);
+    await refused("/api/v2/private/order/getHistoryOrderFillTransactionPage", 0);
+    await refused("/api/v2/private/order/getActiveOrderPage", 201);
+    await client.rest.get("/api/v2/private/order/getActiveOrderPage", { ...acct, size: 200 });
+    // Earlier tests left several fills: walk them one per page through the tokens, each seen once.
+    const path = "/api/v2/private/order/getHistoryOrderFillTransactionPage";
+    const all = (await client.rest.get(path, { ...acct, size: 100 })) as { dataList: { id: string }[] };
+    assert.ok(all.dataList.length >= 2, "earlier tests made fills");
+    const walked: string[] = [];
+    let offsetData = "";
+    for (let i = 0; i < 1000; i++) {
+      const pg = (await client.rest.get(path, { ...acct, size: 1, offsetData })) as {
+        dataList: { id: string }[];
+        nextPageOffsetData: string;
+      };
+      walked.push(...pg.dataList.map((f) => f.id));
+      offsetData = pg.nextPageOffsetData;
+      if (offsetData === "") break;
+    }
+    assert.deepEqual(
+      walked,
+      all.dataList.map((f) => f.id),
+    );
+  });
+
+  it("fill catch-up failing does not stop the order lookup after a reconnect (each reconciled on its own)", async () => {
+    const from = rec.mark;
+    const far = D.floorToStep(D.mul(rec.of("bbo").at(-1)?.bid ?? "0", "0.97"), client.contract("BTC").tickSize);
+    await client.place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: far, clientId: "t-indep-1" });
+    const open = await rec.waitFor("order", (o) => o.client_id === "t-indep-1" && o.status === "OPEN", { from });
+    await control(sim, "silence", { channel: "private", seconds: 30 });
+    await client.cancel({ orderId: open.order_id });
+    await control(sim, "silence", { channel: "private", seconds: 0 });
+    const mid = rec.mark;
+    // The first REST call after the reconnect is the fills page: refuse it (HTTP 429).
+    await control(sim, "rate_limit_next", { count: 1 });
+    await control(sim, "drop");
+    const closed = await rec.waitFor("order", (o) => o.order_id === open.order_id && o.status === "CLOSED", {
+      from: mid,
+      timeoutMs: 15_000,
+    });
+    assert.equal(closed.cancel_reason, "USER_CANCELED");
   });
 
   it("every event matched the sidecar's schema", () => {
