@@ -32,6 +32,7 @@ EXTERNAL_BENCHES: dict[str, tuple[Path, list[str]]] = {
     "place": (BENCH / "place_latency.py", [sys.executable, "bench/place_latency.py"]),
     "edgex": (BENCH / "edgex_latency.ts", ["npx", "tsx", "bench/edgex_latency.ts"]),
     "bot": (BENCH / "bot_latency.ts", ["npx", "tsx", "bench/bot_latency.ts"]),
+    "restart": (BENCH / "restart.ts", ["npx", "tsx", "bench/restart.ts"]),
 }
 
 

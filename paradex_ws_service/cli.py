@@ -105,6 +105,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, Settings]:
     settings = Settings()
     for setting in core_settings():
         settings.add(parser, setting)
+    parser.add_argument(
+        "--standby",
+        action="store_true",
+        help="warm standby for a supervising bridge: do the slow imports, then wait for one line 'go' on "
+        "stdin before starting (stdin EOF instead: exit 0 quietly)",
+    )
     parser.add_argument("--version", action="version", version=f"paradex-ws {__version__}")
     trading.add_arguments(parser, settings)
     return parser, settings
@@ -153,6 +159,29 @@ def setup_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, getattr(logging, level)))
 
 
+def _preload() -> None:
+    """Import now what the run imports later (paradex-py and the starknet stack take over a second)."""
+    import importlib
+
+    for name in ("paradex_py", "paradex_ws_service.paradex.orders", "paradex_ws_service.paradex.private"):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # an optional part; the run reports it if it is needed
+            pass
+
+
+def _wait_for_go() -> bool:
+    """One line from stdin, read byte by byte: the stdin reader that starts next must get every later byte."""
+    line = bytearray()
+    while True:
+        b = os.read(0, 1)
+        if not b:
+            return False
+        if b == b"\n":
+            return line.strip() == b"go"
+        line += b
+
+
 def main(argv: Sequence[str] | None = None, early_sim: EarlySim = None) -> NoReturn:
     """``early_sim``: what ``entry.main`` did about the embedded simulator before this module was imported."""
     sim = early_sim if isinstance(early_sim, SimLauncher) else None
@@ -169,6 +198,15 @@ def main(argv: Sequence[str] | None = None, early_sim: EarlySim = None) -> NoRet
     setup_logging(config.log_level)
     from paradex_ws_service.app import run  # after logging: importing paradex-py is slow and may log
 
+    if "--standby" in (sys.argv[1:] if argv is None else argv):
+        # A bridge keeps this process ready so that a crash of the live sidecar costs a reconnect, not a
+        # Python start-up; it says "go" when it needs it, or closes stdin when it does not.
+        _preload()
+        if not _wait_for_go():
+            if sim is not None:
+                sim.stop(0.5)
+            sys.stderr.flush()
+            os._exit(p.EXIT_OK)
     code = run(config, sim if config.embedded_sim else None)
     # stdout is flushed and closed by now; end here rather than join threads the trading side may have
     # left running (the shutdown promise is 2 s), see app.run.

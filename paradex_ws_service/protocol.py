@@ -400,6 +400,8 @@ COMMAND_PARAMS: dict[str, frozenset[str]] = {
     "cancel": frozenset({"order_id", "client_id", "market"}),
     "cancel_all": frozenset({"market"}),
     "snapshot": frozenset(),
+    # one order by client id, open or closed: the definite outcome of a place lost with a dead sidecar
+    "order": frozenset({"client_id", "market"}),
     # toolkit
     "balance": frozenset(),
     "klines": frozenset({"market", "resolution", "limit", "start_at", "end_at"}),

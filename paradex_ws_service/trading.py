@@ -137,6 +137,11 @@ async def install(services: Services) -> OrderManager:
     return manager
 
 
+def parse_order_lookup(command: Command) -> tuple[str, str | None]:
+    """``order`` parameters: the client id (required) and, optionally, its market."""
+    return command.str_param("client_id") or "", command.str_param("market", required=False)
+
+
 class TradingCommands:
     """The stdin side of the order ops: parse → adapter call → result, once per command id."""
 
@@ -154,6 +159,7 @@ class TradingCommands:
             "cancel": (True, lambda c: m.cancel(parse_cancel(c))),
             "cancel_all": (True, lambda c: m.cancel_all(c.str_param("market", required=False))),
             "snapshot": (True, lambda c: m.snapshot()),
+            "order": (True, lambda c: m.order_by_client_id(*parse_order_lookup(c))),
             "balance": (True, lambda c: m.balance()),
             "klines": (False, lambda c: m.klines(parse_klines(c))),  # public: never logs in for it
             "set_leverage": (False, lambda c: m.set_leverage(parse_leverage(c))),

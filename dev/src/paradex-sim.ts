@@ -25,14 +25,19 @@ export async function startSim(args: readonly string[] = []): Promise<SimHandle>
     { cwd: REPO_ROOT, stdio: ["ignore", "pipe", process.env.BRIDGE_TEST_VERBOSE === "1" ? "inherit" : "ignore"] },
   );
   const rl = createInterface({ input: child.stdout! });
+  // 60 s: a loaded 2-core machine imports the simulator's stack in well over 15 s. A simulator that never
+  // gets ready is killed, so it cannot keep the test process alive.
   const line = await within(
     new Promise<string>((resolve, reject) => {
       rl.once("line", resolve);
       child.once("exit", (code) => reject(new Error(`simulator exited with ${String(code)} before sim_ready`)));
     }),
-    45_000, // a cold start (imports) on a loaded 2-core machine takes well over 15 s
+    60_000, // a cold start (imports) on a loaded 2-core machine takes well over 15 s
     "sim_ready",
-  );
+  ).catch((err: unknown) => {
+    child.kill("SIGKILL");
+    throw err;
+  });
   const ready = JSON.parse(line) as { ws_url: string; rest_url: string; control_url: string; pid: number };
   const call = async (method: string, url: string, body?: unknown): Promise<Record<string, unknown>> => {
     const res = await fetch(url, {

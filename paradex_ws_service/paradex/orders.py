@@ -443,6 +443,30 @@ class OrderManager:
             "it was not resent. Check with snapshot, then place again under a new client_id if needed",
         )
 
+    async def order_by_client_id(self, client_id: str, market: str | None) -> dict[str, Any]:
+        """One order by client id, open or closed (the ``order`` op).
+
+        How a consumer whose previous sidecar died with a ``place`` in flight learns that order's definite
+        outcome. Closed orders are in the order history; open ones (Paradex's history may leave them out) are
+        asked for by client id. ``NOT_FOUND`` when Paradex has neither.
+        """
+        with self._sdk_errors("order"):
+            self._require_auth()
+            query = {"client_id": client_id} if market is None else {"client_id": client_id, "market": market}
+            found = await self._rest(self._api().fetch_orders_history, query)
+            candidates = list(found.get("results", [])) if isinstance(found, dict) else []
+            if not any(r.get("client_id") == client_id for r in candidates):
+                try:
+                    candidates.append(await self._rest(self._api().fetch_order_by_client_id, client_id))
+                except ValueError as exc:  # a 4xx; only "not found" means there is no open order
+                    if "NOT_FOUND" not in _rest_message(exc):
+                        raise
+            for resp in candidates:
+                if isinstance(resp, dict) and resp.get("client_id") == client_id:
+                    where = {"client_id": client_id, "market": resp.get("market"), "side": resp.get("side")}
+                    return {**where, **_order_summary(resp)}
+            raise ParadexError(p.ERR_NOT_FOUND, f"order: Paradex has no order with client_id {client_id!r}")
+
     # ------------------------------------------------------------------ cancels
 
     async def cancel(self, request: CancelRequest) -> dict[str, Any]:

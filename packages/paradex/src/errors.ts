@@ -33,15 +33,53 @@ export class CommandTimeoutError extends SidecarError {
 
 /**
  * The child went away (exit, hang, restart, close) while the command was in flight. It is rejected rather
- * than replayed on the next child: a replayed `place` could double an order.
+ * than replayed on the next child: a replayed `place` could double an order. For a `place` (or `cancel`)
+ * the outcome is **unknown**, not "not placed": the child may have sent it before it died. `ParadexVenue`
+ * resolves such a `place` by client id through the next child; a direct `ParadexSidecar` user must do the
+ * same (the `order` command).
  */
 export class SidecarGoneError extends SidecarError {
   readonly op: string;
   readonly id: string | number;
+  /** True for commands that may have acted on the venue before the child died (`place`, `cancel`, …). */
+  readonly outcomeUnknown: boolean;
   constructor(op: string, id: string | number, reason: string) {
-    super("SIDECAR_GONE", `${op} (${String(id)}): sidecar went away before answering (${reason}); not resent`);
+    const acts = ACTING_OPS.has(op);
+    super(
+      "SIDECAR_GONE",
+      `${op} (${String(id)}): sidecar went away before answering (${reason}); ${acts ? "outcome unknown (it may have reached the venue), not resent: look it up by client id" : "not resent"}`,
+    );
     this.op = op;
     this.id = id;
+    this.outcomeUnknown = acts;
+  }
+}
+
+const ACTING_OPS: ReadonlySet<string> = new Set(["place", "cancel", "cancel_all", "set_leverage"]);
+
+/**
+ * A `place` whose sidecar died with it in flight, and whose outcome could still not be established by client
+ * id afterwards (no ready child, or the venue could not answer in time). It may be on the venue; it was not
+ * resent. Look it up by `clientId` (`ParadexVenue.order()`) before placing again.
+ */
+export class PlaceOutcomeUnknownError extends SidecarError {
+  readonly clientId: string;
+  constructor(clientId: string, why: string, options?: { cause?: unknown }) {
+    super(
+      "OUTCOME_UNKNOWN",
+      `place ${clientId}: outcome unknown (${why}); not resent, look it up by client id`,
+      options,
+    );
+    this.clientId = clientId;
+  }
+}
+
+/** A definite "not placed": after the sidecar came back, Paradex answered (twice) that it has no such order. */
+export class OrderNotPlacedError extends SidecarError {
+  readonly clientId: string;
+  constructor(clientId: string, why: string) {
+    super("NOT_PLACED", `place ${clientId} did not reach Paradex: ${why}`);
+    this.clientId = clientId;
   }
 }
 

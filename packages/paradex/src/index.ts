@@ -22,6 +22,8 @@ export {
   CommandTimeoutError,
   HandshakeError,
   NotReadyError,
+  OrderNotPlacedError,
+  PlaceOutcomeUnknownError,
   ProtocolVersionError,
   SidecarCommandError,
   SidecarConfigError,

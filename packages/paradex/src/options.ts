@@ -62,6 +62,14 @@ export interface ParadexSidecarOptions {
   /** Silence longer than this (no line at all, ping unanswered) means a hung child (default 5,000 ms). */
   heartbeatWindowMs?: number;
   restart?: Partial<RestartPolicy>;
+  /**
+   * Keep a warm standby child (started with `--standby`: imports done, waiting for `go`) so that a crash
+   * costs a reconnect rather than a Python start-up. Default: on, unless `command` replaces the program
+   * (it may not know the flag).
+   */
+  warmStandby?: boolean;
+  /** How long after a child is ready its standby is started (default 500 ms). */
+  standbyDelayMs?: number;
   /** When the very first child fails to become ready, retry instead of rejecting `start()` (default false). */
   retryInitialStart?: boolean;
   stop?: StopTimings;

@@ -7,7 +7,14 @@
 import { z } from "zod";
 import { Account, Dec, Order, Position } from "./schema.ts";
 import { ParadexSidecar, type ParadexSidecarOptions, type SidecarEventMap } from "./sidecar.ts";
-import { SidecarError } from "./errors.ts";
+import { randomBytes } from "node:crypto";
+import {
+  OrderNotPlacedError,
+  PlaceOutcomeUnknownError,
+  SidecarCommandError,
+  SidecarError,
+  SidecarGoneError,
+} from "./errors.ts";
 import type {
   CancelRequest,
   MarketChannel,
@@ -27,7 +34,16 @@ const VENUE_EVENT_TYPES = ["bbo", "trade", "book", "status", "order", "fill", "p
 export interface ParadexVenueOptions extends ParadexSidecarOptions {
   /** Deadline of order commands (default 10,000 ms: a REST fallback may be slower than the WS RPC). */
   orderTimeoutMs?: number;
+  /**
+   * How long a `place` whose sidecar died with it in flight is looked up by client id through the next child
+   * before it is reported `OUTCOME_UNKNOWN` (default 10,000 ms).
+   */
+  resolveTimeoutMs?: number;
 }
+
+/** Answers of the `order` lookup that say "no such order" this many times, spaced, make a definite "not placed". */
+const NOT_FOUND_TO_BE_SURE = 2;
+const NOT_FOUND_SPACING_MS = 250;
 
 export class ParadexVenue implements Venue {
   readonly name = "paradex" as const;
@@ -77,7 +93,14 @@ export class ParadexVenue implements Venue {
     return this.sidecar.iterate(VENUE_EVENT_TYPES);
   }
 
+  /**
+   * Places one order. Every order carries a client id (one is made when the caller gives none), so that an
+   * order whose sidecar dies with it in flight can be resolved: the bridge never resends it; this method
+   * waits for the next child and asks it for the order by client id, then answers with the order's definite
+   * state, or throws `OrderNotPlacedError` (Paradex does not know it) or `PlaceOutcomeUnknownError`.
+   */
   async place(order: PlaceOrderRequest): Promise<PlaceOrderResult> {
+    const clientId = order.clientId ?? newClientId();
     const params = {
       market: order.market,
       side: order.side,
@@ -86,12 +109,90 @@ export class ParadexVenue implements Venue {
       ...(order.price === undefined ? {} : { price: order.price }),
       ...(order.tif === undefined ? {} : { tif: order.tif }),
       ...(order.reduceOnly === undefined ? {} : { reduce_only: order.reduceOnly }),
-      ...(order.clientId === undefined ? {} : { client_id: order.clientId }),
+      client_id: clientId,
     };
-    const data = PlaceData.parse(await this.sidecar.place(params, { timeoutMs: this.#orderTimeout() }));
+    let raw: Record<string, unknown>;
+    try {
+      raw = await this.sidecar.place(params, { timeoutMs: this.#orderTimeout() });
+    } catch (err) {
+      if (err instanceof SidecarGoneError) return this.#resolveInFlight(order.market, clientId, err);
+      throw err;
+    }
+    const data = PlaceData.parse(raw);
     const result: PlaceOrderResult = { orderId: data.order_id ?? null, clientId: data.client_id, status: data.status };
     if (data.dry_run === true) result.dryRun = true;
     return result;
+  }
+
+  /**
+   * The order Paradex holds under `clientId` (open or closed), or null when it has none. Through the
+   * sidecar's `order` command (REST order history by client id).
+   */
+  async order(clientId: string, market?: string): Promise<PlaceOrderResult | null> {
+    try {
+      const data = PlaceData.parse(
+        await this.sidecar.command(
+          "order",
+          market === undefined ? { client_id: clientId } : { client_id: clientId, market },
+          { timeoutMs: this.#orderTimeout() },
+        ),
+      );
+      return { orderId: data.order_id ?? null, clientId: data.client_id, status: data.status };
+    } catch (err) {
+      if (err instanceof SidecarCommandError && err.code === "NOT_FOUND") return null;
+      throw err;
+    }
+  }
+
+  /** A `place` lost with its child: wait for the next child and look the order up by client id, never resend. */
+  async #resolveInFlight(market: string, clientId: string, gone: SidecarGoneError): Promise<PlaceOrderResult> {
+    const until = performance.now() + (this.#opts.resolveTimeoutMs ?? 10_000);
+    let notFound = 0;
+    let last: unknown = gone;
+    while (performance.now() < until) {
+      const state = this.sidecar.state;
+      if (state === "closing" || state === "closed") break;
+      if (state !== "ready") {
+        await this.#whenReady(until - performance.now());
+        continue;
+      }
+      try {
+        const found = await this.order(clientId, market);
+        if (found !== null) return found;
+        // Not (yet) known: an order the dead child had just written may still be on its way; ask again.
+        if (++notFound >= NOT_FOUND_TO_BE_SURE) {
+          throw new OrderNotPlacedError(
+            clientId,
+            `Paradex has no order with this client id (asked ${notFound} times once the sidecar was back; ${gone.message})`,
+          );
+        }
+        await sleep(NOT_FOUND_SPACING_MS);
+      } catch (err) {
+        if (err instanceof OrderNotPlacedError) throw err;
+        last = err;
+        await sleep(100);
+      }
+    }
+    throw new PlaceOutcomeUnknownError(
+      clientId,
+      `the sidecar died with it in flight and it could not be looked up: ${last instanceof Error ? last.message : String(last)}`,
+      { cause: last },
+    );
+  }
+
+  /** Resolves when the sidecar is ready again, or after `ms` (whichever comes first). */
+  #whenReady(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      const off = this.sidecar.on("lifecycle", (e) => {
+        if (e.state === "ready" || e.state === "stopped") done();
+      });
+    });
   }
 
   async cancel(request: CancelRequest): Promise<void> {
@@ -123,6 +224,15 @@ export class ParadexVenue implements Venue {
   #orderTimeout(): number {
     return this.#opts.orderTimeoutMs ?? 10_000;
   }
+}
+
+/** A client id for an order placed without one: unique, and in the sidecar's alphabet. */
+function newClientId(): string {
+  return `pv-${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** Compile-time proof that every venue event is exactly the sidecar event of the same type. */

@@ -198,6 +198,7 @@ export const Command = z.discriminatedUnion("op", [
   Cancel,
   Cmd("cancel_all", { market: Name.optional() }),
   Cmd("snapshot", {}),
+  Cmd("order", { client_id: ClientId, market: Name.optional() }),
   Cmd("balance", {}),
   Klines,
   Cmd("set_leverage", { market: Name, leverage: z.string().regex(/^[1-9][0-9]*$/, "a whole number string") }),

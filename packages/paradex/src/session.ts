@@ -19,6 +19,11 @@ export interface SessionConfig {
   helloTimeoutMs: number;
   heartbeatWindowMs: number;
   maxLineLength?: number;
+  /**
+   * A warm standby (the child was started with `--standby`): it does its imports and waits for a `go` line;
+   * the hello deadline starts at `go()`, not at spawn.
+   */
+  standby?: boolean;
 }
 
 export interface SessionHooks {
@@ -44,7 +49,8 @@ export class ChildSession {
   #lastErrorEvent: string | null = null; // the message of the sidecar's last `error` event
   readonly #seq = new SeqTracker();
   readonly #watchdog: Watchdog;
-  #helloTimer: NodeJS.Timeout | null;
+  #helloTimer: NodeJS.Timeout | null = null;
+  readonly #helloTimeoutMs: number;
   #hello: HelloEvent | null = null;
   #over = false;
   /** Lines read, lines unusable, seq gaps and lines missing (added into the sidecar's counters). */
@@ -74,8 +80,20 @@ export class ChildSession {
         this.#die(describeExit(info), this.#configError(info));
       },
     });
-    const ms = config.helloTimeoutMs;
+    this.#helloTimeoutMs = config.helloTimeoutMs;
+    if (config.standby !== true) this.#armHello();
+  }
+
+  #armHello(): void {
+    const ms = this.#helloTimeoutMs;
     this.#helloTimer = setTimeout(() => this.#die(`no hello within ${ms} ms`), ms);
+  }
+
+  /** Wakes a warm standby: it starts for real and says `hello`. False when it can no longer be used. */
+  go(): boolean {
+    if (this.#over || !this.#handle.running || !this.#handle.write("go\n")) return false;
+    this.#armHello();
+    return true;
   }
 
   get pid(): number | undefined {

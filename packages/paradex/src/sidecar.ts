@@ -63,6 +63,11 @@ export class ParadexSidecar {
   #restarts = 0;
   #state: SidecarState = "idle";
   #session: ChildSession | null = null;
+  /** The warm standby child (imports done, waiting for `go`), when one is kept. */
+  #standby: ChildSession | null = null;
+  #standbyTimer: NodeJS.Timeout | null = null;
+  /** Off after a standby died before it was used (a sidecar without `--standby`, say): cold starts only. */
+  #standbyOk: boolean;
   #lastPid: number | undefined;
   #readyAt: number | null = null;
   #attempt = 0;
@@ -75,6 +80,7 @@ export class ParadexSidecar {
     this.#opts = options;
     this.#policy = { ...DEFAULT_RESTART_POLICY, ...options.restart };
     this.#log = options.logger ?? stderrLogger;
+    this.#standbyOk = options.warmStandby ?? options.command === undefined;
     this.#events = new TypedEmitter<SidecarEventMap>((err, type) =>
       this.#log.error(
         `a '${String(type)}' listener threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
@@ -94,6 +100,11 @@ export class ParadexSidecar {
   /** Pid of the current child, or of the last one once it is gone (it is also its process group id). */
   get pid(): number | undefined {
     return this.#session?.pid ?? this.#lastPid;
+  }
+
+  /** Pid of the warm standby child, when one is waiting (it becomes the child at the next restart). */
+  get standbyPid(): number | undefined {
+    return this.#standby?.pid;
   }
 
   get counters(): SidecarCounters {
@@ -212,19 +223,39 @@ export class ParadexSidecar {
     this.#state = "starting";
     this.#readyAt = null;
     this.#events.emit("lifecycle", { type: "lifecycle", state: "starting", attempt: this.#attempt });
+    // A warm standby only has to connect: promote it when there is one.
+    const standby = this.#standby;
+    this.#standby = null;
+    if (standby !== null) {
+      if (standby.go()) {
+        this.#session = standby;
+        this.#lastPid = standby.pid;
+        return;
+      }
+      void standby.stop(this.#opts.stop);
+    }
+    const session = this.#spawn(false);
+    this.#session = session;
+    this.#lastPid = session.pid;
+  }
+
+  /** A child; `standby` ones get `--standby` and wait for `go`. Hooks close over the session, so output of
+   * an old (or not yet promoted) child can never be mistaken for the current one's. */
+  #spawn(standby: boolean): ChildSession {
     const spec = sidecarCommand(this.#opts);
     const place = sidecarPlace(this.#opts);
     const window = this.#opts.heartbeatWindowMs ?? 5000;
-    // Hooks close over `session` so output of an old child can never be mistaken for the current one's.
     const session: ChildSession = new ChildSession(
       {
         spawn: {
-          ...spec,
+          command: spec.command,
+          args: standby ? [...spec.args, "--standby"] : spec.args,
           cwd: place.cwd,
           env: childEnvironment(process.env, place.env, this.#opts.envAllowlist),
         },
         helloTimeoutMs: this.#opts.helloTimeoutMs ?? 15_000,
         heartbeatWindowMs: window,
+        standby,
         ...(this.#opts.maxLineLength === undefined ? {} : { maxLineLength: this.#opts.maxLineLength }),
       },
       {
@@ -232,12 +263,30 @@ export class ParadexSidecar {
         line: (event) => this.#dispatch(event),
         problem: (event) => this.#problem(event),
         probe: () => void this.#rpc.call("ping", {}, window).catch(() => {}),
-        dead: (reason, error) => this.#onDead(session, reason, error),
+        dead: (reason, error) =>
+          session === this.#standby ? this.#standbyDied(session, reason) : this.#onDead(session, reason, error),
         stderr: (line) => this.#log.info(`[sidecar ${session.pid ?? "?"}] ${line}`),
       },
     );
-    this.#session = session;
-    this.#lastPid = session.pid;
+    return session;
+  }
+
+  /** After a child is ready: start the next standby a little later (not competing with the start-up). */
+  #prepareStandby(): void {
+    if (!this.#standbyOk || this.#standby !== null || this.#standbyTimer !== null) return;
+    this.#standbyTimer = setTimeout(() => {
+      this.#standbyTimer = null;
+      if (this.#state !== "ready" || this.#standby !== null || !this.#standbyOk) return;
+      this.#standby = this.#spawn(true);
+    }, this.#opts.standbyDelayMs ?? 500);
+    this.#standbyTimer.unref();
+  }
+
+  #standbyDied(session: ChildSession, reason: string): void {
+    this.#retire(session);
+    this.#standby = null;
+    this.#standbyOk = false;
+    this.#log.warn(`standby sidecar ${session.pid ?? "?"}: ${reason}; restarts are cold from now on`);
   }
 
   #dispatch(event: SidecarLine): void {
@@ -291,6 +340,7 @@ export class ParadexSidecar {
       pid: session.pid ?? -1,
       hello,
     });
+    this.#prepareStandby();
     const first = this.#first;
     this.#first = null;
     first?.resolve(hello);
@@ -310,6 +360,8 @@ export class ParadexSidecar {
       this.#stopped(reason, error ?? new HandshakeError(`sidecar failed to start: ${reason}`));
       return;
     }
+    // A child that ran fine (ready for `stableAfterMs`) is replaced at once; only children that die early
+    // (before ready, or soon after) make the backoff grow.
     const wasStable = this.#readyAt !== null && performance.now() - this.#readyAt >= this.#policy.stableAfterMs;
     this.#attempt = wasStable ? 1 : this.#attempt + 1;
     if (this.#attempt > this.#policy.maxAttempts) {
@@ -317,7 +369,7 @@ export class ParadexSidecar {
       this.#stopped(why, new SidecarError("GAVE_UP", why));
       return;
     }
-    const delay = restartDelay(this.#attempt, this.#policy);
+    const delay = wasStable ? 0 : restartDelay(this.#attempt, this.#policy);
     this.#restarts += 1;
     this.#state = "restarting";
     this.#events.emit("lifecycle", {
@@ -362,6 +414,11 @@ export class ParadexSidecar {
     this.#state = "closing";
     if (this.#restartTimer !== null) clearTimeout(this.#restartTimer);
     this.#restartTimer = null;
+    if (this.#standbyTimer !== null) clearTimeout(this.#standbyTimer);
+    this.#standbyTimer = null;
+    const standby = this.#standby;
+    this.#standby = null;
+    const stoppingStandby = standby === null ? Promise.resolve() : standby.stop(this.#opts.stop);
     this.#rpc.rejectAll("closed");
     const session = this.#session;
     if (session !== null) {
@@ -370,6 +427,7 @@ export class ParadexSidecar {
       this.#retire(session);
       this.#session = null;
     }
+    await stoppingStandby;
     this.#stopped("closed");
   }
 

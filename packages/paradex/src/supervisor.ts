@@ -32,7 +32,7 @@ export function checkHello(first: { type?: unknown; protocol?: unknown }, expect
 export interface RestartPolicy extends BackoffPolicy {
   /** Consecutive failed attempts before giving up; `Infinity` (default) never gives up. */
   maxAttempts: number;
-  /** A child that stayed ready this long resets the attempt counter (default 30,000 ms). */
+  /** A child that stayed ready this long "ran fine": it is replaced at once and the attempt counter resets (default 2,000 ms). */
   stableAfterMs: number;
 }
 
@@ -42,7 +42,7 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = {
   factor: 2,
   jitter: 0.5,
   maxAttempts: Number.POSITIVE_INFINITY,
-  stableAfterMs: 30_000,
+  stableAfterMs: 2_000,
 };
 
 /** Delay before restart number `attempt` (1-based): exponential, capped, then jittered downwards. */
