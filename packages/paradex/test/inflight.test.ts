@@ -25,8 +25,8 @@ before(async () => {
     extraArgs: ["--log-level", "WARNING"],
     // One account for every child (as real credentials are): without a key each child gets its own paper key.
     env: {
-      PARADEX_L1_ADDRESS: `0x${randomBytes(20).toString("hex")}`,
-      PARADEX_L2_PRIVATE_KEY: `0x0${randomBytes(31).toString("hex")}`,
+      PARADEX_SIM_L1_ADDRESS: `0x${randomBytes(20).toString("hex")}`,
+      PARADEX_SIM_L2_PRIVATE_KEY: `0x0${randomBytes(31).toString("hex")}`,
     },
     helloTimeoutMs: 60_000,
     resolveTimeoutMs: 60_000, // a loaded machine may take that long to bring the next child up
