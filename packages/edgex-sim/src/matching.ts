@@ -380,21 +380,28 @@ export class Exchange {
       .map((o) => orderWire(o));
   }
 
-  ordersById(accountId: string, ids: readonly string[]): Record<string, unknown>[] {
+  /**
+   * Orders by id. EdgeX separates the lookups (reference §0a.6): `getOrderById` answers active orders only,
+   * `getHistoryOrderById` ended ones (FILLED/CANCELED); `history` picks which.
+   */
+  ordersById(accountId: string, ids: readonly string[], history = false): Record<string, unknown>[] {
     const a = this.#accounts.get(accountId);
     if (a === undefined) return [];
     return ids.flatMap((id) => {
       const o = a.orders.get(id);
-      return o === undefined ? [] : [orderWire(o)];
+      if (o === undefined) return [];
+      const ended = o.status === "FILLED" || o.status === "CANCELED";
+      return ended === history ? [orderWire(o)] : [];
     });
   }
 
-  ordersByClientId(accountId: string, clientIds: readonly string[]): Record<string, unknown>[] {
+  ordersByClientId(accountId: string, clientIds: readonly string[], history = false): Record<string, unknown>[] {
     const a = this.#accounts.get(accountId);
     if (a === undefined) return [];
     return this.ordersById(
       accountId,
       clientIds.flatMap((c) => a.byClientId.get(c) ?? []),
+      history,
     );
   }
 

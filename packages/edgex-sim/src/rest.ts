@@ -198,6 +198,12 @@ async function privateRoute(
       return ok(ex.ordersById(accountId, list(q.get("orderIdList"))));
     case "GET /api/v2/private/order/getOrderByClientOrderId":
       return ok(ex.ordersByClientId(accountId, list(q.get("clientOrderIdList"))));
+    // Ended orders are answered only here (reference §0a.6). Whether the real history lookups also answer
+    // active orders is undocumented; the simulator keeps the two sets disjoint, the strictest reading.
+    case "GET /api/v2/private/order/getHistoryOrderById":
+      return ok(ex.ordersById(accountId, list(q.get("orderIdList")), true));
+    case "GET /api/v2/private/order/getHistoryOrderByClientOrderId":
+      return ok(ex.ordersByClientId(accountId, list(q.get("clientOrderIdList")), true));
     case "GET /api/v2/private/order/getHistoryOrderFillTransactionPage":
       return page(ex.fills(accountId), q, FILLS_PAGE_MAX);
     case "POST /api/v2/private/account/updateLeverageSetting":

@@ -29,6 +29,7 @@ import { canonicalQuery, authHeaders } from "./signing/hmac.ts";
 import { OrderGateway, type OrderGatewayOptions } from "./trading.ts";
 import { RestClient } from "./transport/rest.ts";
 import { ManagedSocket, type SocketStatus } from "./transport/ws.ts";
+import { lookupOrders } from "./lookup.ts";
 import { AccountAsset, OrderEntity, OrderPage } from "./wire.ts";
 
 export interface EdgeXClientOptions extends Endpoints {
@@ -146,11 +147,9 @@ export class EdgeXClient implements Venue {
     }
     try {
       if (gap.missing.length > 0) {
-        const data = await this.rest.get("/api/v2/private/order/getOrderById", {
-          accountId: creds.accountId,
-          orderIdList: gap.missing.join(","),
-        });
-        for (const raw of Array.isArray(data) ? data : []) this.account.applyOrder(raw);
+        // Orders that ended while away are answered by the history lookup (reference §0a.6).
+        const data = await lookupOrders(this.rest, creds.accountId, "orderId", gap.missing);
+        for (const raw of data) this.account.applyOrder(raw);
       }
     } catch (err) {
       this.#bad(

@@ -8,6 +8,7 @@ import type { AccountFeed } from "./account.ts";
 import * as D from "@paradex-edgex/core/decimal";
 import { EdgeXError, OrderOutcomeUnknownError, OrderRejectedError, OrderValidationError } from "./errors.ts";
 import type { EdgexContract, MetadataStore } from "./metadata.ts";
+import { lookupOrders } from "./lookup.ts";
 import { orderStatus } from "./normalize.ts";
 import type { OrderSigner } from "./signing/eip712.ts";
 import { computeL2Amounts, type OrderType, type Side } from "./signing/order.ts";
@@ -221,19 +222,22 @@ export class OrderGateway {
       const left = until - Date.now();
       if (left <= 0) break;
       try {
-        const data = await this.#rest.get(
-          `${P}/getOrderByClientOrderId`,
-          { accountId: this.#accountId, clientOrderIdList: clientId },
+        // Active and history lookups: an IOC behind a lost reply has already ended (reference §0a.6).
+        const data = await lookupOrders(
+          this.#rest,
+          this.#accountId,
+          "clientOrderId",
+          [clientId],
           Math.min(this.#callTimeoutMs, left),
         );
-        const found = Array.isArray(data)
-          ? data.map((o) => OrderEntity.safeParse(o)).find((p) => p.success && p.data.clientOrderId === clientId)
-          : undefined;
+        const found = data
+          .map((o) => OrderEntity.safeParse(o))
+          .find((p) => p.success && p.data.clientOrderId === clientId);
         if (found?.success === true) {
           this.#account.notePlaced(found.data.id);
           return { orderId: found.data.id, clientId, status: orderStatus(found.data.status) };
         }
-        if (Array.isArray(data) && ++notFound >= 2) {
+        if (++notFound >= 2) {
           throw new OrderRejectedError(
             "NOT_FOUND_AFTER_RECOVERY",
             clientId,

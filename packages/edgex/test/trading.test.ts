@@ -189,6 +189,43 @@ describe("EdgeX trading against the simulator", T, () => {
     assert.equal(await ordersInSim(), n + 1, "exactly one order reached the simulator");
   });
 
+  it("a lost reply for an IOC that already ended is found through the history lookup (stream silent)", async () => {
+    const n = await ordersInSim();
+    await control(sim, "silence", { channel: "private", seconds: 30 }); // only REST can answer
+    await control(sim, "no_reply_next", { count: 1 });
+    try {
+      const res = await client.place({
+        market: "BTC",
+        side: "SELL",
+        type: "LIMIT",
+        size: "0.001",
+        price: through("SELL", 200),
+        tif: "IOC",
+        clientId: "t-lost-hist",
+      });
+      assert.ok(res.orderId !== null);
+      assert.equal(res.status, "CLOSED");
+      assert.equal(await ordersInSim(), n + 1, "exactly one order reached the simulator");
+      // The simulator keeps the lookups apart as EdgeX documents: the ended order is history only.
+      const acct = { accountId: DEV_ACCOUNT.accountId };
+      const p = "/api/v2/private/order";
+      assert.deepEqual(
+        await client.rest.get(`${p}/getOrderByClientOrderId`, { ...acct, clientOrderIdList: "t-lost-hist" }),
+        [],
+      );
+      assert.deepEqual(await client.rest.get(`${p}/getOrderById`, { ...acct, orderIdList: res.orderId }), []);
+      const hist = (await client.rest.get(`${p}/getHistoryOrderById`, { ...acct, orderIdList: res.orderId })) as {
+        id: string;
+      }[];
+      assert.deepEqual(
+        hist.map((o) => o.id),
+        [res.orderId],
+      );
+    } finally {
+      await control(sim, "silence", { channel: "private", seconds: 0 });
+    }
+  });
+
   it("a repeated client id is answered from the first outcome, not sent twice", async () => {
     const n = await ordersInSim();
     const req = {
