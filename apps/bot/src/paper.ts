@@ -6,7 +6,7 @@
  * The results come back as the same `order`/`fill`/`position` events a real venue emits (asynchronously, as a
  * venue would), so the bot runs one code path in paper and live mode. Nothing is ever sent to the venue.
  */
-import type { FillEvent, OrderEvent, PositionEvent } from "@paradex-edgex/core";
+import { type FillEvent, type OrderEvent, type PositionEvent, TypedEmitter } from "@paradex-edgex/core";
 import type {
   CancelRequest,
   MarketChannel,
@@ -28,12 +28,20 @@ export class PaperReject extends Error {
   override readonly name = "PaperReject";
 }
 
-type Listener = (e: VenueEvent) => void;
+type PaperEvents = { [K in VenueEventType]: VenueEventOf<K> };
+
+/** The paper stream's listener failures: reported, never allowed to break the inner venue's reader. */
+const reportListenerError = (error: unknown, type: VenueEventType): void => {
+  process.stderr.write(
+    `paper venue: a ${type} listener threw: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+};
 
 export class PaperVenue implements Venue {
   readonly name: VenueName;
   private readonly quotes: VenueQuotes;
-  private readonly listeners = new Map<VenueEventType, Set<Listener>>();
+  /** Core's emitter: listener errors isolated, `events()` iterators bounded. */
+  private readonly emitter = new TypedEmitter<PaperEvents>(reportListenerError);
   private readonly metas = new Map<string, MarketMeta>();
   private readonly positions = new Map<string, { qty: D; avg: D }>();
   private readonly outcomes = new Map<string, PlaceOrderResult>();
@@ -92,39 +100,15 @@ export class PaperVenue implements Venue {
   }
 
   on<K extends VenueEventType>(type: K, listener: (event: VenueEventOf<K>) => void): Unsubscribe {
-    let set = this.listeners.get(type);
-    if (set === undefined) {
-      set = new Set();
-      this.listeners.set(type, set);
-    }
-    const l = listener as Listener;
-    set.add(l);
-    return () => set.delete(l);
+    return this.emitter.on(type, listener);
   }
 
-  async *events(): AsyncIterable<VenueEvent> {
-    const queue: VenueEvent[] = [];
-    let wake: (() => void) | null = null;
-    const offs = (["bbo", "book", "trade", "status", "order", "fill", "position"] as const).map((t) =>
-      this.on(t, (e: VenueEvent) => {
-        queue.push(e);
-        wake?.();
-      }),
-    );
-    try {
-      for (;;) {
-        while (queue.length > 0) yield queue.shift() as VenueEvent;
-        await new Promise<void>((r) => (wake = r));
-        wake = null;
-      }
-    } finally {
-      for (const off of offs) off();
-    }
+  events(): AsyncIterable<VenueEvent> {
+    return this.emitter.iterate(["bbo", "book", "trade", "status", "order", "fill", "position"]);
   }
 
   private emit(e: VenueEvent): void {
-    const set = this.listeners.get(e.type);
-    if (set !== undefined) for (const l of set) l(e);
+    this.emitter.emit(e.type, e as never);
   }
 
   /** Seed paper positions (e.g. from the journal after a restart). */
