@@ -18,6 +18,7 @@ import logging
 import os
 import random
 import signal
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +35,7 @@ from paradex_ws_service.services import Services, StartupError
 from paradex_ws_service.sim_launcher import SimLauncher, SimNotInstalled, SimStartError, start_embedded
 from paradex_ws_service.stats import Stats
 from paradex_ws_service.supervisor import Supervisor, initial_specs
-from paradex_ws_service.transport import StdoutSink, start_stdin_reader
+from paradex_ws_service.transport import StdoutSink, command_channel, readable_once, start_stdin_reader
 from paradex_ws_service.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -127,8 +128,17 @@ async def _main(config: Config, sim: SimLauncher | None) -> int:
             loop.create_task(_stats_loop(services), name="stats"),
             loop.create_task(_check_markets(services, fail), name="metadata"),
         ]
-        services.dispatcher.on_eof = lambda: request_shutdown("stdin closed")
-        start_stdin_reader(loop, services.dispatcher.deliver)
+        if config.commands and command_channel(0):
+            eof = _EndOfInput(services, request_shutdown)
+            services.dispatcher.on_eof = eof.start
+            start_stdin_reader(loop, services.dispatcher.deliver)
+        else:
+            # No command channel (--no-commands, /dev/null, a file, a terminal we are in the background of):
+            # nothing on stdin ends the feed; only a signal, "stdout closed" or an error does.
+            reader = start_stdin_reader if config.commands and readable_once(0) else None
+            if reader is not None:  # a regular file of commands: answer them, then keep streaming
+                reader(loop, services.dispatcher.deliver)
+            log.info("no command channel on stdin: streaming until SIGTERM/SIGINT")
         await shutdown.wait()
         for task in background:
             task.cancel()
@@ -147,6 +157,42 @@ async def _main(config: Config, sim: SimLauncher | None) -> int:
     finally:
         await _shutdown(services, sim, writer, emit, reasons[0] if reasons else "shutdown")
     return exit_code
+
+
+EOF_COMMANDS_TIMEOUT_S = 15.0  # commands still running at end of stdin: longest wait for their results
+EOF_QUIET_S = 0.3  # then private events (a placed order's own) must be quiet this long …
+EOF_GRACE_S = 2.0  # … within at most this long
+
+
+class _EndOfInput:
+    """End of stdin: commands already received finish (their results, then their orders' own events within a
+    short grace), then the process stops. The bridge's pipe closing when its parent dies is this path too."""
+
+    def __init__(self, services: Services, request_shutdown: Callable[[str], None]) -> None:
+        self._services = services
+        self._request_shutdown = request_shutdown
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="end-of-stdin")
+
+    async def _run(self) -> None:
+        services = self._services
+        placed = services.dispatcher.handled.get("place", 0)
+        await services.dispatcher.wait_idle(EOF_COMMANDS_TIMEOUT_S)
+        if services.dispatcher.handled.get("place", 0) or placed:
+            await self._quiet_private_events()
+        self._request_shutdown("stdin closed")
+
+    async def _quiet_private_events(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + EOF_GRACE_S
+        while loop.time() < deadline:
+            quiet_for = time.monotonic() - self._services.last_private_event
+            if self._services.last_private_event and quiet_for >= EOF_QUIET_S:
+                return
+            await asyncio.sleep(EOF_QUIET_S / 3)
 
 
 async def _shutdown(

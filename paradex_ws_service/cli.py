@@ -32,14 +32,17 @@ from paradex_ws_service.sim_launcher import EarlySim, SimLauncher, SimNotInstall
 EPILOG = """\
 stdout carries the NDJSON protocol and nothing else (docs/PROTOCOL.md); logs go to stderr.
 stdin takes one JSON command per line: {"id":1,"op":"ping"}; ops: ping, subscribe, unsubscribe,
-stats, shutdown (+ trading ops when enabled). End of stdin, SIGTERM or "shutdown" stop the process.
+stats, shutdown (+ trading ops). At the end of a stdin pipe (or terminal), commands already received
+finish (results, then a placed order's own events) and the process exits 0. Without a command channel
+(--no-commands, stdin /dev/null, a regular file, a terminal job in the background) the feed runs until
+SIGTERM/SIGINT. Order commands wait for the private channels asked for to be subscribed.
 
 settings: a flag wins over its environment variable (named in each flag's help), which wins over
 .env.paradex in the working directory (or $PARADEX_ENV_FILE), which wins over the default. Every source
 goes through the same check: a bad value exits 2 naming the flag or variable and the valid values.
 
 exit codes:
-  0  clean shutdown (stdin EOF, "shutdown" command, SIGTERM/SIGINT)
+  0  clean shutdown (end of the stdin pipe, "shutdown" command, SIGTERM/SIGINT, stdout closed)
   1  unexpected internal error (a bug: please report it with the stderr log)
   2  bad command line or configuration
   3  credentials missing or rejected while private channels or trading were asked for
@@ -88,6 +91,10 @@ def core_settings() -> list[Setting]:
                 "stderr log level", "{DEBUG,INFO,WARNING,ERROR}"),
         Setting("sim_seed", "--sim-seed", None, integer, "1", "seed of the simulator started by --env sim",
                 "N"),
+        Setting("commands", "--commands", "PARADEX_COMMANDS", boolean, "on",
+                "read commands from stdin; with --no-commands stdin is never read and the feed runs until "
+                "SIGTERM/SIGINT (also without a command channel: /dev/null, a file, a background terminal)",
+                boolean=True),
         Setting("record", "--record", "PARADEX_RECORD", str, None,
                 "write every raw frame received (text, or SBE as base64) with its receive time to FILE, "
                 "no secrets; replay it with paradex-sim --replay FILE", "FILE"),
@@ -141,6 +148,7 @@ def parse_config(argv: Sequence[str] | None) -> Config:
         log_level=args.log_level,
         sim_seed=args.sim_seed,
         record=args.record,
+        commands=args.commands,
         trading=trading.trading_config(args),
     )
 

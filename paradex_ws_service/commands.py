@@ -87,6 +87,8 @@ class Dispatcher:
     handlers: dict[str, Handler] = field(default_factory=dict)
     on_eof: Callable[[], None] = lambda: None
     _tasks: dict[asyncio.Task[None], Command] = field(default_factory=dict)
+    handled: dict[str, int] = field(default_factory=dict)  # op → commands answered (successfully or not)
+    _idle: asyncio.Event | None = None
 
     def __post_init__(self) -> None:
         self.register("ping", _ping)
@@ -114,7 +116,25 @@ class Dispatcher:
         if command is not None:
             task = asyncio.get_running_loop().create_task(self._run(command), name=f"cmd-{command.op}")
             self._tasks[task] = command
-            task.add_done_callback(self._tasks.pop)
+            task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        command = self._tasks.pop(task)
+        self.handled[command.op] = self.handled.get(command.op, 0) + 1
+        if not self._tasks and self._idle is not None:
+            self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> None:
+        """Until no command is running (bounded): the end of stdin lets received commands finish."""
+        if not self._tasks:
+            return
+        self._idle = asyncio.Event()
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except asyncio.TimeoutError:
+            log.warning(
+                "%d command(s) still running %.0f s after the end of stdin", len(self._tasks), timeout
+            )
 
     def _parse(self, line: bytes) -> Command | None:
         if not line.strip():

@@ -40,6 +40,7 @@ class Config:
     stats_interval: float
     log_level: str
     sim_seed: int = 1
+    commands: bool = True  # --no-commands: stdin is never read; the feed runs until a signal
     record: str | None = None  # --record FILE: every raw frame received, for paradex-sim --replay
     trading: TradingConfig = field(default_factory=TradingConfig)
 

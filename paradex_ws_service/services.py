@@ -41,3 +41,6 @@ class Services:
     rest_url: str | None
     markets_meta: dict[str, dict[str, Any]] = field(default_factory=dict)  # symbol → GET /markets entry
     recorder: Recorder | None = None
+    # monotonic time of the last private event (order, fill, position, account): the end of stdin waits
+    # until they have been quiet for a moment, so a piped `place` gets its own events before the exit
+    last_private_event: float = 0.0

@@ -107,6 +107,9 @@ class Supervisor:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._main: asyncio.Task[None] | None = None
         self._last_connect = 0.0
+        # channel kinds acknowledged on the current connection, and a wake-up for wait_subscribed()
+        self._acked: set[str] = set()
+        self._acked_changed = asyncio.Event()
 
     # ------------------------------------------------------------------------------ seams
 
@@ -188,6 +191,7 @@ class Supervisor:
 
     def _disconnected(self, reason: str) -> None:
         self.connected.clear()
+        self._acked.clear()
         if self._lost is not None and not self._lost.done():
             self._lost.set_result(reason)
 
@@ -331,7 +335,22 @@ class Supervisor:
 
     # ------------------------------------------------------------------------------ FeedListener
 
+    async def wait_subscribed(self, kinds: set[str], timeout: float) -> bool:
+        """Until every channel kind in ``kinds`` is acknowledged on the current connection (bounded)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not kinds <= self._acked:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            self._acked_changed.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._acked_changed.wait(), remaining)
+        return True
+
     def on_subscribed(self, sub: Subscription) -> None:
+        self._acked.add(sub.spec.kind.value)
+        self._acked_changed.set()
         self._resubscribing.discard(sub.spec.key)
         self.status("subscribed", channel=sub.spec.kind.value, market=sub.spec.market)
 

@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import logging
 import os
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 REMEMBERED = 10_000  # command ids kept for deduplication
 PRIVATE_CHANNELS = ("orders", "fills", "positions", "account", "tradebusts")
 SIM_PREFIX = "PARADEX_SIM_"
+ORDER_OPS = ("place", "cancel", "cancel_all")  # ops whose own events come on the private channels
+PRIVATE_WAIT_S = 10.0  # longest wait for the private channels before an order command goes anyway
 CREDENTIAL_NAMES = ("L1_ADDRESS", "L1_PRIVATE_KEY", "L2_ADDRESS", "L2_PRIVATE_KEY")
 
 
@@ -105,7 +108,13 @@ async def install(services: Services) -> OrderManager:
 
     public = public_api(config.env, services.rest_url) if auth is None and services.rest_url else None
     private = PrivateNormalizers()
-    private.attach(services.emit)
+    emit = services.emit
+
+    def emit_private(event: dict[str, Any]) -> None:
+        services.last_private_event = time.monotonic()
+        emit(event)
+
+    private.attach(emit_private)
     trading = config.trading
     manager = OrderManager(
         auth,
@@ -131,7 +140,10 @@ async def install(services: Services) -> OrderManager:
     services.feed.register_normalizer(ChannelKind.ACCOUNT, private.account, private.account_sbe)
     services.feed.register_normalizer(ChannelKind.TRADEBUSTS, private.tradebust)
     login = None if wants_private else LazyLogin(services, redactor, manager)
-    TradingCommands(manager, login).register(services)
+    # An order command waits until the private channels asked for are subscribed, so a `place` sent at
+    # start-up (`echo '{"op":"place",…}' | paradex-ws …`) still gets its own order/fill events.
+    wanted = {c for c in config.channels if c in PRIVATE_CHANNELS}
+    TradingCommands(manager, login, services if wanted else None, wanted).register(services)
     services.supervisor.add_on_connected(manager.on_connected)
     manager.start_warm_up()
     return manager
@@ -145,11 +157,34 @@ def parse_order_lookup(command: Command) -> tuple[str, str | None]:
 class TradingCommands:
     """The stdin side of the order ops: parse → adapter call → result, once per command id."""
 
-    def __init__(self, manager: OrderManager, login: LazyLogin | None = None) -> None:
+    def __init__(
+        self,
+        manager: OrderManager,
+        login: LazyLogin | None = None,
+        services: Services | None = None,
+        private: set[str] | None = None,
+    ) -> None:
         self._manager = manager
         self._login = login
-        # command id → (its parameters, its outcome)
+        self._services = services
+        self._private = private or set()
         self._by_command: OrderedDict[Any, tuple[bytes, asyncio.Future[dict[str, Any]]]] = OrderedDict()
+
+    async def _private_ready(self, op: str) -> None:
+        """Wait (bounded) for the private channels' acknowledgement; say so when they are not there."""
+        if self._services is None:
+            return
+        supervisor = self._services.supervisor
+        if await supervisor.wait_subscribed(self._private, PRIVATE_WAIT_S):
+            return
+        log.warning(
+            "%s: private channels %s not subscribed after %.0f s (connection down?); sending anyway, its "
+            "events follow once they are",
+            op,
+            ", ".join(sorted(self._private)),
+            PRIVATE_WAIT_S,
+        )
+        # command id → (its parameters, its outcome)
 
     def register(self, services: Services) -> None:
         m = self._manager
@@ -177,6 +212,8 @@ class TradingCommands:
         async def handle(command: Command, ctx: Context) -> dict[str, Any]:
             if login and self._login is not None:
                 await self._login.ensure()
+            if command.op in ORDER_OPS:
+                await self._private_ready(command.op)
             fingerprint = orjson.dumps(dict(command.params), option=orjson.OPT_SORT_KEYS)
             first = self._by_command.get(command.id)
             if first is not None:

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import os
+import signal
 import stat
 import sys
 import threading
@@ -224,6 +226,35 @@ def _too_long(limit: int) -> BadLine:
     return BadLine("LINE_TOO_LONG", f"stdin line longer than {limit} bytes; ignored")
 
 
+def command_channel(fd: int = 0) -> bool:
+    """Whether stdin is a command channel whose end stops the process: a pipe or socket (how the bridge and
+    ``echo … |`` run us), or a terminal we are in the foreground of. Not /dev/null, not a regular file, not a
+    terminal we were started in the background of (``paradex-ws … &``: reading it would stop the process
+    with SIGTTIN), not a closed descriptor: a feed without a command channel streams until a signal."""
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        return False
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        return True
+    return os.isatty(fd) and _foreground(fd)
+
+
+def readable_once(fd: int = 0) -> bool:
+    """A regular file of commands: read and answered, its end is not the end of the feed."""
+    try:
+        return stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        return False
+
+
+def _foreground(fd: int) -> bool:
+    try:
+        return os.tcgetpgrp(fd) == os.getpgrp()
+    except OSError:
+        return False
+
+
 def start_stdin_reader(
     loop: asyncio.AbstractEventLoop, deliver: Callable[[StdinItem], None], fd: int = 0
 ) -> None:
@@ -274,6 +305,12 @@ def _read_on_loop(loop: asyncio.AbstractEventLoop, deliver: Callable[[StdinItem]
 
 
 def _read_on_thread(loop: asyncio.AbstractEventLoop, deliver: Callable[[StdinItem], None], fd: int) -> None:
+    if os.isatty(fd):
+        # A terminal job moved to the background must not be stopped by reading it ("Stopped (tty input)"):
+        # with SIGTTIN ignored the read fails with EIO instead, and the feed goes on without commands.
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(signal.SIGTTIN, signal.SIG_IGN)
+
     def run() -> None:
         splitter = LineSplitter()
         try:
@@ -286,6 +323,9 @@ def _read_on_thread(loop: asyncio.AbstractEventLoop, deliver: Callable[[StdinIte
             for item in splitter.finish():
                 loop.call_soon_threadsafe(deliver, item)
         except OSError as exc:
+            if exc.errno == errno.EIO and os.isatty(fd):
+                log.info("terminal input unavailable (a background job): commands off, streaming on")
+                return  # not an end of input: the feed goes on until a signal
             log.warning("stdin read failed: %s", exc)
         except RuntimeError:
             return  # the loop closed under us during shutdown

@@ -263,22 +263,36 @@ def test_stdin_pipe_is_read_without_making_the_parents_description_non_blocking(
     assert proc.wait(EXIT_BOUND_S) == 0  # closing the last writer is EOF on the private reopening too
 
 
-def test_commands_from_a_regular_file_are_answered(sim: SimProcess, tmp_path: Any) -> None:
-    """stdin that epoll cannot watch (a regular file) goes through the reader thread: same answers, EOF."""
+def test_commands_from_a_regular_file_are_answered_then_the_feed_goes_on(
+    sim: SimProcess, tmp_path: Any
+) -> None:
+    """stdin that epoll cannot watch (a regular file) goes through the reader thread: same answers. A file
+    is not a command channel: its end does not end the feed, SIGTERM does."""
     commands = tmp_path / "commands.ndjson"
     commands.write_bytes(b'{"id": 1, "op": "ping"}\nnot json\n{"id": 2, "op": "stats"}')
-    with open(commands, "rb") as stdin:
-        done = subprocess.run(
+    with open(commands, "rb") as stdin, open(tmp_path / "err.txt", "wb") as err:
+        proc = subprocess.Popen(
             [PYTHON, "-m", "paradex_ws_service", *sidecar_args(sim, "--channels", "bbo")],
             stdin=stdin,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=err,
             env=clean_env(),
             cwd=tmp_path,
-            timeout=30,
         )
-    assert done.returncode == 0, done.stderr.decode()[-2000:]
-    events = [orjson.loads(line) for line in done.stdout.splitlines()]
+    car = Sidecar(proc, tmp_path / "err.txt")
+    try:
+        car.expect(lambda e: e["type"] == "result" and e["id"] == 2, 30, "the file's last command answered")
+        mark = len(car.events)
+        car.expect_type("bbo", 15)  # still streaming after the file's end
+        assert proc.poll() is None and len(car.events) > mark
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(EXIT_BOUND_S) == 0
+        car.drain()
+    finally:
+        car.stop()
+    events = car.events
     answered = {e["id"] for e in events if e["type"] == "result" and e["ok"]}
     assert answered == {1, 2}  # the last line has no newline and still counts
     assert any(e["type"] == "error" and e["code"] == "BAD_JSON" for e in events)
     assert events[-1]["type"] == "status" and events[-1]["state"] == "closed"
+    assert events[-1]["reason"] == "SIGTERM"
