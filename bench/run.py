@@ -38,7 +38,7 @@ EXTERNAL_BENCHES: dict[str, tuple[Path, list[str]]] = {
     "place": (BENCH / "place_latency.py", [sys.executable, "bench/place_latency.py"]),
     "edgex": (BENCH / "edgex_latency.ts", ["npx", "tsx", "bench/edgex_latency.ts"]),
     "bot": (BENCH / "bot_latency.ts", ["npx", "tsx", "bench/bot_latency.ts"]),
-    "restart": (BENCH / "restart.ts", ["npx", "tsx", "bench/restart.ts"]),
+    "restart": (BENCH / "restart.ts", ["npm", "run", "--silent", "tsx", "--", "bench/restart.ts"]),
 }
 
 

@@ -210,6 +210,9 @@ def main(argv: Sequence[str] | None = None, early_sim: EarlySim = None) -> NoRet
         # A bridge keeps this process ready so that a crash of the live sidecar costs a reconnect, not a
         # Python start-up; it says "go" when it needs it, or closes stdin when it does not.
         _preload()
+        # Unconditional (not a log record): the bridge reads it to know the standby is warm.
+        sys.stderr.write("paradex-ws: standby ready\n")
+        sys.stderr.flush()
         if not _wait_for_go():
             if sim is not None:
                 sim.stop(0.5)

@@ -163,7 +163,7 @@ export class ParadexVenue implements Venue {
         if (++notFound >= NOT_FOUND_TO_BE_SURE) {
           throw new OrderNotPlacedError(
             clientId,
-            `Paradex has no order with this client id (asked ${notFound} times once the sidecar was back; ${gone.message})`,
+            `Paradex has no order with this client id (asked ${notFound} times once the sidecar was back)`,
           );
         }
         await sleep(NOT_FOUND_SPACING_MS);

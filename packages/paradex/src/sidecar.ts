@@ -66,6 +66,8 @@ export class ParadexSidecar {
   /** The warm standby child (imports done, waiting for `go`), when one is kept. */
   #standby: ChildSession | null = null;
   #standbyTimer: NodeJS.Timeout | null = null;
+  /** The standby said it finished its imports (`paradex-ws: standby ready` on stderr). */
+  #standbyWarm = false;
   /** Off after a standby died before it was used (a sidecar without `--standby`, say): cold starts only. */
   #standbyOk: boolean;
   #lastPid: number | undefined;
@@ -105,6 +107,11 @@ export class ParadexSidecar {
   /** Pid of the warm standby child, when one is waiting (it becomes the child at the next restart). */
   get standbyPid(): number | undefined {
     return this.#standby?.pid;
+  }
+
+  /** True when a standby child is waiting with its imports done (a crash now costs only a reconnect). */
+  get standbyReady(): boolean {
+    return this.#standby !== null && this.#standbyWarm;
   }
 
   get counters(): SidecarCounters {
@@ -265,7 +272,10 @@ export class ParadexSidecar {
         probe: () => void this.#rpc.call("ping", {}, window).catch(() => {}),
         dead: (reason, error) =>
           session === this.#standby ? this.#standbyDied(session, reason) : this.#onDead(session, reason, error),
-        stderr: (line) => this.#log.info(`[sidecar ${session.pid ?? "?"}] ${line}`),
+        stderr: (line) => {
+          if (session === this.#standby && line.includes("standby ready")) this.#standbyWarm = true;
+          this.#log.info(`[sidecar ${session.pid ?? "?"}] ${line}`);
+        },
       },
     );
     return session;
@@ -277,6 +287,7 @@ export class ParadexSidecar {
     this.#standbyTimer = setTimeout(() => {
       this.#standbyTimer = null;
       if (this.#state !== "ready" || this.#standby !== null || !this.#standbyOk) return;
+      this.#standbyWarm = false;
       this.#standby = this.#spawn(true);
     }, this.#opts.standbyDelayMs ?? 500);
     this.#standbyTimer.unref();
