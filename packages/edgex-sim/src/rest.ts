@@ -48,7 +48,7 @@ export function authenticate(
   if (!/^\d+$/.test(ts) || Math.abs(Number(ts) - Date.now()) > MAX_SKEW_MS)
     return fail("INVALID_TIMESTAMP", "timestamp outside ±60 s of server time", 401);
   if (!signaturesEqual(hmacSignature(acct.apiSecret, ts, method, path, signText), sig))
-    return fail("INVALID_SIGNATURE", "HMAC signature mismatch", 401);
+    return fail("SIGNATURE_ERROR", "HMAC signature mismatch", 401);
   return { accountId: acct.accountId };
 }
 
@@ -92,7 +92,7 @@ export async function handleRest(
 ): Promise<RestReply> {
   const path = url.pathname;
   const q = url.searchParams;
-  if (ctx.faults.takeRateLimit()) return fail("TOO_MANY_REQUESTS", "rate limit exceeded", 429);
+  if (ctx.faults.takeRateLimit()) return fail("RATE_LIMIT_EXCEEDED", "rate limit exceeded", 429);
   if (path.startsWith("/api/v2/public/")) {
     if (method !== "GET") return fail("METHOD_NOT_ALLOWED", "public endpoints are GET", 405);
     return publicRoute(path, q, ctx);
@@ -109,10 +109,10 @@ export async function handleRest(
     try {
       body = bodyText === "" ? {} : JSON.parse(bodyText);
     } catch {
-      return fail("INVALID_JSON", "request body is not JSON", 400);
+      return fail("INVALID_PARAMETER", "request body is not JSON", 400);
     }
     if (typeof body !== "object" || body === null || Array.isArray(body))
-      return fail("INVALID_JSON", "body must be an object", 400);
+      return fail("INVALID_PARAMETER", "body must be an object", 400);
     signText = canonicalBody(body);
   } else {
     return fail("METHOD_NOT_ALLOWED", `${method} not supported`, 405);

@@ -97,5 +97,5 @@ export async function checkSignature(
   } catch {
     // fall through: a malformed signature is an invalid signature
   }
-  return fail("L2_SIGNATURE_INVALID", "l2Signature does not recover to the account's signer");
+  return fail("SIGNATURE_ERROR", "l2Signature does not recover to the account's signer");
 }

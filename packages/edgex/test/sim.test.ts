@@ -102,7 +102,7 @@ describe("EdgeX simulator", T, () => {
         "X-edgeX-Timestamp": String(Date.now()),
         "X-edgeX-Signature": "00",
       });
-      assert.equal(forged.body["code"], "INVALID_SIGNATURE");
+      assert.equal(forged.body["code"], "SIGNATURE_ERROR");
       const badContract = await getJson(`${sim.restUrl}/api/v2/public/quote/getDepth?contractId=1&level=15`);
       assert.equal(badContract.body["code"], "INVALID_CONTRACT_ID");
       assert.equal((await control(sim, "gap", { contractId: "nope" }))["ok"], false);

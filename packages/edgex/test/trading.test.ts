@@ -168,8 +168,20 @@ describe("EdgeX trading against the simulator", T, () => {
       .place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: through("BUY", 200), tif: "IOC" })
       .catch((e: unknown) => e);
     assert.ok(err instanceof OrderRejectedError);
-    assert.equal(err.code, "TOO_MANY_REQUESTS");
+    assert.equal(err.code, "RATE_LIMIT_EXCEEDED");
     assert.equal(await ordersInSim(), n);
+  });
+
+  it("RATE_LIMIT_EXCEEDED is paced: the client pauses before its next request and retries a read", async () => {
+    const before = { ...client.rest.counters };
+    await control(sim, "rate_limit_next", { count: 2 });
+    const page = (await client.rest.get("/api/v2/private/order/getActiveOrderPage", {
+      accountId: DEV_ACCOUNT.accountId,
+      size: 10,
+    })) as { dataList: unknown[] };
+    assert.ok(Array.isArray(page.dataList), "the read succeeded after two refusals");
+    assert.equal(client.rest.counters.rateLimited - before.rateLimited, 2);
+    assert.ok(client.rest.counters.paced - before.paced >= 2, "each retry waited out the pause first");
   });
 
   it("a lost createOrder reply is resolved by client-id lookup and never resent", async () => {
@@ -463,14 +475,14 @@ describe("the simulator refuses what a real venue would", T, () => {
         .place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: "1000", tif: "POST_ONLY" })
         .catch((e: unknown) => e);
       assert.ok(err instanceof OrderRejectedError);
-      assert.equal(err.code, "INVALID_SIGNATURE");
+      assert.equal(err.code, "SIGNATURE_ERROR");
       assert.ok(!JSON.stringify(rec.events).includes("wrong-secret"), "the secret never appears in events");
     } finally {
       await bad.close();
     }
   });
 
-  it("a valid HMAC but the wrong signer key: createOrder refused with L2_SIGNATURE_INVALID", async () => {
+  it("a valid HMAC but the wrong signer key: createOrder refused with SIGNATURE_ERROR", async () => {
     const other = clientFor(sim, {
       credentials: {
         accountId: DEV_ACCOUNT.accountId,
@@ -484,7 +496,7 @@ describe("the simulator refuses what a real venue would", T, () => {
         .place({ market: "BTC", side: "BUY", type: "LIMIT", size: "0.001", price: "60000", tif: "POST_ONLY" })
         .catch((e: unknown) => e);
       assert.ok(err instanceof OrderRejectedError);
-      assert.equal(err.code, "L2_SIGNATURE_INVALID");
+      assert.equal(err.code, "SIGNATURE_ERROR");
       await until(
         async () => ((await simState(sim)).accounts[DEV_ACCOUNT.accountId]?.orders ?? -1) === 0,
         2_000,

@@ -4,6 +4,7 @@
  * outcomes (the difference decides whether an order may exist).
  */
 import { canonicalBody, canonicalQuery, authHeaders, type ApiCredentials, type QueryValue } from "../signing/hmac.ts";
+import { backoffDelay, type BackoffPolicy } from "@paradex-edgex/core";
 import { RestEnvelope, describeIssues } from "../wire.ts";
 
 /**
@@ -33,12 +34,33 @@ export interface RestClientOptions {
 /** Codes that mean "your clock is off": re-sync and retry once (the request was refused, so a retry is safe). */
 const CLOCK_CODES = /TIMESTAMP|EXPIRED/i;
 
+/** EdgeX's documented rate-limit code (api-v2 README), also sent with HTTP 429. */
+export const RATE_LIMIT_CODE = "RATE_LIMIT_EXCEEDED";
+
+/** A refusal for sending too fast: HTTP 429 or the documented code. */
+export function isRateLimited(err: unknown): boolean {
+  return err instanceof RestError && err.kind === "refused" && (err.status === 429 || err.code === RATE_LIMIT_CODE);
+}
+
+/**
+ * Pause after a rate-limit refusal, growing while refusals repeat. Every request waits it out before it is
+ * sent (so the client slows down instead of hammering), reads are retried after it, writes are not.
+ */
+const RATE_LIMIT_BACKOFF: BackoffPolicy = { initialDelayMs: 250, maxDelayMs: 5_000, factor: 2, jitter: 0.5 };
+/** Reads retried after a rate-limit refusal (each after the pause). */
+const RATE_LIMIT_READ_RETRIES = 3;
+
 export class RestClient {
   readonly #base: string;
   readonly #creds: ApiCredentials | undefined;
   readonly #timeoutMs: number;
   /** serverTime − localTime, ms. */
   #offsetMs = 0;
+  /** Consecutive rate-limit refusals, and the time before which nothing is sent. */
+  #rateStrikes = 0;
+  #pausedUntil = 0;
+  /** Rate-limit refusals seen and pauses taken before sending (observable pacing). */
+  readonly counters = { rateLimited: 0, paced: 0 };
 
   constructor(options: RestClientOptions) {
     this.#base = options.baseUrl.replace(/\/+$/, "");
@@ -66,13 +88,46 @@ export class RestClient {
     return this.#offsetMs;
   }
 
-  /** `timeoutMs` overrides the client's per-call timeout (the order path uses a leg-sized one). */
-  get(path: string, params: Readonly<Record<string, QueryValue>>, timeoutMs?: number): Promise<unknown> {
-    return this.#withClockRetry(() => this.#request("GET", path, params, undefined, timeoutMs));
+  /**
+   * `timeoutMs` overrides the client's per-call timeout (the order path uses a leg-sized one). A read refused
+   * for rate is retried after the pause (it changed nothing, so repeating it is safe).
+   */
+  async get(path: string, params: Readonly<Record<string, QueryValue>>, timeoutMs?: number): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#withClockRetry(() => this.#request("GET", path, params, undefined, timeoutMs));
+      } catch (err) {
+        if (!isRateLimited(err) || attempt >= RATE_LIMIT_READ_RETRIES) throw err;
+      }
+    }
   }
 
+  /** Writes are never retried here: a rate-limit refusal is reported to the caller (nothing was done). */
   post(path: string, body: Readonly<Record<string, unknown>>, timeoutMs?: number): Promise<unknown> {
     return this.#withClockRetry(() => this.#request("POST", path, {}, body, timeoutMs));
+  }
+
+  /**
+   * Wait out a rate-limit pause before sending. A pause longer than the call's own timeout is a definite
+   * refusal without sending (the order path must not be held past its leg deadline).
+   */
+  async #pace(method: string, path: string, timeoutMs: number): Promise<void> {
+    const wait = this.#pausedUntil - Date.now();
+    if (wait <= 0) return;
+    if (wait > timeoutMs)
+      throw new RestError("refused", RATE_LIMIT_CODE, undefined, `${method} ${path}: rate-limited, not sent`);
+    this.counters.paced += 1;
+    await new Promise((r) => setTimeout(r, wait));
+  }
+
+  #noteRate(limited: boolean): void {
+    if (!limited) {
+      this.#rateStrikes = 0;
+      return;
+    }
+    this.counters.rateLimited += 1;
+    this.#rateStrikes += 1;
+    this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + backoffDelay(this.#rateStrikes, RATE_LIMIT_BACKOFF));
   }
 
   async #withClockRetry(call: () => Promise<unknown>): Promise<unknown> {
@@ -92,6 +147,7 @@ export class RestClient {
     body: Readonly<Record<string, unknown>> | undefined,
     timeoutMs = this.#timeoutMs,
   ): Promise<unknown> {
+    await this.#pace(method, path, timeoutMs); // before signing: the timestamp is taken after the pause
     const query = canonicalQuery(params);
     const url = `${this.#base}${path}${query === "" ? "" : `?${encodeQuery(params)}`}`;
     const headers: Record<string, string> = { accept: "application/json" };
@@ -131,8 +187,9 @@ export class RestClient {
         `${method} ${path}: ${why}`,
       );
     }
+    const code = env.success ? env.data.code : `HTTP_${res.status}`;
+    this.#noteRate(res.status === 429 || code === RATE_LIMIT_CODE);
     if (res.status >= 400 || !env.success || env.data.code !== "SUCCESS") {
-      const code = env.success ? env.data.code : `HTTP_${res.status}`;
       const msg = env.success ? this.#scrub(env.data.msg ?? "") : "";
       throw new RestError("refused", code, res.status, `${method} ${path}: ${code}${msg === "" ? "" : `: ${msg}`}`);
     }
