@@ -127,12 +127,13 @@ export class MetadataStore {
 function buildContract(c: ContractWire, coins: ReadonlyMap<string, CoinMeta>): EdgexContract | string {
   const base = coins.get(c.baseCoinId);
   const quote = coins.get(c.quoteCoinId);
-  if (base === undefined || quote === undefined) return `contract ${c.contractId} skipped: unknown base/quote coin`;
-  const resolution = c.resolution ?? c.starkExResolution;
-  const quoteResolution = quote.resolution ?? quote.starkExResolution;
-  if (!resolution || !quoteResolution) return `contract ${c.contractId} skipped: no resolution to sign orders with`;
-  const baseCoin = base.coinName.toUpperCase();
+  // Only the quote coin is needed to sign (SDK 2.0.1, reference §0a.7); a missing base coin costs only its name.
+  if (quote === undefined) return `contract ${c.contractId} skipped: unknown quote coin ${c.quoteCoinId}`;
+  // V2 `resolution` only: without it the contract stays listed (market data) but orders refuse to sign.
+  const resolution = c.resolution ?? "";
+  const quoteResolution = quote.resolution ?? "";
   const quoteCoin = quote.coinName.toUpperCase();
+  const baseCoin = base?.coinName.toUpperCase() ?? baseFromName(c.contractName, quoteCoin);
   return {
     contractId: c.contractId,
     contractName: c.contractName,
@@ -143,7 +144,7 @@ function buildContract(c: ContractWire, coins: ReadonlyMap<string, CoinMeta>): E
     stepSize: c.stepSize,
     minOrderSize: c.minOrderSize,
     maxOrderSize: c.maxOrderSize,
-    takerFeeRate: c.defaultTakerFeeRate ?? "",
+    takerFeeRate: c.defaultTakerFeeRate ?? "", // "" = absent: signing uses max(0.001, maker)
     makerFeeRate: c.defaultMakerFeeRate ?? "",
     defaultLeverage: c.defaultLeverage,
     maxBuyPriceRatio: c.maxOrderBuyPriceRatio,
@@ -163,4 +164,13 @@ function buildContract(c: ContractWire, coins: ReadonlyMap<string, CoinMeta>): E
           }
         : undefined,
   };
+}
+
+/** The base coin's name from a contract name ("BTCUSD" → "BTC") when coinList lacks it. */
+function baseFromName(contractName: string, quoteCoin: string): string {
+  const name = contractName.toUpperCase();
+  for (const suffix of [quoteCoin, "USDT", "USDC", "USD"]) {
+    if (name.length > suffix.length && name.endsWith(suffix)) return name.slice(0, -suffix.length);
+  }
+  return name;
 }

@@ -51,6 +51,8 @@ export function validateOrder(c: EdgexContract, req: PlaceOrderRequest): Validat
   if (req.type !== "LIMIT" && req.type !== "MARKET") throw new OrderValidationError(`type must be LIMIT or MARKET`);
   if (typeof req.size !== "string" || !D.isDecimal(req.size))
     throw new OrderValidationError(`size must be a decimal string`);
+  if (c.resolution === "" || c.quoteResolution === "")
+    throw new OrderValidationError(`${c.contractName}: resolution is empty in the metadata; orders cannot be signed`);
   const size = D.canonical(req.size);
   if (D.cmp(size, "0") <= 0 || !D.isMultipleOf(size, c.stepSize))
     throw new OrderValidationError(`size ${size} is not a positive multiple of stepSize ${c.stepSize}`);

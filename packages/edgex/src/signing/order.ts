@@ -65,12 +65,16 @@ export function nonceFromClientOrderId(clientOrderId: string): bigint {
   return BigInt(`0x${hex.slice(0, 8)}`);
 }
 
-/** max(taker, maker), or the SDK default when the contract carries none. */
-export function signingFeeRate(takerFeeRate: string, makerFeeRate: string): string {
-  if (takerFeeRate === "" && makerFeeRate === "") return DEFAULT_FEE_RATE;
-  if (takerFeeRate === "") return makerFeeRate;
-  if (makerFeeRate === "") return takerFeeRate;
-  return cmp(takerFeeRate, makerFeeRate) >= 0 ? takerFeeRate : makerFeeRate;
+/**
+ * The fee rate the signature's `l2LimitFee` covers: max(taker, maker); a contract without a taker rate uses
+ * max(0.001, maker) as SDK 2.0.1 does (reference §0a.7), so a missing taker rate never signs a lower fee.
+ */
+export function signingFeeRate(takerFeeRate: string | undefined, makerFeeRate: string | undefined): string {
+  const maker = makerFeeRate === undefined || makerFeeRate === "" ? undefined : makerFeeRate;
+  if (takerFeeRate === undefined || takerFeeRate === "")
+    return maker !== undefined && cmp(maker, DEFAULT_FEE_RATE) > 0 ? maker : DEFAULT_FEE_RATE;
+  if (maker === undefined) return takerFeeRate;
+  return cmp(takerFeeRate, maker) >= 0 ? takerFeeRate : maker;
 }
 
 /** The price the signature covers: the limit price, or the SDK's market-order bound. */
@@ -90,6 +94,10 @@ export function computeL2Amounts(c: ContractAmountsInput, r: OrderAmountsRequest
   const l2Value = mul(l2Price, r.size);
   const fee = ceilToBigInt(mul(l2Value, signingFeeRate(c.takerFeeRate, c.makerFeeRate)));
   const l2LimitFee = fee.toString();
+  // SDK 2.0.1 refuses to sign without the V2 `resolution` ("resolution is empty"); the legacy StarkEx
+  // resolution is a different scale and is never a fallback (reference §0a.7).
+  if (c.resolution === "") throw new Error(`resolution is empty for contract ${c.contractId}: cannot sign`);
+  if (c.quoteResolution === "") throw new Error(`resolution is empty for quote coin ${c.quoteCoinId}: cannot sign`);
   const contractRes = parseResolution(c.resolution);
   const quoteRes = parseResolution(c.quoteResolution);
   const l2ExpireTimeMs =
