@@ -10,7 +10,13 @@ import { ParadexSidecar, type BboEvent } from "@paradex-edgex/paradex";
 const count = Number(process.argv[2] ?? 10);
 const network = (process.argv[3] ?? "sim") as "sim" | "testnet" | "prod";
 
-const sidecar = new ParadexSidecar({ network, markets: ["BTC-USD-PERP", "ETH-USD-PERP"], channels: ["bbo"] });
+const sidecar = new ParadexSidecar({
+  network,
+  markets: ["BTC-USD-PERP", "ETH-USD-PERP"],
+  channels: ["bbo"],
+  // The first start after `pip install` compiles paradex-py's modules: allow more than the 15 s default.
+  helloTimeoutMs: 60_000,
+});
 sidecar.on("error", (e) => console.error(`error ${e.code}: ${e.message}`));
 
 const hello = await sidecar.start();
