@@ -2,8 +2,13 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST_WORKERS ?= 2
+.DEFAULT_GOAL := demo
 
-.PHONY: demo feed test bootstrap lint fmt typecheck test-py test-ts bench sim clean
+.PHONY: help demo feed test bootstrap lint fmt typecheck test-py test-ts bench sim clean
+
+## help: this list (every target with a ## comment)
+help:
+	@grep -E '^## [a-z-]+:' $(MAKEFILE_LIST) | sed -E 's/^## ([a-z-]+): */  \1\t/' | expand -t 14
 
 ## demo: the arbitrage bot in paper mode against both simulators (Ctrl-C to stop; DEMO_ARGS="--run-seconds 60")
 demo: bootstrap
@@ -16,28 +21,34 @@ feed: bootstrap
 ## test: install what is missing, lint, type-check, run every Python and TypeScript test
 test: bootstrap lint typecheck test-py test-ts
 
+## bootstrap: create or refresh .venv (CPython 3.10) and node_modules, only what is out of date
 bootstrap:
 	@bash scripts/bootstrap.sh
 
+## lint: ruff (Python) and biome (TypeScript), no changes made
 lint: bootstrap
 	$(PY) -m ruff check paradex_ws_service paradex-sim tests bench
 	$(PY) -m ruff format --check paradex_ws_service paradex-sim tests bench
 	npx biome check --error-on-warnings .
 
+## fmt: format and fix what the linters can
 fmt: bootstrap
 	$(PY) -m ruff format paradex_ws_service paradex-sim tests bench
 	$(PY) -m ruff check --fix paradex_ws_service paradex-sim tests bench
 	npx biome check --write .
 
+## typecheck: the TypeScript type-check (tsc --noEmit)
 typecheck: bootstrap
 	$(PY) -m mypy
 	npx tsc --noEmit -p tsconfig.json
 	npx tsc -b tsconfig.build.json
 
 # pytest exits 5 when it collects nothing: that fails the target, as it must.
+## test-py: the Python tests (pytest, PYTEST_WORKERS=2 in parallel)
 test-py: bootstrap
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) tests
 
+## test-ts: the TypeScript tests (node --test)
 test-ts: bootstrap
 	npm run --silent test:ts
 
@@ -45,8 +56,10 @@ test-ts: bootstrap
 bench: bootstrap
 	$(PY) bench/run.py
 
+## sim: the Paradex simulator standalone on port 8787, seed 1 (paradex-sim --help)
 sim: bootstrap
 	$(PY) -m paradex_sim --port 8787 --seed 1
 
+## clean: remove .venv, node_modules and caches
 clean:
 	rm -rf .venv node_modules .stamp-venv .stamp-npm .pytest_cache .ruff_cache .mypy_cache

@@ -116,7 +116,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, Settings]:
         "--standby",
         action="store_true",
         help="warm standby for a supervising bridge: do the slow imports, then wait for one line 'go' on "
-        "stdin before starting (stdin EOF instead: exit 0 quietly)",
+        "stdin before starting (stdin EOF instead: exit 0 quietly) (default: off)",
     )
     parser.add_argument("--version", action="version", version=f"paradex-ws {__version__}")
     trading.add_arguments(parser, settings)

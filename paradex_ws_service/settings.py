@@ -142,6 +142,8 @@ class Settings:
         parts = [setting.help]
         if setting.default is not None:
             parts.append(f"default: {setting.default}")
+        elif "default:" not in setting.help:
+            parts.append("default: none")
         if setting.env:
             parts.append(f"env {setting.env}")
         text = f"{parts[0]} ({'; '.join(parts[1:])})" if len(parts) > 1 else parts[0]

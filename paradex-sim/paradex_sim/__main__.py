@@ -22,10 +22,41 @@ from .server import SimConfig, SimServer
 log = logging.getLogger("paradex_sim")
 
 
+EPILOG = """\
+ready line: once listening, one JSON line on stdout (then nothing else there; logs go to stderr):
+  {"type":"sim_ready","ws_url":"ws://127.0.0.1:PORT/ws/v1","rest_url":"http://127.0.0.1:PORT/v1",
+   "control_url":"http://127.0.0.1:PORT/_sim","pid":1234,"seed":1}
+
+controls (HTTP on control_url; POST with a JSON body, GET with a query; docs/SIMULATOR.md has every body):
+  market   POST price {market, mid}, rate {bbo_rate}, pause, resume, burst; GET state, sent?channel=&n=,
+           sendtimes; POST record_sendtimes, sbe_layout
+  faults   POST drop, down {seconds, keep_rest}, silence {seconds}, skip_seq, malformed, auth_40111 {count}
+  trading  POST account {public_key}, subkey {address, public_key}, collateral {address, amount},
+           jwt_lifetime {seconds}, expire_jwt, drop_after_order_received, delay_order_ack,
+           duplicate_private, stale_private, rate_limit, clock_offset, bust_fill; GET trading, order_arrivals
+
+exit codes: 0 on SIGTERM/SIGINT; 2 on bad arguments, an unknown market, an unreadable price path or a
+port that cannot be bound.
+
+example:
+  paradex-sim --port 8787 --seed 1 &
+  paradex-ws --env sim --ws-url ws://127.0.0.1:8787/ws/v1 --channels bbo,trades
+  curl -X POST -d '{"seconds": 3}' http://127.0.0.1:8787/_sim/silence
+"""
+
+
+def _prog() -> str:
+    """The name it was started by: ``paradex-sim`` (the console script) or ``python -m paradex_sim``."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "python -m paradex_sim" if name in ("", "__main__.py", "-c") else name
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m paradex_sim",
+        prog=_prog(),
         description="Local Paradex simulator: WebSocket JSON-RPC (JSON/SBE), public REST, /_sim control API.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--port", type=int, default=0, help="TCP port (0 = pick a free one; default 0)")
     p.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
