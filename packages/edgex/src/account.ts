@@ -41,6 +41,7 @@ export class AccountFeed {
   readonly #positions = new Map<string, Position>();
   readonly #fillsSeen = new Set<string>();
   readonly #fillsAwaitingOrder = new Map<string, unknown[]>();
+  readonly #fillsRetracted = new Set<string>();
   #collateral: string | undefined;
   #status = "NORMAL";
   #version = -1;
@@ -205,8 +206,21 @@ export class AccountFeed {
       return;
     }
     const f = p.data;
-    // A fill rejected by L2 censoring never happened (reference §2.5).
-    if (f.censorStatus === "CENSOR_FAILURE" || f.censorStatus === "L2_REJECT") return;
+    // A fill rejected by censoring never happened (reference §0a.4: INIT → CENSOR_SUCCESS/CENSOR_FAILURE or
+    // L2_APPROVED/L2_REJECT). One never emitted is dropped; one already emitted (at INIT) is retracted. The
+    // event vocabulary has no retraction event yet, so the retraction is reported as a FILL_RETRACTED error
+    // line naming the fill; the venue's own position/collateral records that follow carry the correction.
+    if (f.censorStatus === "CENSOR_FAILURE" || f.censorStatus === "L2_REJECT") {
+      if (this.#fillsSeen.has(f.id) && !this.#fillsRetracted.has(f.id)) {
+        this.#fillsRetracted.add(f.id);
+        this.#sink.bad(
+          "FILL_RETRACTED",
+          `fill ${f.id} of order ${f.orderId} failed censoring (${f.censorStatus}) after it was emitted: it did not happen`,
+        );
+      }
+      this.#fillsSeen.add(f.id); // never emitted later either
+      return;
+    }
     if (this.#fillsSeen.has(f.id)) return;
     // A record without contractId/orderSide (live V2 excerpt, reference §0a.2) takes them from its order; if
     // that order is not known yet, the fill waits for it (its record or a lookup) instead of being dropped.

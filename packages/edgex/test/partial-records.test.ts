@@ -135,4 +135,34 @@ describe("partial private records are completed, never dropped", () => {
       assert.equal(ev?.type === "order" && ev.status, status);
     }
   });
+
+  it("censoring: a fill emitted at INIT that ends CENSOR_FAILURE/L2_REJECT is retracted once; one never emitted stays out", () => {
+    for (const final of ["CENSOR_FAILURE", "L2_REJECT"]) {
+      const { f, out, bad } = feed();
+      f.onFrame(frame(1, { order: [filledWithMatchOnly] }));
+      f.onFrame(frame(2, { orderFillTransaction: [{ ...fillWithoutContractOrSide, censorStatus: "INIT" }] }));
+      assert.equal(out.filter((d) => d.type === "fill").length, 1);
+      f.onFrame(frame(3, { orderFillTransaction: [{ ...fillWithoutContractOrSide, censorStatus: final }] }));
+      f.onFrame(frame(4, { orderFillTransaction: [{ ...fillWithoutContractOrSide, censorStatus: final }] }));
+      assert.equal(bad.filter((b) => b.startsWith("FILL_RETRACTED")).length, 1, final);
+      assert.equal(out.filter((d) => d.type === "fill").length, 1, "no second fill event");
+    }
+    const { f, out, bad } = feed();
+    f.onFrame(frame(1, { order: [filledWithMatchOnly] }));
+    f.onFrame(
+      frame(2, { orderFillTransaction: [{ ...fillWithoutContractOrSide, id: "x-1", censorStatus: "CENSOR_FAILURE" }] }),
+    );
+    f.onFrame(frame(3, { orderFillTransaction: [{ ...fillWithoutContractOrSide, id: "x-1", censorStatus: "INIT" }] }));
+    assert.equal(out.filter((d) => d.type === "fill").length, 0);
+    assert.deepEqual(bad, []);
+  });
+
+  it("censoring: a fill that goes INIT → CENSOR_SUCCESS is emitted once", () => {
+    const { f, out, bad } = feed();
+    f.onFrame(frame(1, { order: [filledWithMatchOnly] }));
+    f.onFrame(frame(2, { orderFillTransaction: [{ ...fillWithoutContractOrSide, censorStatus: "INIT" }] }));
+    f.onFrame(frame(3, { orderFillTransaction: [{ ...fillWithoutContractOrSide, censorStatus: "CENSOR_SUCCESS" }] }));
+    assert.equal(out.filter((d) => d.type === "fill").length, 1);
+    assert.deepEqual(bad, []);
+  });
 });
