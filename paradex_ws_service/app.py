@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import os
 import random
@@ -22,7 +23,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import aiohttp
 import orjson
 
 from paradex_ws_service import __version__, trading
@@ -345,6 +345,8 @@ async def _fetch_metadata(services: Services) -> None:
         return
     url = base.rstrip("/") + "/markets"
     try:
+        # aiohttp serves only this request: imported off the event loop, so the stream starts without it
+        aiohttp = await asyncio.to_thread(importlib.import_module, "aiohttp")
         timeout = aiohttp.ClientTimeout(total=METADATA_TIMEOUT_S)
         async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
             response.raise_for_status()

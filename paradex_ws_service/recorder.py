@@ -24,7 +24,7 @@ from typing import IO, Any
 
 import orjson
 
-from paradex_ws_service.paradex.auth import SecretRedactor
+from paradex_ws_service.paradex.redact import SecretRedactor
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import os
 import time
@@ -38,8 +39,10 @@ from paradex_ws_service.paradex.errors import ParadexError
 from paradex_ws_service.settings import Setting, Settings, boolean, positive_decimal, seconds_upto
 
 if TYPE_CHECKING:
-    from paradex_ws_service.paradex.auth import Auth, SecretRedactor
+    from paradex_ws_service.paradex.auth import Auth
     from paradex_ws_service.paradex.orders import OrderManager
+    from paradex_ws_service.paradex.private import PrivateNormalizers
+    from paradex_ws_service.paradex.redact import SecretRedactor
     from paradex_ws_service.services import Services
 
 log = logging.getLogger(__name__)
@@ -86,27 +89,23 @@ def trading_config(args: argparse.Namespace) -> TradingConfig:
     )
 
 
-async def install(services: Services) -> OrderManager:
-    """Wire credentials, private channels and the trading commands into the core."""
-    from paradex_ws_service.paradex.auth import SecretRedactor, public_api
+async def install(services: Services) -> None:
+    """Wire credentials, private channels and the trading commands into the core.
+
+    With private channels the account logs in and the order manager is built now. With public channels
+    only, the account side (paradex-py's account code, the signer) is imported on a thread while the stream
+    connects, and the manager built from it; a trading command that comes earlier waits for it, and the
+    first one that needs the account logs in (LazyLogin).
+    """
     from paradex_ws_service.paradex.channels import ChannelKind
-    from paradex_ws_service.paradex.orders import OrderManager, TradingOptions
     from paradex_ws_service.paradex.private import PrivateNormalizers
+    from paradex_ws_service.paradex.redact import SecretRedactor
 
     config = services.config
     redactor = SecretRedactor()
     redactor.install()
     if config.log_level != "DEBUG":  # paradex-py logs its whole system config at INFO on every start
         logging.getLogger("paradex_py").setLevel(logging.WARNING)
-    # Public channels only: authenticate nowhere at start. The first command that needs the account logs
-    # in then (LazyLogin); its orders go over REST, since the socket is not an authenticated one.
-    wants_private = any(c in PRIVATE_CHANNELS for c in config.channels)
-    auth = await _authenticate(services, redactor) if wants_private else None
-    if auth is not None:
-        services.supervisor.auth = auth
-        await _load_markets(services, auth)
-
-    public = public_api(config.env, services.rest_url) if auth is None and services.rest_url else None
     private = PrivateNormalizers()
     emit = services.emit
 
@@ -115,7 +114,41 @@ async def install(services: Services) -> OrderManager:
         emit(event)
 
     private.attach(emit_private)
-    trading = config.trading
+    services.feed.register_normalizer(ChannelKind.ORDERS, private.order, private.order_sbe)
+    services.feed.register_normalizer(ChannelKind.FILLS, private.fill, private.fill_sbe)
+    services.feed.register_normalizer(ChannelKind.POSITIONS, private.position, private.position_sbe)
+    services.feed.register_normalizer(ChannelKind.ACCOUNT, private.account, private.account_sbe)
+    services.feed.register_normalizer(ChannelKind.TRADEBUSTS, private.tradebust)
+    # An order command waits until the private channels asked for are subscribed, so a `place` sent at
+    # start-up (`echo '{"op":"place",…}' | paradex-ws …`) still gets its own order/fill events.
+    wanted = {c for c in config.channels if c in PRIVATE_CHANNELS}
+    # Public channels only: authenticate nowhere at start. The first command that needs the account logs
+    # in then (LazyLogin); its orders go over REST, since the socket is not an authenticated one.
+    if wanted:
+        auth = await _authenticate(services, redactor)
+        if auth is not None:
+            services.supervisor.auth = auth
+            await _load_markets(services, auth)
+        commands = TradingCommands(_build_manager(services, auth, private), None, services, wanted)
+    else:
+
+        async def build() -> OrderManager:
+            # paradex-py's account code and the signer: ≈1 s of imports, on a thread so the stream goes on
+            await asyncio.to_thread(importlib.import_module, "paradex_ws_service.paradex.orders")
+            return _build_manager(services, None, private)
+
+        commands = TradingCommands(None, LazyLogin(services, redactor), None, wanted, build=build)
+        commands.warm_up()
+    commands.register(services)
+    services.supervisor.add_on_connected(commands.on_connected)
+
+
+def _build_manager(services: Services, auth: Auth | None, private: PrivateNormalizers) -> OrderManager:
+    from paradex_ws_service.paradex.auth import public_api
+    from paradex_ws_service.paradex.orders import OrderManager, TradingOptions
+
+    config, trading = services.config, services.config.trading
+    public = public_api(config.env, services.rest_url) if auth is None and services.rest_url else None
     manager = OrderManager(
         auth,
         lambda: services.feed.client,
@@ -133,18 +166,6 @@ async def install(services: Services) -> OrderManager:
         public_api=public,
         private=private,
     )
-
-    services.feed.register_normalizer(ChannelKind.ORDERS, private.order, private.order_sbe)
-    services.feed.register_normalizer(ChannelKind.FILLS, private.fill, private.fill_sbe)
-    services.feed.register_normalizer(ChannelKind.POSITIONS, private.position, private.position_sbe)
-    services.feed.register_normalizer(ChannelKind.ACCOUNT, private.account, private.account_sbe)
-    services.feed.register_normalizer(ChannelKind.TRADEBUSTS, private.tradebust)
-    login = None if wants_private else LazyLogin(services, redactor, manager)
-    # An order command waits until the private channels asked for are subscribed, so a `place` sent at
-    # start-up (`echo '{"op":"place",…}' | paradex-ws …`) still gets its own order/fill events.
-    wanted = {c for c in config.channels if c in PRIVATE_CHANNELS}
-    TradingCommands(manager, login, services if wanted else None, wanted).register(services)
-    services.supervisor.add_on_connected(manager.on_connected)
     manager.start_warm_up()
     return manager
 
@@ -159,16 +180,41 @@ class TradingCommands:
 
     def __init__(
         self,
-        manager: OrderManager,
+        manager: OrderManager | None,
         login: LazyLogin | None = None,
         services: Services | None = None,
         private: set[str] | None = None,
+        build: Callable[[], Awaitable[OrderManager]] | None = None,
     ) -> None:
         self._manager = manager
+        self._build = build  # how to build the manager when it is not given (public channels only)
+        self._building: asyncio.Future[OrderManager] | None = None
         self._login = login
         self._services = services
         self._private = private or set()
         self._by_command: OrderedDict[Any, tuple[bytes, asyncio.Future[dict[str, Any]]]] = OrderedDict()
+
+    def warm_up(self) -> None:
+        """Start building the manager now, ahead of the first command (its imports run on a thread)."""
+        if self._manager is None and self._building is None and self._build is not None:
+            self._building = asyncio.ensure_future(self._build())
+            self._building.add_done_callback(lambda f: f.cancelled() or f.exception())  # commands report it
+
+    async def _ready(self) -> OrderManager:
+        if self._manager is None:
+            self.warm_up()
+            assert self._building is not None
+            self._manager = await asyncio.shield(self._building)
+        return self._manager
+
+    def _m(self) -> OrderManager:
+        assert self._manager is not None
+        return self._manager
+
+    async def on_connected(self, client: Any) -> None:
+        """The manager's on-connected hook, once it exists (re-arms cancel-on-disconnect)."""
+        if self._manager is not None:
+            await self._manager.on_connected(client)
 
     async def _private_ready(self, op: str) -> None:
         """Wait (bounded) for the private channels' acknowledgement; say so when they are not there."""
@@ -187,17 +233,16 @@ class TradingCommands:
         # command id → (its parameters, its outcome)
 
     def register(self, services: Services) -> None:
-        m = self._manager
         ops: dict[str, tuple[bool, Callable[[Command], Awaitable[dict[str, Any]]]]] = {
             # op → (needs credentials before its parameters are looked at, run)
-            "place": (True, lambda c: m.place(parse_place(c.params))),
-            "cancel": (True, lambda c: m.cancel(parse_cancel(c))),
-            "cancel_all": (True, lambda c: m.cancel_all(c.str_param("market", required=False))),
-            "snapshot": (True, lambda c: m.snapshot()),
-            "order": (True, lambda c: m.order_by_client_id(*parse_order_lookup(c))),
-            "balance": (True, lambda c: m.balance()),
-            "klines": (False, lambda c: m.klines(parse_klines(c))),  # public: never logs in for it
-            "set_leverage": (False, lambda c: m.set_leverage(parse_leverage(c))),
+            "place": (True, lambda c: self._m().place(parse_place(c.params))),
+            "cancel": (True, lambda c: self._m().cancel(parse_cancel(c))),
+            "cancel_all": (True, lambda c: self._m().cancel_all(c.str_param("market", required=False))),
+            "snapshot": (True, lambda c: self._m().snapshot()),
+            "order": (True, lambda c: self._m().order_by_client_id(*parse_order_lookup(c))),
+            "balance": (True, lambda c: self._m().balance()),
+            "klines": (False, lambda c: self._m().klines(parse_klines(c))),  # public: never logs in for it
+            "set_leverage": (False, lambda c: self._m().set_leverage(parse_leverage(c))),
         }
         for op, (needs_auth, run) in ops.items():
             services.dispatcher.register(op, self._once(needs_auth, run, login=op != "klines"))
@@ -210,8 +255,9 @@ class TradingCommands:
         (``DUPLICATE_ID``): an id reused by mistake must not be answered with another order's outcome."""
 
         async def handle(command: Command, ctx: Context) -> dict[str, Any]:
+            manager = await self._ready()
             if login and self._login is not None:
-                await self._login.ensure()
+                await self._login.ensure(manager)
             if command.op in ORDER_OPS:
                 await self._private_ready(command.op)
             fingerprint = orjson.dumps(dict(command.params), option=orjson.OPT_SORT_KEYS)
@@ -230,7 +276,7 @@ class TradingCommands:
                 self._by_command.popitem(last=False)
             try:
                 if needs_auth:
-                    self._manager.require_auth()
+                    manager.require_auth()
                 refuse_nulls(command)
                 result = await run(command)
             except ParadexError as exc:
@@ -253,18 +299,18 @@ class TradingCommands:
 class LazyLogin:
     """Public channels only: log in once, on the first command that needs the account, not at start."""
 
-    def __init__(self, services: Services, redactor: SecretRedactor, manager: OrderManager) -> None:
-        self._services, self._redactor, self._manager = services, redactor, manager
+    def __init__(self, services: Services, redactor: SecretRedactor) -> None:
+        self._services, self._redactor = services, redactor
         self._task: asyncio.Future[None] | None = None
 
-    async def ensure(self) -> None:
+    async def ensure(self, manager: OrderManager) -> None:
         """Wait for the login (started by the first caller); a failed one is tried again next time."""
         task = self._task
         if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
-            task = self._task = asyncio.ensure_future(self._run())
+            task = self._task = asyncio.ensure_future(self._run(manager))
         await asyncio.shield(task)
 
-    async def _run(self) -> None:
+    async def _run(self, manager: OrderManager) -> None:
         from paradex_ws_service.services import StartupError
 
         try:
@@ -274,7 +320,7 @@ class LazyLogin:
         if auth is None:
             return  # no credentials: the command answers CREDENTIALS, saying which variables to set
         await _load_markets(self._services, auth)
-        self._manager.attach_auth(auth)
+        manager.attach_auth(auth)
 
 
 def credential_prefix(env: str) -> str:

@@ -23,7 +23,7 @@ PARSERS = {
     "klines": order_params.parse_klines,
     "set_leverage": order_params.parse_leverage,
 }
-SLOW = 30.0
+SLOW = 90.0  # a bound for a loaded 2-core machine: the first trading command may wait for the account imports
 
 
 def _lines(name: str) -> list[dict[str, Any]]:

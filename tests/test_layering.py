@@ -73,3 +73,46 @@ def test_sdk_version_check_names_the_tested_version() -> None:
         with pytest.raises(sdk_compat.SdkVersionError) as info:
             sdk_compat.check_version(other)
         assert f"paradex-py=={sdk_compat.TESTED_VERSION}" in str(info.value)
+
+
+def test_a_market_data_start_imports_no_account_or_signing_code() -> None:
+    """What the CLI imports before its first bbo (app, and trading's install for public channels): not
+    paradex-py's facade (starknet_py, sympy, eth libraries), its account code or the signer."""
+    import subprocess
+    import sys
+
+    heavy = (
+        "starknet_py",
+        "sympy",
+        "eth_account",
+        "paradex_py.account.account",
+        "fast_stark_crypto",
+        "aiohttp",
+    )
+    code = (
+        "import sys, paradex_ws_service.app, paradex_ws_service.trading; "
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_stream_modules_load_without_the_facade_then_the_account_code_loads_normally() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from paradex_ws_service.paradex import sdk_compat\n"
+        "assert 'starknet_py' not in sys.modules and 'paradex_py.account.account' not in sys.modules\n"
+        "from paradex_py.account.account import ParadexAccount\n"
+        "from paradex_py.common.order import Order\n"
+        "assert ParadexAccount.__module__ == 'paradex_py.account.account'\n"
+        "assert hasattr(ParadexAccount, 'auth_headers')  # the real class, not the placeholder\n"
+        "assert hasattr(Order, 'dump_to_dict')\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "ok", out.stdout + out.stderr

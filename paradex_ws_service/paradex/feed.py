@@ -31,14 +31,13 @@ from typing import Any, Protocol, cast
 
 import orjson
 import websockets
-from paradex_py.api.sbe import decode_frame
-from paradex_py.api.ws_client import ParadexWebsocketClient
 from websockets.exceptions import ConnectionClosed
 
 from paradex_ws_service.paradex import normalize as nz
 from paradex_ws_service.paradex import sdk_compat
 from paradex_ws_service.paradex.book import BookError, OrderBook
 from paradex_ws_service.paradex.channels import ChannelKind, ChannelSpec, sbe_aliases
+from paradex_ws_service.paradex.sdk_compat import ParadexWebsocketClient, decode_frame
 
 log = logging.getLogger(__name__)
 
