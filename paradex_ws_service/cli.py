@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from dotenv import load_dotenv
+from dotenv import dotenv_values, load_dotenv
 
 from paradex_ws_service import __version__, trading
 from paradex_ws_service import protocol as p
@@ -129,9 +129,12 @@ def parse_config(argv: Sequence[str] | None) -> Config:
     env_file = os.environ.get("PARADEX_ENV_FILE", ".env.paradex")
     from_file: set[str] = set()
     if os.path.isfile(env_file):
-        before = set(os.environ)
         load_dotenv(env_file, override=False)
-        from_file = set(os.environ) - before
+        # the entry point may have loaded the file already: a variable holding the file's value came from it
+        # (for the error message; the real environment still wins, load_dotenv never overrides)
+        from_file = {
+            k for k, v in dotenv_values(env_file).items() if v is not None and os.environ.get(k) == v
+        }
     parser, settings = build_parser()
     args = parser.parse_args(argv)
     settings.resolve(parser, args, os.environ, from_file, env_file)
