@@ -35,7 +35,8 @@ def sidecar_examples() -> list[tuple[str, str]]:
             joined = re.sub(r"\\\n\s*", "", block)  # continuation lines
             for line in joined.splitlines():
                 command = re.sub(r"\s+#.*$", "", line).strip()
-                if re.search(r"paradex-ws|-m paradex_ws_service\b", command):
+                # the program itself (``paradex-ws`` or ``…/bin/paradex-ws``), not a package name to install
+                if re.search(r"(?:^|[\s/|])paradex-ws(?:\s|$)|-m paradex_ws_service(?:\s|$)", command):
                     found.append((doc, command))
     return found
 
