@@ -175,6 +175,14 @@ def parse_leverage(command: Command) -> LeverageRequest:
     return LeverageRequest(market, int(raw))
 
 
+def parse_fills_since(command: Command) -> int | None:
+    """``snapshot``'s optional ``fills_since``: a ms timestamp; the snapshot then lists the fills since."""
+    since = command.params.get("fills_since")
+    if since is not None and (not _is_int(since) or since < 0):
+        raise CommandError(p.ERR_BAD_PARAMS, "snapshot: 'fills_since' must be a ms integer ≥ 0")
+    return since
+
+
 def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 

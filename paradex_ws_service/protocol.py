@@ -214,6 +214,8 @@ class Order(TypedDict):
     # The venue's seq_no of this update (WebSocket numbering; "increasing, not consecutive"), as a decimal
     # string: Paradex's are 19 digits, beyond JavaScript's safe integers. Absent on venues without one.
     seq_no: NotRequired[str | None]
+    # True when read over REST by the catch-up after a reconnect (the stream was down when it changed).
+    recovered: NotRequired[bool]
 
 
 class Fill(TypedDict):
@@ -232,6 +234,8 @@ class Fill(TypedDict):
     fee: str
     fee_currency: str
     exchange_ts: int
+    # True when read over REST by the catch-up after a reconnect, not streamed (deduplicated by fill_id).
+    recovered: NotRequired[bool]
 
 
 class Position(TypedDict):
@@ -399,7 +403,7 @@ COMMAND_PARAMS: dict[str, frozenset[str]] = {
     "place": frozenset({"market", "side", "type", "size", "price", "tif", "reduce_only", "client_id"}),
     "cancel": frozenset({"order_id", "client_id", "market"}),
     "cancel_all": frozenset({"market"}),
-    "snapshot": frozenset(),
+    "snapshot": frozenset({"fills_since"}),
     # one order by client id, open or closed: the definite outcome of a place lost with a dead sidecar
     "order": frozenset({"client_id", "market"}),
     # toolkit

@@ -30,6 +30,7 @@ from paradex_ws_service.commands import Command, CommandError, Context, Handler
 from paradex_ws_service.config import DEFAULT_ORDER_TIMEOUT_S, TradingConfig
 from paradex_ws_service.order_params import (
     parse_cancel,
+    parse_fills_since,
     parse_klines,
     parse_leverage,
     parse_place,
@@ -238,7 +239,7 @@ class TradingCommands:
             "place": (True, lambda c: self._m().place(parse_place(c.params))),
             "cancel": (True, lambda c: self._m().cancel(parse_cancel(c))),
             "cancel_all": (True, lambda c: self._m().cancel_all(c.str_param("market", required=False))),
-            "snapshot": (True, lambda c: self._m().snapshot()),
+            "snapshot": (True, lambda c: self._m().snapshot(parse_fills_since(c))),
             "order": (True, lambda c: self._m().order_by_client_id(*parse_order_lookup(c))),
             "balance": (True, lambda c: self._m().balance()),
             "klines": (False, lambda c: self._m().klines(parse_klines(c))),  # public: never logs in for it

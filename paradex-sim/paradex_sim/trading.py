@@ -311,7 +311,7 @@ class Trading:
             for o in reversed(self.exchange.ledger(account).history)
             if q.get("client_id") in (None, "", o.client_id) and q.get("market") in (None, "", o.market)
         ]
-        return json_response({"next": None, "prev": None, "results": results[: int(q.get("page_size", 100))]})
+        return json_response(_page(results, q, "created_at"))
 
     async def rest_cancel(self, request: web.Request, match: dict[str, str]) -> web.StreamResponse:
         account = self.accounts.bearer(request.headers)[0]
@@ -357,7 +357,7 @@ class Trading:
         fills = [
             f for f in reversed(self.exchange.ledger(account).fills) if market in (None, "", f["market"])
         ]
-        return json_response({"next": None, "prev": None, "results": fills})
+        return json_response(_page(fills, request.query, "created_at"))
 
     async def rest_set_margin(self, request: web.Request, match: dict[str, str]) -> web.StreamResponse:
         account = self.accounts.bearer(request.headers)[0]
@@ -560,6 +560,28 @@ class OrderRateLimit:
 
 def _rpc_refusal(exc: ApiError) -> JsonRpcError:
     return JsonRpcError(ORDER_RPC_ERROR, ORDER_RPC_MESSAGE, f"{exc.code}: {exc.message}")
+
+
+MAX_PAGE_SIZE = 5000  # the public API's paged listings: page_size defaults to 100 (paradex-py's docstrings)
+
+
+def _page(rows: list[dict[str, Any]], q: Any, ts_key: str) -> dict[str, Any]:
+    """A paged listing as the REST API pages one: newest first, ``start_at``/``end_at`` (ms, inclusive)
+    on ``ts_key``, ``page_size`` (default 100), an opaque ``next`` cursor while more remain."""
+    try:
+        start = int(q.get("start_at") or 0)
+        end = int(q.get("end_at") or 0)
+        size = int(q.get("page_size") or 100)
+        offset = int(str(q.get("cursor") or "o0").removeprefix("o"))
+    except ValueError:
+        raise ApiError(400, "INVALID_REQUEST_PARAMETER", "start_at, end_at, page_size and cursor") from None
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise ApiError(400, "INVALID_REQUEST_PARAMETER", f"page_size must be 1..{MAX_PAGE_SIZE}")
+    kept = [r for r in rows if r.get(ts_key, 0) >= start and (not end or r.get(ts_key, 0) <= end)]
+    page = kept[offset : offset + size]
+    more = offset + size < len(kept)
+    prev = f"o{max(0, offset - size)}" if offset else None
+    return {"next": f"o{offset + size}" if more else None, "prev": prev, "results": page}
 
 
 def _rest_view(order: SimOrder) -> dict[str, Any]:

@@ -55,6 +55,9 @@ _NOT_FOUND_CODES = ("ORDER_ID_NOT_FOUND", "CLIENT_ORDER_ID_NOT_FOUND", "ORDER_IS
 # tell "not found" from other refusals of a cancel.
 RPC_RATE_LIMITED = 42901
 RPC_INTERNAL = -32603  # the exchange failed while handling it: the order may or may not exist
+CATCHUP_OVERLAP_MS = 5_000  # re-read this much before the last fill seen: clocks and REST lag differ
+CATCHUP_PAGE_SIZE = 100
+CATCHUP_MAX_PAGES = 50  # 5,000 fills per catch-up at most; the next (re)connect continues from the newest
 RATE_LIMIT_BACKOFF_S = 1.0  # order limits are per second; a refusal without x-ratelimit-reset waits this
 RATE_LIMIT_BACKOFF_MAX_S = 8.0
 _PARADEX_CODE = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
@@ -113,6 +116,9 @@ class OrderManager:
         self._rate_limited_until = 0.0  # monotonic: no order is sent before this after a 429 / 42901
         self._rate_backoff_s = RATE_LIMIT_BACKOFF_S
         self.sent = {"ws": 0, "rest": 0, "recovered": 0, "unknown": 0}
+        self.caught_up = {"fills": 0, "orders": 0, "runs": 0}
+        self._started_ms = int(time.time() * 1000)
+        self._catchup_task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ plumbing
 
@@ -528,16 +534,72 @@ class OrderManager:
             raise ParadexError(p.ERR_TIMEOUT, f"cancel_all: {exc}; check with snapshot") from None
 
     async def on_connected(self, client: ParadexWebsocketClient) -> None:
-        """Re-arm cancel-on-disconnect on every new connection (it is per connection on Paradex)."""
+        """Re-arm cancel-on-disconnect on every new connection (it is per connection on Paradex), then read
+        what the stream may have missed while it was down (subscriptions are live again, so nothing after
+        this point can fall between the two)."""
+        if self._auth is not None and self._private is not None:
+            if self._catchup_task is None or self._catchup_task.done():
+                self._catchup_task = asyncio.ensure_future(self.catch_up())
         if self.options.cancel_on_disconnect and self._auth is not None:
             reply = await asyncio.wait_for(client.cancel_on_disconnect(True), self.options.order_timeout_s)
             log.info("cancel-on-disconnect armed: %s", reply)
 
+    async def catch_up(self) -> None:
+        """Fills since the last one seen (with an overlap, deduplicated by id) and the final state of orders
+        that changed meanwhile, over REST, emitted as ordinary ``fill``/``order`` events marked
+        ``recovered``: after an outage the consumer never has to ask Paradex itself."""
+        private = self._private
+        if private is None:
+            return
+        since = max(0, (private.last_fill_ms or self._started_ms) - CATCHUP_OVERLAP_MS)
+        try:
+            fills = await self._pages(self._api().fetch_fills, {"start_at": since})
+            orders = await self._pages(self._api().fetch_orders_history, {"start_at": since})
+        except Exception as exc:  # the next (re)connect tries again from the same point
+            log.warning("catch-up after reconnect failed: %s", exc)
+            return
+        self.caught_up["runs"] += 1
+        before = private.duplicates
+        for order in sorted(orders, key=lambda o: o.get("last_updated_at") or o.get("created_at") or 0):
+            private.recovered_order(order)
+        for fill in sorted(fills, key=lambda f: f.get("created_at") or 0):
+            private.recovered_fill(fill)
+        log.info(
+            "catch-up since %d: %d fills, %d orders read (%d already seen)",
+            since,
+            len(fills),
+            len(orders),
+            private.duplicates - before,
+        )
+        self.caught_up["fills"] += len(fills)
+        self.caught_up["orders"] += len(orders)
+
+    async def _pages(self, fetch: Callable[..., Any], params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every page of a cursor-paged REST listing (bounded)."""
+        out: list[dict[str, Any]] = []
+        cursor: str | None = None
+        for _ in range(CATCHUP_MAX_PAGES):
+            query = {**params, "page_size": CATCHUP_PAGE_SIZE, **({"cursor": cursor} if cursor else {})}
+            page = await self._rest(fetch, query)
+            if not isinstance(page, dict):
+                break
+            out.extend(r for r in page.get("results", []) if isinstance(r, dict))
+            cursor = page.get("next") or None
+            if cursor is None:
+                break
+        return out
+
     # ------------------------------------------------------------------ account views
 
-    async def snapshot(self) -> dict[str, Any]:
+    async def snapshot(self, fills_since: int | None = None) -> dict[str, Any]:
         with self._sdk_errors("snapshot"):
-            return await self._snapshot()
+            out = await self._snapshot()
+            if fills_since is not None:  # a consumer's own cursor: every fill since, oldest first
+                view = PrivateNormalizers()
+                fills = await self._pages(self._api().fetch_fills, {"start_at": fills_since})
+                rows = sorted(fills, key=lambda f: f.get("created_at") or 0)
+                out["fills"] = [_strip(view.fill(f, 0)) for f in rows]
+            return out
 
     async def _snapshot(self) -> dict[str, Any]:
         api = self._api()

@@ -62,6 +62,10 @@ class _Latest:
         self._closed: OrderedDict[Any, None] = OrderedDict()
         self._size = size
 
+    def known(self, key: Any) -> bool:
+        """Whether any update of ``key`` was emitted (and is still remembered)."""
+        return key in self._seq or key in self._closed
+
     def newer(self, key: Any, seq_no: Any, closing: bool = False) -> bool:
         """True when this update is to be emitted (and remember it); an update without an integer seq_no
         is emitted unless its order is already closed."""
@@ -86,7 +90,7 @@ class PrivateNormalizers:
     """The four normalizers with their dedupe state; ``on_order`` sees every new order update."""
 
     def __init__(self, on_order: Callable[[dict[str, Any]], None] | None = None) -> None:
-        self._seen = {kind: _Seen() for kind in ("fill", "bust")}
+        self._seen = {kind: _Seen() for kind in ("fill", "bust", "recovered")}
         self._fills: OrderedDict[str, tuple[str, str]] = OrderedDict()  # fill id → (order id, market)
         self._latest = {kind: _Latest() for kind in ("order", "position", "account")}
         self._on_order = on_order
@@ -96,6 +100,7 @@ class PrivateNormalizers:
         self._holds: dict[str, list[dict[str, Any]]] = {}
         self._held_ids: dict[str, str] = {}  # order id → client id, for updates of held orders without one
         self._last_held: str | None = None  # the hold account-wide events (position, account) queue behind
+        self.last_fill_ms = 0  # newest fill time seen on any path: where a catch-up after an outage starts
 
     # While an order is being placed, its updates can reach us before the command's result is written
     # (the acknowledgement and the first updates arrive back to back). Holding that order's events for
@@ -195,6 +200,7 @@ class PrivateNormalizers:
         """
         if not self._first("fill", payload.get("id")):
             return None
+        self.last_fill_ms = max(self.last_fill_ms, _ts(payload, "created_at"))
         self._fills[str(payload["id"])] = (str(payload["order_id"]), str(payload["market"]))
         if len(self._fills) > DEDUPE_WINDOW:
             self._fills.popitem(last=False)
@@ -215,6 +221,28 @@ class PrivateNormalizers:
                 "exchange_ts": _ts(payload, "created_at"),
             }
         )
+
+    # ------------------------------------------------------------------ catch-up after an outage
+
+    def recovered_fill(self, payload: dict[str, Any]) -> None:
+        """A fill read over REST after a (re)connect: emitted, marked ``recovered``, unless the stream (or an
+        earlier catch-up) already delivered it — fills are deduplicated by id on every path."""
+        event = self.fill(payload, 0)
+        if event is not None and self._emit is not None:
+            self._emit({**event, "recovered": True})
+
+    def recovered_order(self, payload: dict[str, Any]) -> None:
+        """An order's state read over REST after a (re)connect. REST numbers its updates apart from the
+        stream, so seq_no is not compared: a CLOSED state is emitted unless the order is already closed here,
+        an open state only for an order the stream never showed (a REST place while the socket was down)."""
+        closing = payload.get("status") == "CLOSED"
+        if not closing and self._latest["order"].known(payload.get("id")):
+            return
+        if not self._seen["recovered"].first_time((payload.get("id"), payload.get("status"))):
+            return  # the same state from an earlier catch-up
+        event = self.order({**payload, "seq_no": None}, 0)
+        if event is not None and self._emit is not None:
+            self._emit({**event, "seq_no": _seq(payload), "recovered": True})
 
     def position(self, payload: dict[str, Any], recv_us: int) -> dict[str, Any] | None:
         """``positions`` — ``{"market": "BTC-USD-PERP", "side": "SHORT", "size": "-0.01",

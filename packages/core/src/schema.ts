@@ -141,6 +141,8 @@ export const Order = eventObject({
     .regex(/^[0-9]+$/)
     .nullable()
     .optional(),
+  /** True when read over REST after a reconnect (the stream was down when it happened), not streamed. */
+  recovered: z.boolean().optional(),
 });
 
 export const Fill = eventObject({
@@ -157,6 +159,8 @@ export const Fill = eventObject({
   fee: Dec,
   fee_currency: z.string(),
   exchange_ts: Int,
+  /** True when read over REST after a reconnect (the stream was down when it happened), not streamed. */
+  recovered: z.boolean().optional(),
 });
 
 export const Position = eventObject({

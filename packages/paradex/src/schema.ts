@@ -197,7 +197,7 @@ export const Command = z.discriminatedUnion("op", [
   Place,
   Cancel,
   Cmd("cancel_all", { market: Name.optional() }),
-  Cmd("snapshot", {}),
+  Cmd("snapshot", { fills_since: Int.nonnegative().optional() }),
   Cmd("order", { client_id: ClientId, market: Name.optional() }),
   Cmd("balance", {}),
   Klines,
