@@ -118,7 +118,8 @@ class OrderManager:
         self.sent = {"ws": 0, "rest": 0, "recovered": 0, "unknown": 0}
         self.caught_up = {"fills": 0, "orders": 0, "runs": 0}
         self._started_ms = int(time.time() * 1000)
-        self._catchup_task: asyncio.Task[None] | None = None
+        self._catchup_task: asyncio.Future[None] | None = None
+        self._catchup_again = False
 
     # ------------------------------------------------------------------ plumbing
 
@@ -404,6 +405,8 @@ class OrderManager:
             if self._private is not None:
                 self._private.release(request.client_id)
         self._rate_backoff_s = RATE_LIMIT_BACKOFF_S  # an accepted order ends the doubling
+        if via == "rest":  # placed while the socket was down: its updates may never stream
+            self._schedule_catch_up()
         return {**base, **_order_summary(resp), "via": via}
 
     async def _rest_submit(self, order: Order, signer: FastOrderSigner) -> dict[str, Any]:
@@ -537,12 +540,26 @@ class OrderManager:
         """Re-arm cancel-on-disconnect on every new connection (it is per connection on Paradex), then read
         what the stream may have missed while it was down (subscriptions are live again, so nothing after
         this point can fall between the two)."""
-        if self._auth is not None and self._private is not None:
-            if self._catchup_task is None or self._catchup_task.done():
-                self._catchup_task = asyncio.ensure_future(self.catch_up())
+        self._schedule_catch_up()
         if self.options.cancel_on_disconnect and self._auth is not None:
             reply = await asyncio.wait_for(client.cancel_on_disconnect(True), self.options.order_timeout_s)
             log.info("cancel-on-disconnect armed: %s", reply)
+
+    def _schedule_catch_up(self) -> None:
+        """Run a catch-up now, or right after the one in progress (whose window may end too early)."""
+        if self._auth is None or self._private is None:
+            return
+        if self._catchup_task is not None and not self._catchup_task.done():
+            self._catchup_again = True
+            return
+        self._catchup_again = False
+        self._catchup_task = asyncio.ensure_future(self._catch_up_loop())
+
+    async def _catch_up_loop(self) -> None:
+        await self.catch_up()
+        while self._catchup_again:
+            self._catchup_again = False
+            await self.catch_up()
 
     async def catch_up(self) -> None:
         """Fills since the last one seen (with an overlap, deduplicated by id) and the final state of orders
