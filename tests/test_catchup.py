@@ -107,7 +107,7 @@ def test_fills_made_during_a_stream_outage_reach_stdout(start_sim: Any, start_si
         lambda e: e.get("type") == "order" and e["order_id"] == limit_id, SLOW, "the LIMIT's order event"
     )
     start = len(sc.events)
-    sim.control("down", {"seconds": 4, "keep_rest": True})  # a stream outage: REST keeps answering
+    sim.control("down", {"seconds": 10, "keep_rest": True})  # a stream outage: REST keeps answering
     sc.expect_type("status", state="disconnected", timeout=SLOW)
     sim.control("price", {"market": MARKET, "mid": str((limit * Decimal("0.99")).quantize(Decimal("0.1")))})
     res = _command(
