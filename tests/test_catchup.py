@@ -10,6 +10,7 @@ import pytest
 from conftest import sidecar_args
 from test_trading_cli import MARKET, SLOW, _command, _ready
 
+from paradex_ws_service.paradex.orders import _gateway_failure
 from paradex_ws_service.paradex.private import PrivateNormalizers
 
 FILL = {
@@ -129,3 +130,11 @@ def test_fills_made_during_a_stream_outage_reach_stdout(start_sim: Any, start_si
     snap = _command(sc, "s", "snapshot", SLOW, fills_since=0)
     assert snap["ok"], snap
     assert {f["order_id"] for f in snap["data"]["fills"]} >= {limit_id, market_id}, snap["data"]["fills"]
+
+
+def test_a_gateway_5xx_on_place_is_an_unknown_outcome_not_a_refusal() -> None:
+    """paradex-py reports a non-JSON 5xx as ``HTTP 502: …``: looked up by client id, never REJECTED."""
+    assert _gateway_failure(ValueError("HTTP 502: <html>Bad Gateway</html>"))
+    assert _gateway_failure(ValueError("HTTP 504: upstream request timeout"))
+    assert not _gateway_failure(ValueError("HTTP 400: bad"))
+    assert not _gateway_failure(ValueError("ApiError(error='ORDER_REJECTED', message='margin')"))

@@ -412,8 +412,10 @@ class OrderManager:
     async def _rest_submit(self, order: Order, signer: FastOrderSigner) -> dict[str, Any]:
         try:
             resp = await self._rest(self._api().submit_order, order, signer)
-        except ValueError as exc:  # paradex-py's ApiError text: the server answered, so it is definite
-            raise self._rest_refusal("place", exc) from None
+        except ValueError as exc:
+            if _gateway_failure(exc):  # a proxy's 5xx can follow an order the exchange accepted
+                raise _Unknown(str(exc)[:200]) from None
+            raise self._rest_refusal("place", exc) from None  # Paradex's own refusal: definite
         except Exception as exc:  # transport error or timeout: the outcome is unknown
             raise _Unknown(f"{type(exc).__name__}: {exc}") from None
         if not isinstance(resp, dict):
@@ -727,6 +729,12 @@ def _is_rate_limit(exc: Exception) -> bool:
 def _is_expired_jwt(exc: Exception) -> bool:
     text = str(exc)
     return text.startswith("HTTP 401") and "expired" in text
+
+
+def _gateway_failure(exc: Exception) -> bool:
+    """A 5xx whose body is not Paradex's error JSON (paradex-py then reports ``HTTP <status>: <body>``): a
+    gateway or load balancer answered, not the exchange, so whether the order was accepted is unknown."""
+    return re.match(r"HTTP 5\d\d\b", str(exc)) is not None
 
 
 def _rest_message(exc: Exception) -> str:
