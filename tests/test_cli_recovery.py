@@ -114,17 +114,18 @@ def test_malformed_frames_are_reported_and_the_stream_continues(
 def test_a_rejected_token_reauthenticates_and_reconnects(
     sim: SimProcess, start_sidecar: Callable[..., Sidecar]
 ) -> None:
-    """With ``--env sim`` the trading module authenticates a paper key; a 40111 on ``auth`` must lead to a
-    fresh token and a new connection (the supervisor's seam), not a dead or silent feed."""
+    """With ``--env sim`` and a private channel the session authenticates a paper key (a public-only feed logs
+    in nowhere); a 40111 on ``auth`` must lead to a fresh token and a new connection (the supervisor's seam),
+    not a dead or silent feed."""
     pytest.importorskip("paradex_ws_service.trading")
-    car = start_sidecar(*sidecar_args(sim, "--channels", "bbo"))
-    _subscribed_all(car, 1, timeout=20)
+    car = start_sidecar(*sidecar_args(sim, "--channels", "bbo,orders"))
+    _subscribed_all(car, 2, timeout=40)
     sim.control("auth_40111", {"count": 1})
     sim.control("drop")
     rejected = car.expect_type("error", code="CREDENTIALS", timeout=15)
     assert "40111" in rejected["message"]
     car.expect(_status("disconnected"), what="forced disconnect after 40111")
     car.expect(_status("connected"), timeout=15, what="reconnected with a fresh token")
-    _subscribed_all(car, 1)
+    _subscribed_all(car, 2)
     car.expect_type("bbo")
     assert "eyJ" not in car.stderr(), "a JWT leaked to stderr"
