@@ -37,9 +37,9 @@ export function parseDec(text: string): Dec {
   return { int: sign === "-" ? -int : int, scale: frac.length };
 }
 
-/** True if the text parses as a plain decimal. */
-export function isDecimal(text: string): boolean {
-  return PLAIN.test(text.trim());
+/** True if the value is a string that parses as a plain decimal (a guard: wire values arrive untyped). */
+export function isDecimal(text: unknown): text is string {
+  return typeof text === "string" && PLAIN.test(text.trim());
 }
 
 function pow10(n: number): bigint {
