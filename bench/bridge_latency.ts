@@ -28,7 +28,7 @@ import { cpus, loadavg } from "node:os";
 import WebSocket from "ws";
 import { ParadexSidecar, silentLogger } from "@paradex-edgex/paradex";
 import { REPO_ROOT } from "@paradex-edgex/dev/testing";
-import { startSim, type SimHandle } from "@paradex-edgex/dev/paradex-sim";
+import { type ParadexSimHandle as SimHandle, startParadexSim } from "@paradex-edgex/dev/sims";
 
 const MARKET = "BTC-USD-PERP";
 const WARMUP = 0.05;
@@ -394,7 +394,7 @@ async function main(): Promise<void> {
     bridge_alone: {} as Record<string, unknown>,
   };
 
-  const sim = await startSim(["--seed", "1", "--bbo-rate", "1", "--trade-rate", "0", "--record-sendtimes"]);
+  const sim = await startParadexSim({ seed: 1, bboRate: 1, tradeRate: 0, args: ["--record-sendtimes"] });
   const direct = await directClient(sim);
   const bridge = await bridgeClient(sim, sbe);
   try {

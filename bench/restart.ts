@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { cpus, loadavg } from "node:os";
 import { ParadexSidecar, silentLogger } from "@paradex-edgex/paradex";
-import { startSim, type SimHandle } from "@paradex-edgex/dev/paradex-sim";
+import { type ParadexSimHandle as SimHandle, startParadexSim } from "@paradex-edgex/dev/sims";
 
 const { values } = parseArgs({
   options: {
@@ -87,7 +87,7 @@ function summary(times: number[]): { runs: number[]; p50: number | null; p99: nu
 
 async function main(): Promise<void> {
   const before = load();
-  const sim = await startSim(["--seed", "3", "--log-level", "WARNING"]);
+  const sim = await startParadexSim({ seed: 3 });
   let warm: number[] = [];
   let cold: number[] = [];
   try {

@@ -1,94 +1,160 @@
 /**
- * @module sims — starts the two local simulators for the demo and the scenario tests (loopback only).
+ * @module sims — the one TypeScript launcher of the two local simulators (loopback only), used by the demo,
+ * `npm run sims`, the tests and the benchmarks.
  *
- * Paradex: the Python simulator as a child process (`python -m paradex_sim --port 0`), read from
- * its `sim_ready` line. EdgeX: the TypeScript simulator in-process (`startEdgexSim`). Both take a seed and a
- * price path file; both expose `/_sim/<action>` controls for fault injection.
+ * Paradex: the Python simulator as a child process (`python -m paradex_sim --port 0`), read from its
+ * `sim_ready` line. EdgeX: the TypeScript simulator in-process by default, or as a child process
+ * (`separateProcess`) when its work must not share the caller's event loop (health and latency figures).
+ * Both take a seed and a price path; both expose `/_sim/<action>` controls for fault injection.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { startEdgexSim, type EdgexSim } from "@paradex-edgex/edgex-sim";
-
-export const REPO = fileURLToPath(new URL("../../", import.meta.url));
+import { REPO_ROOT, within } from "./testing.ts";
 
 export interface SimControl {
+  controlUrl: string;
+  /** POST /_sim/<action> with a JSON body; throws on a non-ok answer. */
   control(action: string, body?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** GET /_sim/<action>?query. */
+  query(action: string, params?: Record<string, string>): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
 }
 
 export interface ParadexSimHandle extends SimControl {
   wsUrl: string;
   restUrl: string;
-  controlUrl: string;
   pid: number;
 }
 
 export interface EdgexSimHandle extends SimControl {
-  sim: EdgexSim;
+  /** The in-process simulator (undefined when it runs as a child process). */
+  sim: EdgexSim | undefined;
   restUrl: string;
   quoteWsUrl: string;
   privateWsUrl: string;
+  accountId: string;
 }
 
-async function post(url: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok || json["ok"] === false) throw new Error(`${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-export async function startParadexSim(o: {
-  seed: number;
+export interface ParadexSimOptions {
+  seed?: number;
   pricePath?: string;
   bboRate?: number;
+  tradeRate?: number;
+  /** Further `paradex-sim` flags (see `paradex-sim --help`). */
+  args?: readonly string[];
+  /** The simulator's stderr on this process's stderr (also `BRIDGE_TEST_VERBOSE=1`). */
   verbose?: boolean;
-}): Promise<ParadexSimHandle> {
-  const args = ["-m", "paradex_sim", "--port", "0", "--seed", String(o.seed), "--log-level", "WARNING"];
-  if (o.pricePath) args.push("--price-path", o.pricePath);
-  if (o.bboRate) args.push("--bbo-rate", String(o.bboRate));
-  const child: ChildProcess = spawn(`${REPO}.venv/bin/python`, args, {
-    cwd: REPO,
-    stdio: ["ignore", "pipe", o.verbose ? "inherit" : "ignore"],
-  });
-  const rl = createInterface({ input: child.stdout! });
-  const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("Paradex simulator: no sim_ready within 60 s")), 60_000);
-    rl.once("line", (l) => {
-      clearTimeout(timer);
-      resolve(l);
+}
+
+export interface EdgexSimOptions {
+  seed?: number;
+  pricePath?: string;
+  stepMs?: number;
+  /** Run it as its own process (`packages/edgex-sim/src/main.ts`) with `TEST_EDGEX_ENV` as its account. */
+  separateProcess?: boolean;
+}
+
+/** Test-only paper credentials, given to a separate-process EdgeX simulator and its client alike. */
+export const TEST_EDGEX_ENV = {
+  EDGEX_ACCOUNT_ID: "700000000000000001",
+  EDGEX_API_KEY: "toolkit-test-key",
+  EDGEX_API_SECRET: "toolkit-test-secret",
+  EDGEX_API_PASSPHRASE: "toolkit-test-pass",
+  EDGEX_SIGNER_KEY: `0x${"1f".repeat(32)}`,
+} as const;
+
+// 60 s: a loaded 2-core machine imports the Paradex simulator's stack in well over 15 s.
+const READY_WITHIN_MS = 60_000;
+
+function controlClient(controlUrl: string): Pick<SimControl, "control" | "query"> {
+  const call = async (method: string, url: string, body?: unknown): Promise<Record<string, unknown>> => {
+    const res = await fetch(url, {
+      method,
+      headers: { "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(10_000),
     });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`Paradex simulator exited with ${String(code)} before sim_ready`));
-    });
-  });
-  const ready = JSON.parse(line) as { ws_url: string; rest_url: string; control_url: string; pid: number };
+    const json = (await res.json()) as Record<string, unknown>;
+    if (!res.ok || json["ok"] === false) throw new Error(`sim ${url}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
   return {
-    wsUrl: ready.ws_url,
-    restUrl: ready.rest_url,
-    controlUrl: ready.control_url,
-    pid: ready.pid,
-    control: (action, body = {}) => post(`${ready.control_url}/${action}`, body),
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const gone = new Promise<void>((r) => child.once("exit", () => r()));
-      child.kill("SIGTERM");
-      const t = setTimeout(() => child.kill("SIGKILL"), 3000);
-      await gone;
-      clearTimeout(t);
-    },
+    control: (action, body = {}) => call("POST", `${controlUrl}/${action}`, body),
+    query: (action, params = {}) => call("GET", `${controlUrl}/${action}?${new URLSearchParams(params).toString()}`),
   };
 }
 
-export async function startEdgex(o: { seed: number; pricePath?: string; stepMs?: number }): Promise<EdgexSimHandle> {
+/** Spawns a simulator and resolves with its parsed ready line; one that never gets ready is killed. */
+async function spawnReady(
+  what: string,
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  verbose: boolean,
+): Promise<{ child: ChildProcess; ready: Record<string, unknown> }> {
+  const child = spawn(command, args, {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ["ignore", "pipe", verbose ? "inherit" : "ignore"],
+  });
+  const rl = createInterface({ input: child.stdout! });
+  const line = await within(
+    new Promise<string>((resolve, reject) => {
+      rl.once("line", resolve);
+      child.once("exit", (code) => reject(new Error(`${what} exited with ${String(code)} before sim_ready`)));
+    }),
+    READY_WITHIN_MS,
+    `${what} sim_ready`,
+  ).catch((err: unknown) => {
+    child.kill("SIGKILL");
+    throw err;
+  });
+  return { child, ready: JSON.parse(line) as Record<string, unknown> };
+}
+
+function stopChild(child: ChildProcess, what: string): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    await within(gone, 5000, `${what} exit`).catch(() => child.kill("SIGKILL"));
+  };
+}
+
+export async function startParadexSim(o: ParadexSimOptions = {}): Promise<ParadexSimHandle> {
+  const args = ["-m", "paradex_sim", "--port", "0", "--log-level", "WARNING"];
+  if (o.seed !== undefined) args.push("--seed", String(o.seed));
+  if (o.pricePath) args.push("--price-path", o.pricePath);
+  if (o.bboRate !== undefined) args.push("--bbo-rate", String(o.bboRate));
+  if (o.tradeRate !== undefined) args.push("--trade-rate", String(o.tradeRate));
+  args.push(...(o.args ?? []));
+  const verbose = o.verbose === true || process.env["BRIDGE_TEST_VERBOSE"] === "1";
+  const { child, ready } = await spawnReady(
+    "Paradex simulator",
+    `${REPO_ROOT}.venv/bin/python`,
+    args,
+    process.env,
+    verbose,
+  );
+  const controlUrl = String(ready["control_url"]);
+  return {
+    wsUrl: String(ready["ws_url"]),
+    restUrl: String(ready["rest_url"]),
+    controlUrl,
+    pid: Number(ready["pid"]),
+    ...controlClient(controlUrl),
+    stop: stopChild(child, "Paradex simulator"),
+  };
+}
+
+export async function startEdgex(o: EdgexSimOptions = {}): Promise<EdgexSimHandle> {
+  return o.separateProcess === true ? startEdgexProcess(o) : startEdgexInProcess(o);
+}
+
+async function startEdgexInProcess(o: EdgexSimOptions): Promise<EdgexSimHandle> {
   const sim = await startEdgexSim({
-    seed: o.seed,
+    seed: o.seed ?? 1,
     port: 0,
     ...(o.pricePath ? { pricePath: o.pricePath } : {}),
     ...(o.stepMs ? { stepMs: o.stepMs } : {}),
@@ -98,7 +164,36 @@ export async function startEdgex(o: { seed: number; pricePath?: string; stepMs?:
     restUrl: sim.restUrl,
     quoteWsUrl: sim.quoteWsUrl,
     privateWsUrl: sim.privateWsUrl,
-    control: (action, body = {}) => post(`${sim.controlUrl}/${action}`, body),
+    accountId: sim.accounts[0]?.accountId ?? "",
+    ...controlClient(sim.controlUrl),
+    controlUrl: sim.controlUrl,
     stop: () => sim.stop(),
+  };
+}
+
+async function startEdgexProcess(o: EdgexSimOptions): Promise<EdgexSimHandle> {
+  const args = ["--import", "tsx", "packages/edgex-sim/src/main.ts", "--port", "0"];
+  if (o.seed !== undefined) args.push("--seed", String(o.seed));
+  if (o.pricePath) args.push("--price-path", o.pricePath);
+  if (o.stepMs) args.push("--step-ms", String(o.stepMs));
+  const { child, ready } = await spawnReady(
+    "EdgeX simulator",
+    process.execPath,
+    args,
+    // Its own account only (nothing of this process's environment), and the packages' TypeScript sources
+    // (the source condition), so no build is needed first.
+    { PATH: process.env["PATH"] ?? "", NODE_OPTIONS: "--conditions=@paradex-edgex/source", ...TEST_EDGEX_ENV },
+    true,
+  );
+  const controlUrl = String(ready["control_url"]);
+  return {
+    sim: undefined,
+    restUrl: String(ready["rest_url"]),
+    quoteWsUrl: String(ready["quote_ws_url"]),
+    privateWsUrl: String(ready["private_ws_url"]),
+    accountId: String(ready["account_id"]),
+    controlUrl,
+    ...controlClient(controlUrl),
+    stop: stopChild(child, "EdgeX simulator"),
   };
 }

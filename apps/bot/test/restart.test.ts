@@ -10,7 +10,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import type { JournalRecord } from "../src/journal.ts";
-import { REPO } from "@paradex-edgex/dev/sims";
+import { REPO_ROOT as REPO } from "@paradex-edgex/dev/testing";
 import { LogTap } from "./helpers.ts";
 import type { ParadexSimHandle } from "@paradex-edgex/dev/sims";
 import { type Sims, edgexLive, paradexKey, paradexLive, startParadexSimShared, startSims } from "./scenario-helpers.ts";

@@ -8,14 +8,14 @@ import assert from "node:assert/strict";
 import { ParadexVenue } from "../src/paradex-venue.ts";
 import { OrderNotPlacedError, PlaceOutcomeUnknownError } from "../src/errors.ts";
 import type { PlaceOrderResult } from "@paradex-edgex/core";
-import { startSim, type SimHandle } from "@paradex-edgex/dev/paradex-sim";
+import { type ParadexSimHandle as SimHandle, startParadexSim } from "@paradex-edgex/dev/sims";
 import { memoryLogger, until, within } from "@paradex-edgex/dev/testing";
 
 let sim: SimHandle;
 let venue: ParadexVenue;
 
 before(async () => {
-  sim = await startSim(["--seed", "7", "--bbo-rate", "20"]);
+  sim = await startParadexSim({ seed: 7, bboRate: 20 });
   venue = new ParadexVenue({
     network: "sim",
     wsUrl: sim.wsUrl,

@@ -7,13 +7,13 @@ import assert from "node:assert/strict";
 import { ParadexSidecar, type BridgeErrorEvent, type ParadexSidecarOptions } from "../src/sidecar.ts";
 import { CommandTimeoutError, ProtocolVersionError, SidecarCommandError, SidecarGoneError } from "../src/errors.ts";
 import type { BboEvent, TradeEvent } from "../src/schema.ts";
-import { startSim, type SimHandle } from "@paradex-edgex/dev/paradex-sim";
+import { type ParadexSimHandle as SimHandle, startParadexSim } from "@paradex-edgex/dev/sims";
 import { alive, groupAlive, memoryLogger, until, within } from "@paradex-edgex/dev/testing";
 
 let sim: SimHandle;
 
 before(async () => {
-  sim = await startSim(["--seed", "7", "--bbo-rate", "20", "--trade-rate", "10"]);
+  sim = await startParadexSim({ seed: 7, bboRate: 20, tradeRate: 10 });
 });
 
 /** Every sidecar a test creates is closed here too, so a failing test cannot leave a child running. */

@@ -4,14 +4,14 @@ import assert from "node:assert/strict";
 import { ParadexVenue } from "../src/paradex-venue.ts";
 import { SidecarCommandError } from "../src/errors.ts";
 import type { VenueEvent } from "@paradex-edgex/core";
-import { startSim, type SimHandle } from "@paradex-edgex/dev/paradex-sim";
+import { type ParadexSimHandle as SimHandle, startParadexSim } from "@paradex-edgex/dev/sims";
 import { memoryLogger, within } from "@paradex-edgex/dev/testing";
 
 let sim: SimHandle;
 let venue: ParadexVenue;
 
 before(async () => {
-  sim = await startSim(["--seed", "5", "--bbo-rate", "20", "--trade-rate", "10"]);
+  sim = await startParadexSim({ seed: 5, bboRate: 20, tradeRate: 10 });
   venue = new ParadexVenue({
     network: "sim",
     wsUrl: sim.wsUrl,

@@ -3,15 +3,14 @@
  * would (`formatHealth`). Run: `npx tsx toolkit/bench/health.ts [seconds]`. Starts and stops its own simulators.
  */
 import { silentLogger } from "@paradex-edgex/paradex";
-import { startSim } from "@paradex-edgex/dev/paradex-sim";
+import { TEST_EDGEX_ENV, startEdgex, startParadexSim } from "@paradex-edgex/dev/sims";
 import { createExchange } from "../src/factory.ts";
 import { HealthMonitor, formatHealth } from "../src/health.ts";
-import { TEST_EDGEX_ENV, startEdgexSim } from "@paradex-edgex/dev/edgex-sim";
 import { edgexCredentialsFromEnv } from "../src/drivers/edgex.ts";
 
 const seconds = Number(process.argv[2] ?? 10);
-const pdxSim = await startSim(["--seed", "3", "--bbo-rate", "20", "--trade-rate", "5"]);
-const edxSim = await startEdgexSim(["--seed", "3"]);
+const pdxSim = await startParadexSim({ seed: 3, bboRate: 20, tradeRate: 5 });
+const edxSim = await startEdgex({ seed: 3, separateProcess: true });
 const health = new HealthMonitor();
 const paradex = createExchange("paradex", {
   network: "sim",

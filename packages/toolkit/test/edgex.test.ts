@@ -14,7 +14,7 @@ import { INTERVALS, type Candle, type KlineArray } from "../src/klines.ts";
 import type { Balance } from "../src/types.ts";
 import { SymbolMapper } from "../src/symbols.ts";
 import type { EdgeXClient } from "@paradex-edgex/edgex";
-import { TEST_EDGEX_ENV, startEdgexSim, type EdgexSimHandle } from "@paradex-edgex/dev/edgex-sim";
+import { type EdgexSimHandle, TEST_EDGEX_ENV, startEdgex } from "@paradex-edgex/dev/sims";
 
 let sim: EdgexSimHandle;
 let client: ExchangeClient;
@@ -23,7 +23,7 @@ const orders: OrderEvent[] = [];
 const positions: PositionEvent[] = [];
 
 before(async () => {
-  sim = await startEdgexSim(["--seed", "5", "--step-ms", "50"]);
+  sim = await startEdgex({ seed: 5, stepMs: 50, separateProcess: true });
   client = exchangeFromEnv({
     EXCHANGE: "edgex",
     EDGEX_REST_URL: sim.restUrl,

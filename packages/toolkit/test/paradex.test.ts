@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { BboEvent, StatusEvent, TradeEvent } from "@paradex-edgex/core";
 import { silentLogger } from "@paradex-edgex/paradex";
-import { startSim, type SimHandle } from "@paradex-edgex/dev/paradex-sim";
+import { type ParadexSimHandle as SimHandle, startParadexSim } from "@paradex-edgex/dev/sims";
 import { until, within } from "@paradex-edgex/dev/testing";
 import type { ExchangeClient } from "../src/client.ts";
 import { createExchange } from "../src/factory.ts";
@@ -25,7 +25,7 @@ let client: ExchangeClient;
 const health = new HealthMonitor();
 
 before(async () => {
-  sim = await startSim(["--seed", "11", "--bbo-rate", "20", "--trade-rate", "20"]);
+  sim = await startParadexSim({ seed: 11, bboRate: 20, tradeRate: 20 });
   // network sim + the standalone simulator's URLs: the sidecar trades on a throwaway paper key.
   client = createExchange("paradex", {
     network: "sim",
