@@ -5,15 +5,14 @@
  * frame's send time (wall clock µs) in `GET /_sim/sent`. The client stamps each `book` event when its listener
  * runs. Frames and events are joined on (contract, endVersion = exchange_seq). Same host, same clock.
  *
- *   npx tsx bench/edgex_latency.ts [--seconds 20] [--step-ms 20] [--out bench/results/edgex_latency.json]
+ *   npm run --silent tsx -- bench/edgex_latency.ts [--seconds 20] [--step-ms 20] [--out bench/results/edgex_latency.json]
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { EdgeXClient } from "@paradex-edgex/edgex";
 import { nowMicros } from "@paradex-edgex/edgex";
+import { startEdgex } from "@paradex-edgex/dev/sims";
 
 const { values } = parseArgs({
   options: { seconds: { type: "string" }, "step-ms": { type: "string" }, out: { type: "string" } },
@@ -27,34 +26,12 @@ function pct(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const sim = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "packages/edgex-sim/src/main.ts",
-      "--port",
-      "0",
-      "--seed",
-      "1",
-      "--step-ms",
-      String(stepMs),
-      "--no-quirks",
-    ],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const ready = JSON.parse(
-    await new Promise<string>((resolve, reject) => {
-      createInterface({ input: sim.stdout }).once("line", resolve);
-      sim.once("exit", (c) => reject(new Error(`simulator exited ${c}`)));
-    }),
-  ) as Record<string, string>;
+  // Its own process, as in production (the venue is another machine).
+  const sim = await startEdgex({ seed: 1, stepMs, quirks: false, separateProcess: true });
   const client = new EdgeXClient({
-    restUrl: ready["rest_url"] ?? "",
-    quoteWsUrl: ready["quote_ws_url"] ?? "",
-    privateWsUrl: ready["private_ws_url"] ?? "",
+    restUrl: sim.restUrl,
+    quoteWsUrl: sim.quoteWsUrl,
+    privateWsUrl: sim.privateWsUrl,
   });
   const seen: { market: string; seq: number; recvUs: number; emitUs: number }[] = [];
   client.on("book", (e) => {
@@ -67,9 +44,11 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, seconds * 1000));
   await client.close();
 
-  const res = await fetch(`${ready["control_url"]}/sent?channel=depth&limit=5000`);
-  const sent = ((await res.json()) as { records: { sent_us: number; frame: string }[] }).records;
-  sim.kill("SIGTERM");
+  const sent = (await sim.query("sent", { channel: "depth", limit: "5000" }))["records"] as {
+    sent_us: number;
+    frame: string;
+  }[];
+  await sim.stop();
   const sentAt = new Map<string, number>();
   for (const r of sent) {
     const rec = (JSON.parse(r.frame) as { content: { data: { contractName: string; endVersion: string }[] } }).content

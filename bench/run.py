@@ -37,7 +37,7 @@ EXTERNAL_BENCHES: dict[str, tuple[Path, list[str]]] = {
     "bridge": (BENCH / "bridge_latency.ts", ["npx", "tsx", "bench/bridge_latency.ts"]),
     "place": (BENCH / "place_latency.py", [sys.executable, "bench/place_latency.py"]),
     "startup": (BENCH / "startup.py", [sys.executable, "bench/startup.py"]),
-    "edgex": (BENCH / "edgex_latency.ts", ["npx", "tsx", "bench/edgex_latency.ts"]),
+    "edgex": (BENCH / "edgex_latency.ts", ["npm", "run", "--silent", "tsx", "--", "bench/edgex_latency.ts"]),
     "bot": (BENCH / "bot_latency.ts", ["npx", "tsx", "bench/bot_latency.ts"]),
     "restart": (BENCH / "restart.ts", ["npm", "run", "--silent", "tsx", "--", "bench/restart.ts"]),
 }

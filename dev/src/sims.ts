@@ -51,6 +51,8 @@ export interface EdgexSimOptions {
   seed?: number;
   pricePath?: string;
   stepMs?: number;
+  /** Production wire quirks (mixed casing, tuple levels, numeric ids…); on unless false. */
+  quirks?: boolean;
   /** Run it as its own process (`packages/edgex-sim/src/main.ts`) with `TEST_EDGEX_ENV` as its account. */
   separateProcess?: boolean;
 }
@@ -158,6 +160,7 @@ async function startEdgexInProcess(o: EdgexSimOptions): Promise<EdgexSimHandle> 
     port: 0,
     ...(o.pricePath ? { pricePath: o.pricePath } : {}),
     ...(o.stepMs ? { stepMs: o.stepMs } : {}),
+    ...(o.quirks === false ? { quirks: false } : {}),
   });
   return {
     sim,
@@ -176,6 +179,7 @@ async function startEdgexProcess(o: EdgexSimOptions): Promise<EdgexSimHandle> {
   if (o.seed !== undefined) args.push("--seed", String(o.seed));
   if (o.pricePath) args.push("--price-path", o.pricePath);
   if (o.stepMs) args.push("--step-ms", String(o.stepMs));
+  if (o.quirks === false) args.push("--no-quirks");
   const { child, ready } = await spawnReady(
     "EdgeX simulator",
     process.execPath,
