@@ -197,6 +197,23 @@ export const Account = eventObject({
     .optional(),
 });
 
+/**
+ * A fill the venue retracted after it was emitted: undo what the `fill` with this `fill_id` did (position,
+ * PnL, fees). Paradex busts a trade (`tradebusts`); EdgeX retracts a fill whose censoring fails (its
+ * `censorStatus` goes INIT → CENSOR_FAILURE or L2_REJECT). `order_id`/`market` are null when the producer
+ * did not see the fill itself (the Paradex sidecar learns only the busted fill id). `reason` says why, when
+ * the venue tells (EdgeX: the final censor status).
+ */
+export const FillBust = eventObject({
+  type: z.literal("fill_bust"),
+  seq: Seq,
+  fill_id: z.string(),
+  order_id: z.string().nullable(),
+  market: z.string().nullable(),
+  exchange_ts: Int,
+  reason: z.string().optional(),
+});
+
 /** A problem a venue reports in-band (a bad frame, a refused subscription, …); `code` is stable. */
 export const ErrorBody = eventObject({ code: z.string(), message: z.string() });
 
@@ -219,6 +236,7 @@ export const NormalizedEvent = z.discriminatedUnion("type", [
   Funding,
   Order,
   Fill,
+  FillBust,
   Position,
   Account,
 ]);
@@ -231,6 +249,7 @@ export type SummaryEvent = z.infer<typeof Summary>;
 export type FundingEvent = z.infer<typeof Funding>;
 export type OrderEvent = z.infer<typeof Order>;
 export type FillEvent = z.infer<typeof Fill>;
+export type FillBustEvent = z.infer<typeof FillBust>;
 export type PositionEvent = z.infer<typeof Position>;
 export type AccountEvent = z.infer<typeof Account>;
 export type ErrorLine = z.infer<typeof ErrorEvent>;

@@ -10,6 +10,7 @@ import type {
   AccountEvent,
   BboEvent,
   BookEvent,
+  FillBustEvent,
   FillEvent,
   OrderEvent,
   PositionEvent,
@@ -27,6 +28,7 @@ export type VenueEvent =
   | StatusEvent
   | OrderEvent
   | FillEvent
+  | FillBustEvent
   | PositionEvent
   | AccountEvent;
 export type VenueEventType = VenueEvent["type"];

@@ -5,7 +5,15 @@
  */
 import type { AccountEvent, OrderEvent, PositionEvent } from "@paradex-edgex/core";
 import type { MetadataStore } from "./metadata.ts";
-import { accountEvent, fillEvent, orderEvent, positionEvent, statusEvent, type Draft } from "./normalize.ts";
+import {
+  accountEvent,
+  fillBustEvent,
+  fillEvent,
+  orderEvent,
+  positionEvent,
+  statusEvent,
+  type Draft,
+} from "./normalize.ts";
 import {
   AccountEntity,
   CollateralEntity,
@@ -40,6 +48,8 @@ export class AccountFeed {
   readonly #byClientId = new Map<string, string>();
   readonly #positions = new Map<string, Position>();
   readonly #fillsSeen = new Set<string>();
+  /** Market of each emitted fill (same bound as `#fillsSeen`): named again on its retraction. */
+  readonly #fillMarkets = new Map<string, string>();
   readonly #fillsAwaitingOrder = new Map<string, unknown[]>();
   readonly #fillsRetracted = new Set<string>();
   #collateral: string | undefined;
@@ -207,16 +217,14 @@ export class AccountFeed {
     }
     const f = p.data;
     // A fill rejected by censoring never happened (reference §0a.4: INIT → CENSOR_SUCCESS/CENSOR_FAILURE or
-    // L2_APPROVED/L2_REJECT). One never emitted is dropped; one already emitted (at INIT) is retracted. The
-    // event vocabulary has no retraction event yet, so the retraction is reported as a FILL_RETRACTED error
-    // line naming the fill; the venue's own position/collateral records that follow carry the correction.
+    // L2_APPROVED/L2_REJECT). One never emitted is dropped; one already emitted (at INIT) is retracted with a
+    // `fill_bust` event (once), the same event Paradex trade busts produce: consumers undo the fill. The
+    // venue's own position/collateral records that follow carry the correction too.
     if (f.censorStatus === "CENSOR_FAILURE" || f.censorStatus === "L2_REJECT") {
       if (this.#fillsSeen.has(f.id) && !this.#fillsRetracted.has(f.id)) {
         this.#fillsRetracted.add(f.id);
-        this.#sink.bad(
-          "FILL_RETRACTED",
-          `fill ${f.id} of order ${f.orderId} failed censoring (${f.censorStatus}) after it was emitted: it did not happen`,
-        );
+        const market = this.#fillMarkets.get(f.id) ?? null;
+        this.#sink.emit(fillBustEvent(market, f, f.censorStatus, Date.now()));
       }
       this.#fillsSeen.add(f.id); // never emitted later either
       return;
@@ -236,11 +244,13 @@ export class AccountFeed {
     this.#fillsSeen.add(f.id);
     if (this.#fillsSeen.size > MAX_REMEMBERED_FILLS)
       this.#fillsSeen.delete(this.#fillsSeen.values().next().value as string);
+    const market = this.#market(contractId);
+    this.#fillMarkets.set(f.id, market);
+    if (this.#fillMarkets.size > MAX_REMEMBERED_FILLS)
+      this.#fillMarkets.delete(this.#fillMarkets.keys().next().value as string);
     const clientId = order?.clientOrderId || null;
     const quote = this.#meta()?.byId(contractId)?.quoteCoin ?? "USDC";
-    this.#sink.emit(
-      fillEvent(this.#market(contractId), { ...f, contractId, orderSide: side }, clientId, quote, Date.now()),
-    );
+    this.#sink.emit(fillEvent(market, { ...f, contractId, orderSide: side }, clientId, quote, Date.now()));
   }
 
   /** Fills that arrived before their order (and lack contract/side): applied once the order is known. */

@@ -58,6 +58,7 @@ const EVENT_TYPES: readonly VenueEventType[] = [
   "status",
   "order",
   "fill",
+  "fill_bust",
   "position",
   "account",
 ];

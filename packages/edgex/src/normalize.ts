@@ -7,6 +7,7 @@ import type {
   AccountEvent,
   BboEvent,
   BookEvent,
+  FillBustEvent,
   FillEvent,
   OrderEvent,
   PositionEvent,
@@ -156,6 +157,26 @@ export function fillEvent(
     fee: D.canonical(f.fillFee),
     fee_currency: feeCurrency,
     exchange_ts: f.matchTime ?? f.createdTime ?? nowMs,
+  };
+}
+
+/**
+ * A fill emitted at censorStatus INIT that then failed censoring (CENSOR_FAILURE / L2_REJECT): it did not
+ * happen, and consumers undo it (reference §0a.4). `reason` is the final censor status.
+ */
+export function fillBustEvent(
+  market: string | null,
+  f: FillEntity,
+  reason: string,
+  nowMs: number,
+): Omit<FillBustEvent, "seq"> {
+  return {
+    type: "fill_bust",
+    fill_id: f.id,
+    order_id: f.orderId,
+    market,
+    exchange_ts: f.updatedTime ?? nowMs,
+    reason,
   };
 }
 

@@ -172,6 +172,7 @@ export const FillEntity = z.object({
   censorStatus: z.string().optional(),
   matchTime: Millis.optional(),
   createdTime: Millis.optional(),
+  updatedTime: Millis.optional(),
 });
 export type FillEntity = z.output<typeof FillEntity>;
 

@@ -20,7 +20,7 @@ export class Recorder {
   #waiters = new Set<() => void>();
 
   constructor(client: EdgeXClient) {
-    for (const t of ["bbo", "trade", "book", "status", "order", "fill", "position", "account"] as const) {
+    for (const t of ["bbo", "trade", "book", "status", "order", "fill", "fill_bust", "position", "account"] as const) {
       client.on(t, (e) => this.#push(e));
     }
     client.onError((e) => this.#push(e));

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { NormalizedEvent } from "@paradex-edgex/core";
 import { AccountFeed } from "../src/account.ts";
 import type { Draft } from "../src/normalize.ts";
 
@@ -136,7 +137,7 @@ describe("partial private records are completed, never dropped", () => {
     }
   });
 
-  it("censoring: a fill emitted at INIT that ends CENSOR_FAILURE/L2_REJECT is retracted once; one never emitted stays out", () => {
+  it("censoring: a fill emitted at INIT that ends CENSOR_FAILURE/L2_REJECT is retracted once (fill_bust); one never emitted stays out", () => {
     for (const final of ["CENSOR_FAILURE", "L2_REJECT"]) {
       const { f, out, bad } = feed();
       f.onFrame(frame(1, { order: [filledWithMatchOnly] }));
@@ -144,7 +145,16 @@ describe("partial private records are completed, never dropped", () => {
       assert.equal(out.filter((d) => d.type === "fill").length, 1);
       f.onFrame(frame(3, { orderFillTransaction: [{ ...fillWithoutContractOrSide, censorStatus: final }] }));
       f.onFrame(frame(4, { orderFillTransaction: [{ ...fillWithoutContractOrSide, censorStatus: final }] }));
-      assert.equal(bad.filter((b) => b.startsWith("FILL_RETRACTED")).length, 1, final);
+      const busts = out.filter((d) => d.type === "fill_bust");
+      assert.equal(busts.length, 1, final);
+      const bust = busts[0];
+      assert.ok(bust?.type === "fill_bust");
+      assert.equal(bust.fill_id, fillWithoutContractOrSide.id);
+      assert.equal(bust.order_id, fillWithoutContractOrSide.orderId);
+      assert.equal(bust.market, "10000001", "the market the fill was emitted under");
+      assert.equal(bust.reason, final);
+      assert.equal(NormalizedEvent.safeParse({ ...bust, seq: 1 }).success, true);
+      assert.deepEqual(bad, []);
       assert.equal(out.filter((d) => d.type === "fill").length, 1, "no second fill event");
     }
     const { f, out, bad } = feed();
@@ -154,6 +164,7 @@ describe("partial private records are completed, never dropped", () => {
     );
     f.onFrame(frame(3, { orderFillTransaction: [{ ...fillWithoutContractOrSide, id: "x-1", censorStatus: "INIT" }] }));
     assert.equal(out.filter((d) => d.type === "fill").length, 0);
+    assert.equal(out.filter((d) => d.type === "fill_bust").length, 0);
     assert.deepEqual(bad, []);
   });
 
@@ -163,6 +174,7 @@ describe("partial private records are completed, never dropped", () => {
     f.onFrame(frame(2, { orderFillTransaction: [{ ...fillWithoutContractOrSide, censorStatus: "INIT" }] }));
     f.onFrame(frame(3, { orderFillTransaction: [{ ...fillWithoutContractOrSide, censorStatus: "CENSOR_SUCCESS" }] }));
     assert.equal(out.filter((d) => d.type === "fill").length, 1);
+    assert.equal(out.filter((d) => d.type === "fill_bust").length, 0);
     assert.deepEqual(bad, []);
   });
 });

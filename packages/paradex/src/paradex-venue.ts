@@ -29,7 +29,17 @@ import type {
   VenueSnapshot,
 } from "@paradex-edgex/core";
 
-const VENUE_EVENT_TYPES = ["bbo", "trade", "book", "status", "order", "fill", "position", "account"] as const;
+const VENUE_EVENT_TYPES = [
+  "bbo",
+  "trade",
+  "book",
+  "status",
+  "order",
+  "fill",
+  "fill_bust",
+  "position",
+  "account",
+] as const;
 
 export interface ParadexVenueOptions extends ParadexSidecarOptions {
   /** Deadline of order commands (default 10,000 ms: a REST fallback may be slower than the WS RPC). */
@@ -250,6 +260,7 @@ const sameShapes: SameShapes = {
   status: true,
   order: true,
   fill: true,
+  fill_bust: true,
   position: true,
   account: true,
 };

@@ -16,6 +16,7 @@ import {
   Bbo,
   Book,
   Fill,
+  FillBust,
   Funding,
   Order,
   Position,
@@ -63,16 +64,6 @@ export const Stats = eventObject({
   queue_depth: Int,
   lag_p50_us: Int.nullable(),
   lag_p99_us: Int.nullable(),
-});
-
-/** A fill Paradex retracted (`tradebusts`): undo what the `fill` with this `fill_id` did. */
-export const FillBust = eventObject({
-  type: z.literal("fill_bust"),
-  seq: Seq,
-  fill_id: z.string(),
-  order_id: z.string().nullable(),
-  market: z.string().nullable(),
-  exchange_ts: Int,
 });
 
 export const Result = eventObject({
@@ -125,7 +116,6 @@ export type SidecarLineType = SidecarLine["type"];
 export type HelloEvent = z.infer<typeof Hello>;
 export type StatsEvent = z.infer<typeof Stats>;
 export type ResultLine = z.infer<typeof Result>;
-export type FillBustEvent = z.infer<typeof FillBust>;
 
 // ---------------------------------------------------------------------------------------------------
 // Commands (stdin). One rule with the Python validator (paradex_ws_service/order_params.py), both tested on

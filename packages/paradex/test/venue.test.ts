@@ -3,7 +3,8 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { ParadexVenue } from "../src/paradex-venue.ts";
 import { SidecarCommandError } from "../src/errors.ts";
-import type { VenueEvent } from "@paradex-edgex/core";
+import { randomBytes } from "node:crypto";
+import type { FillBustEvent, FillEvent, VenueEvent } from "@paradex-edgex/core";
 import { type ParadexSimHandle as SimHandle, startParadexSim } from "@paradex-edgex/dev/sims";
 import { memoryLogger, within } from "@paradex-edgex/dev/testing";
 
@@ -110,5 +111,55 @@ test("markets() works with the embedded simulator, whose REST address only the s
     assert.equal(markets.find((m) => m.market === "ETH-USD-PERP")?.base, "ETH");
   } finally {
     await embedded.close();
+  }
+});
+
+test("a busted fill reaches the venue's listeners as core's fill_bust event", async () => {
+  // A trading account of its own on the shared simulator: a random key the sidecar onboards (`--env sim`).
+  const trader = new ParadexVenue({
+    network: "sim",
+    wsUrl: sim.wsUrl,
+    restUrl: sim.restUrl,
+    markets: ["BTC-USD-PERP"],
+    channels: ["orders", "fills"],
+    extraArgs: ["--log-level", "WARNING"],
+    env: {
+      PARADEX_SIM_L1_ADDRESS: `0x${randomBytes(20).toString("hex")}`,
+      PARADEX_SIM_L2_PRIVATE_KEY: `0x0${randomBytes(31).toString("hex")}`,
+    },
+    helloTimeoutMs: 60_000,
+    logger: memoryLogger(),
+  });
+  try {
+    await within(trader.connect(), 60_000, "connect");
+    const fills: FillEvent[] = [];
+    const busts: FillBustEvent[] = [];
+    const seen = new Promise<void>((resolve) => {
+      trader.on("fill", (e) => {
+        fills.push(e);
+        resolve();
+      });
+    });
+    const busted = new Promise<void>((resolve) => {
+      trader.on("fill_bust", (e) => {
+        busts.push(e);
+        resolve();
+      });
+    });
+    const placed = await within(
+      trader.place({ market: "BTC-USD-PERP", side: "BUY", type: "MARKET", size: "0.001" }),
+      20_000,
+      "place",
+    );
+    await within(seen, 20_000, "fill");
+    const fill = fills.find((f) => f.order_id === placed.orderId);
+    assert.ok(fill, "the order's fill");
+    await sim.control("bust_fill", { fill_id: fill.fill_id });
+    await within(busted, 20_000, "fill_bust");
+    assert.equal(busts[0]?.fill_id, fill.fill_id);
+    assert.equal(busts[0]?.order_id, placed.orderId);
+    assert.equal(busts[0]?.market, "BTC-USD-PERP");
+  } finally {
+    await trader.close();
   }
 });

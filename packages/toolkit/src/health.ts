@@ -20,6 +20,7 @@ export function channelOf(e: VenueEvent): string {
     case "order":
       return "orders";
     case "fill":
+    case "fill_bust":
       return "fills";
     case "position":
       return "positions";
@@ -161,8 +162,8 @@ export class HealthMonitor {
 
   /** Count every event of `venue` from now on; returns the detach function. */
   attach(name: VenueName, venue: Pick<Venue, "on">): Unsubscribe {
-    const offs = (["bbo", "trade", "book", "status", "order", "fill", "position", "account"] as const).map((t) =>
-      venue.on(t, (e: VenueEvent) => this.record(name, e)),
+    const offs = (["bbo", "trade", "book", "status", "order", "fill", "fill_bust", "position", "account"] as const).map(
+      (t) => venue.on(t, (e: VenueEvent) => this.record(name, e)),
     );
     return () => {
       for (const off of offs) off();
@@ -183,7 +184,7 @@ export class HealthMonitor {
     const recvUs = "recv_us" in e ? e.recv_us : null;
     // Clamped at 0: two processes' clocks can disagree by a few µs, and a negative lag means "none measurable".
     const lag = recvUs === null ? null : Math.max(0, this.nowUs() - recvUs);
-    c.record(now, "market" in e ? e.market : undefined, lag);
+    c.record(now, "market" in e ? (e.market ?? undefined) : undefined, lag);
   }
 
   /** The whole picture, one call. */
