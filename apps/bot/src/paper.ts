@@ -22,6 +22,7 @@ import type {
   VenueSnapshot,
 } from "@paradex-edgex/core";
 import { D } from "@paradex-edgex/core/decimal";
+import { Ledger } from "./ledger.ts";
 import { VenueQuotes } from "./quotes.ts";
 
 export class PaperReject extends Error {
@@ -43,7 +44,9 @@ export class PaperVenue implements Venue {
   /** Core's emitter: listener errors isolated, `events()` iterators bounded. */
   private readonly emitter = new TypedEmitter<PaperEvents>(reportListenerError);
   private readonly metas = new Map<string, MarketMeta>();
-  private readonly positions = new Map<string, { qty: D; avg: D }>();
+  /** Paper positions kept by the bot's own ledger arithmetic (keyed by market here), not a second copy. */
+  private readonly ledger = new Ledger();
+  private readonly held = new Set<string>();
   private readonly outcomes = new Map<string, PlaceOrderResult>();
   private seq = 0;
   private nextOrder = 1;
@@ -113,7 +116,8 @@ export class PaperVenue implements Venue {
 
   /** Seed paper positions (e.g. from the journal after a restart). */
   restorePosition(market: string, qty: string, avg: string | null): void {
-    this.positions.set(market, { qty: D.from(qty), avg: avg === null ? D.ZERO : D.from(avg) });
+    this.held.add(market);
+    this.ledger.setSize(this.name, market, D.from(qty), avg === null ? null : D.from(avg));
   }
 
   private validate(o: PlaceOrderRequest, meta: MarketMeta | undefined): asserts meta is MarketMeta {
@@ -154,10 +158,10 @@ export class PaperVenue implements Venue {
       left = left.sub(take);
     }
     let filledTotal = D.sum(fills.map((f) => f.size));
-    const pos = this.positions.get(o.market) ?? { qty: D.ZERO, avg: D.ZERO };
+    const held = this.ledger.position(this.name, o.market);
     if (o.reduceOnly === true) {
       // Reduce-only never flips or grows the position: clip the fill to what is held on the other side.
-      const reducible = o.side === "BUY" ? D.max(pos.qty.neg(), D.ZERO) : D.max(pos.qty, D.ZERO);
+      const reducible = o.side === "BUY" ? D.max(held.neg(), D.ZERO) : D.max(held, D.ZERO);
       while (filledTotal.gt(reducible) && fills.length > 0) {
         const last = fills[fills.length - 1] as { price: D; size: D };
         const excess = filledTotal.sub(reducible);
@@ -199,7 +203,8 @@ export class PaperVenue implements Venue {
         fee_currency: meta.quote,
         exchange_ts: ts,
       };
-      this.applyFill(o.market, o.side, f.size, f.price);
+      this.held.add(o.market);
+      this.ledger.apply(this.name, o.market, o.side === "BUY" ? f.size : f.size.neg(), f.price, fee);
       this.emit(fe);
     });
     const filled = D.sum(fills.map((f) => f.size));
@@ -223,27 +228,15 @@ export class PaperVenue implements Venue {
     if (filled.isPos()) this.emit(this.positionEvent(o.market, ts));
   }
 
-  private applyFill(market: string, side: "BUY" | "SELL", size: D, price: D): void {
-    const p = this.positions.get(market) ?? { qty: D.ZERO, avg: D.ZERO };
-    const signed = side === "BUY" ? size : size.neg();
-    const next = p.qty.add(signed);
-    if (p.qty.isZero() || p.qty.sign() === signed.sign())
-      p.avg = p.avg.mul(p.qty.abs()).add(price.mul(size)).div(next.abs());
-    else if (next.sign() !== p.qty.sign() && !next.isZero()) p.avg = price;
-    if (next.isZero()) p.avg = D.ZERO;
-    p.qty = next;
-    this.positions.set(market, p);
-  }
-
   private positionEvent(market: string, ts: number): PositionEvent {
-    const p = this.positions.get(market) ?? { qty: D.ZERO, avg: D.ZERO };
+    const p = this.ledger.get(this.name, market);
     return {
       type: "position",
       seq: ++this.seq,
       market,
       side: p.qty.isZero() ? "FLAT" : p.qty.isPos() ? "LONG" : "SHORT",
       size: p.qty.toString(),
-      average_entry_price: p.qty.isZero() ? null : p.avg.toString(),
+      average_entry_price: p.qty.isZero() ? null : p.avgEntry.toString(),
       unrealized_pnl: null,
       liquidation_price: null,
       exchange_ts: ts,
@@ -259,7 +252,7 @@ export class PaperVenue implements Venue {
     const ts = Date.now();
     return {
       orders: [],
-      positions: [...this.positions.keys()].map((m) => this.positionEvent(m, ts)),
+      positions: [...this.held].map((m) => this.positionEvent(m, ts)),
       account: null,
       balances: [],
     };
