@@ -4,7 +4,7 @@ PY := .venv/bin/python
 PYTEST_WORKERS ?= 2
 .DEFAULT_GOAL := demo
 
-.PHONY: help demo feed test bootstrap lint fmt typecheck test-py test-ts bench sim clean
+.PHONY: help demo feed test bootstrap oracle-venv lint fmt typecheck test-py test-ts bench sim clean
 
 ## help: this list (every target with a ## comment)
 help:
@@ -25,16 +25,20 @@ test: bootstrap lint typecheck test-py test-ts
 bootstrap:
 	@bash scripts/bootstrap.sh
 
+## oracle-venv: create or refresh .venv-oracle (the official EdgeX Python SDK, test-only, for the signing oracle)
+oracle-venv:
+	@bash scripts/oracle-venv.sh
+
 ## lint: ruff (Python) and biome (TypeScript), no changes made
 lint: bootstrap
-	$(PY) -m ruff check paradex_ws_service paradex-sim tests bench
-	$(PY) -m ruff format --check paradex_ws_service paradex-sim tests bench
+	$(PY) -m ruff check paradex_ws_service paradex-sim tests bench packages/edgex/test/oracle
+	$(PY) -m ruff format --check paradex_ws_service paradex-sim tests bench packages/edgex/test/oracle
 	npx biome check --error-on-warnings .
 
 ## fmt: format and fix what the linters can
 fmt: bootstrap
-	$(PY) -m ruff format paradex_ws_service paradex-sim tests bench
-	$(PY) -m ruff check --fix paradex_ws_service paradex-sim tests bench
+	$(PY) -m ruff format paradex_ws_service paradex-sim tests bench packages/edgex/test/oracle
+	$(PY) -m ruff check --fix paradex_ws_service paradex-sim tests bench packages/edgex/test/oracle
 	npx biome check --write .
 
 ## typecheck: the TypeScript type-check (tsc --noEmit)
@@ -49,7 +53,7 @@ test-py: bootstrap
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) tests
 
 ## test-ts: the TypeScript tests (node --test)
-test-ts: bootstrap
+test-ts: bootstrap oracle-venv
 	npm run --silent test:ts
 
 ## bench: latency percentiles, events/s and memory (writes bench/results/*.json)
@@ -62,4 +66,4 @@ sim: bootstrap
 
 ## clean: remove .venv, node_modules and caches
 clean:
-	rm -rf .venv node_modules .stamp-venv .stamp-npm .pytest_cache .ruff_cache .mypy_cache
+	rm -rf .venv .venv-oracle node_modules .stamp-venv .stamp-venv-oracle .stamp-npm .pytest_cache .ruff_cache .mypy_cache

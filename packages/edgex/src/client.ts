@@ -25,7 +25,7 @@ import { MarketData } from "./market.ts";
 import { MetadataStore, type EdgexContract } from "./metadata.ts";
 import { statusEvent, type Draft } from "./normalize.ts";
 import { Eip712OrderSigner, type OrderSigner } from "./signing/eip712.ts";
-import { canonicalQuery, authHeaders } from "./signing/hmac.ts";
+import { privateSocketAuth } from "./signing/hmac.ts";
 import { OrderGateway, type OrderGatewayOptions } from "./trading.ts";
 import { RestClient } from "./transport/rest.ts";
 import { ManagedSocket, type SocketStatus } from "./transport/ws.ts";
@@ -62,7 +62,6 @@ const EVENT_TYPES: readonly VenueEventType[] = [
   "position",
   "account",
 ];
-const PRIVATE_PATH = "/api/v1/private/ws";
 
 /** Documented page caps (reference §0a.1): fills "> 0 and <= 100", active orders ≤ 200. */
 const FILLS_PAGE_SIZE = 100;
@@ -288,13 +287,8 @@ export class EdgeXClient implements Venue {
     this.#privateSocket = new ManagedSocket(
       {
         dial: () => {
-          const ts = String(this.rest.now());
-          const query = { accountId: creds.accountId, timestamp: ts };
-          // Headers on the handshake, not the browser subprotocol (npm ws rejects base64 there).
-          return {
-            url: `${this.#opts.privateWsUrl}?${canonicalQuery(query)}`,
-            headers: authHeaders(creds.api, ts, "GET", PRIVATE_PATH, canonicalQuery(query)),
-          };
+          const auth = privateSocketAuth(creds.api, creds.accountId, String(this.rest.now()));
+          return { url: `${this.#opts.privateWsUrl}?${auth.query}`, headers: auth.headers };
         },
         ...this.#socketTuning(),
       },

@@ -156,7 +156,8 @@ export class OrderGateway {
       amounts,
       ...(contract.starkEx !== undefined ? { starkEx: contract.starkEx } : {}),
     });
-    // Null fields are left out: the signed canonical text and the sent JSON must agree (reference §3.2).
+    // Every field the official SDK sends, nulls included (signed as "k="): the same JSON, byte-identical
+    // HMAC text, whether the exchange canonicalizes the raw JSON or a typed copy of it (oracle.test.ts).
     const body = {
       accountId: this.#accountId,
       contractId: contract.contractId,
@@ -180,7 +181,9 @@ export class OrderGateway {
       isPositionTpsl: false,
       openTpslParentOrderId: "",
       isSetOpenTp: false,
+      openTp: null,
       isSetOpenSl: false,
+      openSl: null,
       extraType: "",
       extraDataJson: "",
     };

@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Eip712OrderSigner, recoverOrderSigner } from "../src/signing/eip712.ts";
 import { canonicalBody, canonicalQuery, hmacSignature, authHeaders, redact } from "../src/signing/hmac.ts";
-import { computeL2Amounts, nonceFromClientOrderId, signingFeeRate } from "../src/signing/order.ts";
+import {
+  computeL2Amounts,
+  l2ValueText,
+  marketBuyPriceText,
+  nonceFromClientOrderId,
+  signingFeeRate,
+} from "../src/signing/order.ts";
 import { inspect } from "node:util";
 
 describe("HMAC request auth (V2)", () => {
@@ -176,5 +182,19 @@ describe("order amounts (reference §4 steps 2–7)", () => {
   it("fee rate: max(taker, maker), SDK default when both are empty", () => {
     assert.equal(signingFeeRate("0.0005", "0.0002"), "0.0005");
     assert.equal(signingFeeRate("", ""), "0.001");
+    // SDK 2.0.1 defaults each absent rate to 0.001 before taking the max (found by the oracle test).
+    assert.equal(signingFeeRate("0.0005", undefined), "0.001");
+    assert.equal(signingFeeRate("0.0015", ""), "0.0015");
+  });
+
+  it("l2Value and the MARKET BUY bound are printed as the SDK's Decimal prints them (trailing zeros kept)", () => {
+    assert.equal(l2ValueText("65000.2", "1.235"), "80275.2470");
+    assert.equal(l2ValueText("0.5", "0.2"), "0.10");
+    assert.equal(l2ValueText("97393.8", "0.001"), "97.3938");
+    // 10 × 3187.4 / 0.01 = 3187400 exactly: Decimal keeps the exponent oracle − tick, then × tick → "31874.0".
+    assert.equal(marketBuyPriceText("3187.4", "0.01"), "31874.0");
+    assert.equal(marketBuyPriceText("65012.345678", "0.1"), "650123.5");
+    assert.equal(marketBuyPriceText("151.23456", "0.001"), "1512.346");
+    assert.equal(marketBuyPriceText("3000", "0.01"), "30000");
   });
 });

@@ -87,6 +87,22 @@ export function authHeaders(
   };
 }
 
+/** Path of the private account socket; its handshake is signed like a GET of this path (reference §2.2). */
+export const PRIVATE_WS_PATH = "/api/v1/private/ws";
+
+/**
+ * The private socket's handshake: the query (`accountId`, `timestamp`) and the four headers signed over it as
+ * GET `PRIVATE_WS_PATH`. Headers, not the browser subprotocol: npm `ws` rejects some base64 text there.
+ */
+export function privateSocketAuth(
+  creds: ApiCredentials,
+  accountId: string,
+  timestamp: string,
+): { query: string; headers: Record<string, string> } {
+  const query = canonicalQuery({ accountId, timestamp });
+  return { query, headers: authHeaders(creds, timestamp, "GET", PRIVATE_WS_PATH, query) };
+}
+
 /** Constant-time comparison of two hex signatures (server side). */
 export function signaturesEqual(expected: string, given: string): boolean {
   const a = Buffer.from(expected, "utf8");

@@ -3,7 +3,7 @@
  * integer amounts a signature covers. Pure and scheme-independent, shared by the client and the simulator.
  */
 import { createHash } from "node:crypto";
-import { ceilToBigInt, ceilToStep, cmp, mul, parseResolution, scaleTrunc } from "@paradex-edgex/core/decimal";
+import { ceilToBigInt, ceilToStep, cmp, mul, parseDec, parseResolution, scaleTrunc } from "@paradex-edgex/core/decimal";
 
 export type Side = "BUY" | "SELL";
 export type OrderType = "LIMIT" | "MARKET";
@@ -66,15 +66,60 @@ export function nonceFromClientOrderId(clientOrderId: string): bigint {
 }
 
 /**
- * The fee rate the signature's `l2LimitFee` covers: max(taker, maker); a contract without a taker rate uses
- * max(0.001, maker) as SDK 2.0.1 does (reference §0a.7), so a missing taker rate never signs a lower fee.
+ * The fee rate the signature's `l2LimitFee` covers, as SDK 2.0.1 computes it: max(taker, maker) where an absent
+ * (or empty) rate counts as 0.001. So a contract without a taker rate signs max(0.001, maker) (reference §0a.7),
+ * and one without a maker rate signs max(taker, 0.001): a missing rate never signs a lower fee than the SDK.
  */
 export function signingFeeRate(takerFeeRate: string | undefined, makerFeeRate: string | undefined): string {
-  const maker = makerFeeRate === undefined || makerFeeRate === "" ? undefined : makerFeeRate;
-  if (takerFeeRate === undefined || takerFeeRate === "")
-    return maker !== undefined && cmp(maker, DEFAULT_FEE_RATE) > 0 ? maker : DEFAULT_FEE_RATE;
-  if (maker === undefined) return takerFeeRate;
-  return cmp(takerFeeRate, maker) >= 0 ? takerFeeRate : maker;
+  const taker = takerFeeRate === undefined || takerFeeRate === "" ? DEFAULT_FEE_RATE : takerFeeRate;
+  const maker = makerFeeRate === undefined || makerFeeRate === "" ? DEFAULT_FEE_RATE : makerFeeRate;
+  return cmp(taker, maker) >= 0 ? taker : maker;
+}
+
+/** `value` (plain decimal text) printed with exactly `scale` fractional digits (zeros kept or added). */
+function fixedText(value: string, scale: number): string {
+  const d = parseDec(value);
+  const int = scale >= d.scale ? d.int * 10n ** BigInt(scale - d.scale) : d.int / 10n ** BigInt(d.scale - scale);
+  const neg = int < 0n;
+  const digits = (neg ? -int : int).toString().padStart(scale + 1, "0");
+  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return neg ? `-${text}` : text;
+}
+
+/*
+ * Texts as the SDK prints them. The SDK computes l2 price and value with Python's Decimal, which keeps trailing
+ * zeros (0.5 × 0.2 = "0.10"), and signs those texts in the request's HMAC. The numbers are the same either way;
+ * printing them as the SDK does makes our createOrder byte-identical to the official client's, which the
+ * exchange accepts (checked against the SDK itself by packages/edgex/test/oracle.test.ts). Not reproduced: the
+ * SDK's 28-digit context (far beyond any real price × size) and its exponent form below 1e-6.
+ */
+
+/** price × size with every fractional digit kept (scale = scale(price) + scale(size)), as Decimal multiplies. */
+export function l2ValueText(price: string, size: string): string {
+  return fixedText(mul(price, size), parseDec(price).scale + parseDec(size).scale);
+}
+
+/**
+ * MARKET BUY bound ceil(oracle × 10 / tick) × tick, printed as the SDK's `format(price, "f")`: the tick's digits,
+ * fewer when the exact quotient is an integer ending in zeros and the oracle has fewer digits than the tick
+ * (Decimal division keeps the "ideal" exponent oracle − tick when it can).
+ */
+export function marketBuyPriceText(oraclePrice: string, tickSize: string): string {
+  const value = ceilToStep(mul(oraclePrice, "10"), tickSize);
+  const o = parseDec(oraclePrice);
+  const t = parseDec(tickSize);
+  const num = o.int * 10n * 10n ** BigInt(t.scale);
+  const den = t.int * 10n ** BigInt(o.scale);
+  const ideal = t.scale - o.scale;
+  let kept = 0;
+  if (ideal > 0 && num % den === 0n) {
+    let q = num / den;
+    while (kept < ideal && q !== 0n && q % 10n === 0n) {
+      q /= 10n;
+      kept += 1;
+    }
+  }
+  return fixedText(value, Math.max(0, t.scale - kept));
 }
 
 /** The price the signature covers: the limit price, or the SDK's market-order bound. */
@@ -85,13 +130,13 @@ export function signingPrice(c: ContractAmountsInput, r: OrderAmountsRequest): s
   }
   if (r.side === "SELL") return c.tickSize;
   if (r.oraclePrice === undefined) throw new Error("a MARKET BUY needs the oracle price to bound its value");
-  return ceilToStep(mul(r.oraclePrice, "10"), c.tickSize);
+  return marketBuyPriceText(r.oraclePrice, c.tickSize);
 }
 
 /** All numbers of reference §4 steps 2–7 for one order. */
 export function computeL2Amounts(c: ContractAmountsInput, r: OrderAmountsRequest): L2OrderAmounts {
   const l2Price = signingPrice(c, r);
-  const l2Value = mul(l2Price, r.size);
+  const l2Value = l2ValueText(l2Price, r.size);
   const fee = ceilToBigInt(mul(l2Value, signingFeeRate(c.takerFeeRate, c.makerFeeRate)));
   const l2LimitFee = fee.toString();
   // SDK 2.0.1 refuses to sign without the V2 `resolution` ("resolution is empty"); the legacy StarkEx

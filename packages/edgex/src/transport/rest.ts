@@ -29,6 +29,8 @@ export interface RestClientOptions {
   readonly baseUrl: string;
   readonly credentials?: ApiCredentials;
   readonly timeoutMs?: number;
+  /** Wall clock in ms (default `Date.now`); tests pin it to compare signed requests byte for byte. */
+  readonly clock?: () => number;
 }
 
 /** Codes that mean "your clock is off": re-sync and retry once (the request was refused, so a retry is safe). */
@@ -54,6 +56,7 @@ export class RestClient {
   readonly #base: string;
   readonly #creds: ApiCredentials | undefined;
   readonly #timeoutMs: number;
+  readonly #clock: () => number;
   /** serverTime − localTime, ms. */
   #offsetMs = 0;
   /** Consecutive rate-limit refusals, and the time before which nothing is sent. */
@@ -66,6 +69,7 @@ export class RestClient {
     this.#base = options.baseUrl.replace(/\/+$/, "");
     this.#creds = options.credentials;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#clock = options.clock ?? Date.now;
   }
 
   get hasCredentials(): boolean {
@@ -74,14 +78,14 @@ export class RestClient {
 
   /** Local clock corrected to the server's. */
   now(): number {
-    return Date.now() + this.#offsetMs;
+    return this.#clock() + this.#offsetMs;
   }
 
   /** Measure the server clock offset (getServerTime), halving the round trip. */
   async syncClock(): Promise<number> {
-    const t0 = Date.now();
+    const t0 = this.#clock();
     const data = await this.get("/api/v2/public/meta/getServerTime", {});
-    const t1 = Date.now();
+    const t1 = this.#clock();
     const server = Number((data as { timeMillis?: unknown } | null)?.timeMillis);
     if (!Number.isFinite(server)) throw new RestError("unknown", "BAD_REPLY", 200, "getServerTime without timeMillis");
     this.#offsetMs = Math.round(server - (t0 + t1) / 2);
