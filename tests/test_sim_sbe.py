@@ -10,7 +10,14 @@ import pytest
 from paradex_py.api.sbe import decode_frame
 
 from paradex_sim import SimConfig, SimServer
-from paradex_sim.events import BboEvent, BookEvent, FundingEvent, SummaryEvent, TradeEvent
+from paradex_sim.events import (
+    BboEvent,
+    BookEvent,
+    FundingComparisonEvent,
+    FundingEvent,
+    SummaryEvent,
+    TradeEvent,
+)
 from paradex_sim.sbe import SUPPORTED_VERSIONS
 from paradex_sim.testing import RawClient, canon
 
@@ -82,6 +89,14 @@ def sbe_as_json(channel: str, data: dict[str, Any]) -> dict[str, Any]:
             "created_at": data["created_at"],
             "impact_premium_rate": _opt(data["impact_premium_rate"]),
         }
+    if channel == "funding_rate_comparison":
+        return {
+            "symbol": data["market"],
+            "source": data["source"],
+            "asset_kind": data["asset_kind"],
+            "hourly_funding_rate": canon(data["hourly_funding_rate"]),
+            "last_updated_at": data["last_updated_at"],
+        }
     raise AssertionError(f"unexpected SBE channel {channel}")
 
 
@@ -126,7 +141,7 @@ def _all_events(seed: int) -> list[tuple[str, Any]]:
 def test_every_event_type_decodes_to_its_json_twin(version: int) -> None:
     events = _all_events(seed=11)
     kinds = {type(e) for _, e in events}
-    assert kinds == {BboEvent, TradeEvent, BookEvent, SummaryEvent, FundingEvent}
+    assert kinds == {BboEvent, TradeEvent, BookEvent, SummaryEvent, FundingEvent, FundingComparisonEvent}
     for _, event in events:
         decoded_channel, model = decode_frame(event.sbe(version))
         assert model is not None and decoded_channel is not None

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .channels import FUNDING_COMPARISON
 from .events import MarketEvent
 from .market import BookFeed, DeltasStream, MarketProcess, PricePath
 from .markets import MARKETS
@@ -36,6 +37,11 @@ def book_channel(market: str, feed: str, rate: str) -> str:
 def bare_deltas_channel(market: str) -> str:
     """The deltas channel without parameters: the only spelling production accepts on SBE (§0a.1)."""
     return f"order_book.{market}.deltas"
+
+
+def interactive_deltas_channel(market: str) -> str:
+    """The RPI-inclusive deltas stream (§0a.10), bare like the SBE deltas name."""
+    return f"order_book.{market}.interactive_deltas"
 
 
 @dataclass
@@ -65,10 +71,12 @@ class Simulation:
         for m, proc in self.markets.items():
             for feed, rate in BOOK_FEEDS:
                 self.feeds[book_channel(m, feed, rate)] = BookFeed(proc, deltas=feed == "deltas")
-        self.deltas: dict[str, DeltasStream] = {
-            bare_deltas_channel(m): DeltasStream(proc, bare_deltas_channel(m), sink)
-            for m, proc in self.markets.items()
-        }
+        # Both bare deltas names of a market share one stream (one diff of the book per sequence step).
+        self.deltas: dict[str, DeltasStream] = {}
+        for m, proc in self.markets.items():
+            names = (bare_deltas_channel(m), interactive_deltas_channel(m))
+            stream = DeltasStream(proc, names, sink)
+            self.deltas.update(dict.fromkeys(names, stream))
         self.rates: dict[str, float] = dict.fromkeys(self.markets, settings.bbo_rate)
         self._next_step: dict[str, float] = dict.fromkeys(self.markets, 0.0)
         self._next_book = BOOK_TICK_S
@@ -197,6 +205,11 @@ class Simulation:
             event = feed.tick(ts_us)
             if event is not None:
                 self.sink(event, (name,))
+        # funding_rate_comparison.ALL@500ms every 10th 50 ms tick, @1000ms every 20th: one row per market.
+        if self._book_ticks % 10 == 0:
+            names = FUNDING_COMPARISON if self._book_ticks % 20 == 0 else FUNDING_COMPARISON[:1]
+            for proc in self.markets.values():
+                self.sink(proc.funding_comparison(ts_us), names)
 
     def _summary_tick(self) -> None:
         ts_us = time.time_ns() // 1000

@@ -227,7 +227,40 @@ class FundingEvent:
         )
 
 
-MarketEvent = BboEvent | TradeEvent | BookEvent | SummaryEvent | FundingEvent
+@dataclass(slots=True)
+class FundingComparisonEvent:
+    """One row of `funding_rate_comparison.ALL@{rate}`: a venue's hourly funding rate for a market. The sim
+    has one venue, Paradex itself (source SOURCE_PARADEX). Shape: paradex-py 0.8.2's paradex_1_0.xml
+    (template 6, "full parity with JSON FundingRateComparisonResp": asset_kind, source, last_updated_at,
+    hourly_funding_rate, symbol); the JSON enum spellings are taken from the schema's enum names."""
+
+    market: str
+    seq_no: int
+    ts_us: int
+    last_updated_us: int
+    hourly_rate_e12: int
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "symbol": self.market,
+            "source": "SOURCE_PARADEX",
+            "asset_kind": "ASSET_KIND_PERPETUAL_FUTURE",
+            "hourly_funding_rate": _plain(Decimal(self.hourly_rate_e12).scaleb(-12)),
+            "last_updated_at": self.last_updated_us // 1000,
+        }
+
+    def sbe(self, version: int, omit: frozenset[str] = frozenset()) -> bytes:
+        return sbe.encode_funding_rate_comparison(
+            self.market, self.ts_us, self.last_updated_us, self.hourly_rate_e12, version
+        )
+
+
+MarketEvent = BboEvent | TradeEvent | BookEvent | SummaryEvent | FundingEvent | FundingComparisonEvent
+
+
+def _plain(value: Decimal) -> str:
+    """Plain decimal text without trailing zeros (never an exponent)."""
+    return format(value, "f").rstrip("0").rstrip(".") or "0"
 
 
 def _fine(value_e8: int, extra: int, *salt: Any) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import orjson
 
-from .events import BboEvent, BookEvent, FundingEvent, SummaryEvent, TradeEvent
+from .events import BboEvent, BookEvent, FundingComparisonEvent, FundingEvent, SummaryEvent, TradeEvent
 from .markets import E8, MarketSpec, to_e8
 
 BUY, SELL = "BUY", "SELL"
@@ -334,6 +334,12 @@ class MarketProcess:
         self.funding_history.append(event)
         return event
 
+    def funding_comparison(self, ts_us: int) -> FundingComparisonEvent:
+        """Paradex's row of the cross-venue comparison: the current 8 h rate as an hourly rate at e12
+        (e8 to e12 multiplies by 10^4, an 8 h period divides by 8: times 1250, exact)."""
+        last = self.funding_history[-1].ts_us if self.funding_history else ts_us
+        return FundingComparisonEvent(self.symbol, self.funding_seq, ts_us, last, self.funding_rate() * 1250)
+
     def trades_between(self, start_us: int, end_us: int) -> Iterable[TradeEvent]:
         return (r.event for r in self.trades if start_us <= r.ts_us <= end_us)
 
@@ -403,12 +409,16 @@ class DeltasStream:
     """
 
     def __init__(
-        self, market: MarketProcess, channel: str, emit: Callable[[BookEvent, tuple[str, ...]], None]
+        self,
+        market: MarketProcess,
+        channels: tuple[str, ...],
+        emit: Callable[[BookEvent, tuple[str, ...]], None],
     ) -> None:
         self.market = market
-        self.channel = channel
         self._emit = emit
-        self._channels = (channel,)
+        # `deltas` and `interactive_deltas`: the sim has no RPI orders, so the interactive book is the book
+        # and one diff serves both names.
+        self.channels = channels
         self.bids: dict[int, int] = {}
         self.asks: dict[int, int] = {}
         self.active = False
@@ -445,7 +455,7 @@ class DeltasStream:
         event = BookEvent(
             self.market.symbol, self.market.seq_no, ts_us, False, bid_changes, ask_changes, new_levels
         )
-        self._emit(event, self._channels)
+        self._emit(event, self.channels)
 
     def snapshot_event(self, ts_us: int) -> BookEvent:
         """The whole book as of the current sequence: what a new subscriber receives first."""

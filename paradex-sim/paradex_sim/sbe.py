@@ -353,6 +353,25 @@ def encode_funding_data(
     )
 
 
+def encode_funding_rate_comparison(
+    market: str, ts_us: int, last_updated_us: int, hourly_rate_e12: int, version: int = 2
+) -> bytes:
+    """FundingRateComparisonEvent (template 6): the hourly rate at 12 decimals (Rate12), Paradex's own row."""
+    return SCHEMA.encode(
+        "FundingRateComparisonEvent",
+        {
+            "ts": ts_us,
+            "lastUpdatedAt": last_updated_us,
+            "hourlyFundingRate": hourly_rate_e12,
+            # The schema's enum names (JSON spells them ASSET_KIND_…, SOURCE_…).
+            "assetKind": "PERPETUAL_FUTURE",
+            "source": "PARADEX",
+        },
+        version=version,
+        var={"market": market},
+    )
+
+
 def encode_heartbeat(seq_no: int, ts_us: int, version: int = 2) -> bytes:
     """HeartbeatEvent (template 40): the SDK discards it; it proves the binary path is alive."""
     return SCHEMA.encode("HeartbeatEvent", {"ts": ts_us, "seq": seq_no}, version=version)

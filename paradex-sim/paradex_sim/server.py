@@ -669,10 +669,9 @@ class SimServer:
     def _release(self, name: str, conn: Connection) -> None:
         """Forget one subscription; a bare deltas stream nobody listens to any more stops tracking."""
         self._subs.remove(name, conn)
-        if name not in self._subs.by_channel:
-            stream = self.sim.deltas.get(name)
-            if stream is not None:
-                stream.stop()
+        stream = self.sim.deltas.get(name)
+        if stream is not None and not any(n in self._subs.by_channel for n in stream.channels):
+            stream.stop()
 
     def _unsubscribe(self, conn: Connection, params: Any) -> dict[str, Any]:
         name = self._channel(params)
