@@ -1,7 +1,7 @@
 /**
  * Bench: time from a triggering quote event reaching the bot to both IOC orders being handed to the venues.
  *
- * `npx tsx bench/bot_latency.ts [--n 2000] [--journal-sync after|strict] [--no-fsync]`. In-process fake venues
+ * `npm run --silent tsx -- bench/bot_latency.ts [--n 2000] [--journal-sync after|strict] [--no-fsync]`. In-process fake venues
  * (no sockets) so the figure is the bot's own cost: quote merge, two-direction book walk, guards, the
  * write-ahead journal (one write; fdatasync after the dispatch by default, before it with `strict`, never
  * with --no-fsync), clientIds and both `place()` calls. The spread is opened by

@@ -3,7 +3,7 @@
  * zod-validated `bbo` event in Node, measured in the same run as a direct Node `ws` client on the same
  * simulator feed (the floor).
  *
- *   npx tsx bench/bridge_latency.ts [--rates 1000,5000] [--repeat 3] [--seconds 3]
+ *   npm run --silent tsx -- bench/bridge_latency.ts [--rates 1000,5000] [--repeat 3] [--seconds 3]
  *                                   [--max-rates 10000,15000,…,100000] [--out bench/results/bridge.json] [--no-sbe]
  *
  * Method. One standalone simulator (`--record-sendtimes` mode) stamps the wall clock (ns) just before each

@@ -1,7 +1,7 @@
 /**
  * @module restart — kill -9 of the sidecar → first market event again, through the bridge's supervision.
  *
- *   npx tsx bench/restart.ts [--kills 20] [--cold-kills 5] [--gap-ms 3000] [--out bench/results/restart.json]
+ *   npm run --silent tsx -- bench/restart.ts [--kills 20] [--cold-kills 5] [--gap-ms 3000] [--out bench/results/restart.json]
  *
  * Method. One standalone simulator, one `ParadexSidecar` subscribed (through the API, so the first event
  * after a restart also proves the resubscription) to ETH-USD-PERP bbo at 200/s. Each round: wait for a bbo,

@@ -34,11 +34,14 @@ import sidecar  # noqa: E402  (a sibling module of this script, found through sy
 # name → (entry file that must exist, command). Each writes its own bench/results/<name>.json.
 # To add a benchmark: one line here (run from the repository root).
 EXTERNAL_BENCHES: dict[str, tuple[Path, list[str]]] = {
-    "bridge": (BENCH / "bridge_latency.ts", ["npx", "tsx", "bench/bridge_latency.ts"]),
+    "bridge": (
+        BENCH / "bridge_latency.ts",
+        ["npm", "run", "--silent", "tsx", "--", "bench/bridge_latency.ts"],
+    ),
     "place": (BENCH / "place_latency.py", [sys.executable, "bench/place_latency.py"]),
     "startup": (BENCH / "startup.py", [sys.executable, "bench/startup.py"]),
     "edgex": (BENCH / "edgex_latency.ts", ["npm", "run", "--silent", "tsx", "--", "bench/edgex_latency.ts"]),
-    "bot": (BENCH / "bot_latency.ts", ["npx", "tsx", "bench/bot_latency.ts"]),
+    "bot": (BENCH / "bot_latency.ts", ["npm", "run", "--silent", "tsx", "--", "bench/bot_latency.ts"]),
     "restart": (BENCH / "restart.ts", ["npm", "run", "--silent", "tsx", "--", "bench/restart.ts"]),
 }
 
