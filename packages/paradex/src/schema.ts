@@ -177,10 +177,17 @@ const Klines = Cmd("klines", {
     ctx.addIssue({ code: "custom", path: ["end_at"], message: "start_at needs end_at, start_at ≤ end_at" });
 });
 
+/** (un)subscribe: a market-data channel exists per market, so it needs one (the sidecar's rule too). */
+const ChannelCmd = <T extends "subscribe" | "unsubscribe">(op: T) =>
+  Cmd(op, { channel: z.union([MarketChannel, PrivateChannel]), market: Name.optional() }).superRefine((c, ctx) => {
+    if (c.market === undefined && MarketChannel.safeParse(c.channel).success)
+      ctx.addIssue({ code: "custom", path: ["market"], message: `channel ${c.channel} needs a market` });
+  });
+
 export const Command = z.discriminatedUnion("op", [
   Cmd("ping", {}),
-  Cmd("subscribe", { channel: z.union([MarketChannel, PrivateChannel]), market: Name.optional() }),
-  Cmd("unsubscribe", { channel: z.union([MarketChannel, PrivateChannel]), market: Name.optional() }),
+  ChannelCmd("subscribe"),
+  ChannelCmd("unsubscribe"),
   Cmd("stats", {}),
   Cmd("shutdown", {}),
   Cmd("markets", {}),
