@@ -3,6 +3,10 @@
  * deadline that the servers consult at the point where the fault applies; nothing here touches sockets.
  */
 
+/** The final censor statuses of a fill that failed (reference §0a.4). */
+export type CensorFailure = "CENSOR_FAILURE" | "L2_REJECT";
+export const CENSOR_FAILURES: readonly CensorFailure[] = ["CENSOR_FAILURE", "L2_REJECT"];
+
 export class Faults {
   paused = false;
   #downUntil = 0;
@@ -16,6 +20,9 @@ export class Faults {
   #rateLimitLeft = 0;
   #snapshotDelayLeft = 0;
   #snapshotDelayMs = 0;
+  #censorFailLeft = 0;
+  #censorFailStatus: CensorFailure = "CENSOR_FAILURE";
+  #depth15HoldLeft = 0;
 
   /**
    * Down for `seconds`: REST answers 503 and socket upgrades are refused. With `keepRest`, only the sockets go
@@ -109,6 +116,35 @@ export class Faults {
     return this.#snapshotDelayMs;
   }
 
+  /** The next `count` fills fail censoring with `status` (a given fill is marked on the exchange instead). */
+  censorFailNext(count: number, status: CensorFailure): void {
+    this.#censorFailLeft = count;
+    this.#censorFailStatus = status;
+  }
+
+  /** The failure a fill just matched gets, if one is pending for the next fills (consumed here). */
+  takeCensorFailure(): CensorFailure | undefined {
+    if (this.#censorFailLeft <= 0) return undefined;
+    this.#censorFailLeft -= 1;
+    return this.#censorFailStatus;
+  }
+
+  /**
+   * The next `count` level-15 depth pushes are withheld, their changes carried into the push after them, whose
+   * startVersion then jumps past versions that channel never sent: what a 15-level channel may do when only
+   * deeper levels changed (reference §0a.5 leaves it undocumented). The 200-level channel is unaffected.
+   */
+  holdDepth15(count: number): void {
+    this.#depth15HoldLeft = count;
+  }
+
+  /** Whether this level-15 push is withheld (consumed per push). */
+  takeDepth15Hold(): boolean {
+    if (this.#depth15HoldLeft <= 0) return false;
+    this.#depth15HoldLeft -= 1;
+    return true;
+  }
+
   state(now = Date.now()): Record<string, unknown> {
     return {
       paused: this.paused,
@@ -120,6 +156,8 @@ export class Faults {
       no_reply_next: this.#noReplyLeft,
       rate_limit_next: this.#rateLimitLeft,
       delay_snapshot: this.#snapshotDelayLeft,
+      censor_fail_next: this.#censorFailLeft,
+      skip_depth15_next: this.#depth15HoldLeft,
     };
   }
 }
@@ -134,8 +172,8 @@ export const MALFORMED_FRAMES: readonly string[] = [
   "not json at all",
   "42",
   '{"type":"mystery-frame","content":{}}',
-  '{"type":"quote-event","channel":"depth.30000001.15","content":{"dataType":"changed","data":[{"startVersion":"x","asks":"nope"}]}}',
-  '{"type":"quote-event","channel":"depth.30000001.15","content":{"dataType":"changed","data":[{"startVersion":"1","endVersion":"2","level":15,"contractId":"30000001","asks":[{"price":1e5,"size":"1"}],"bids":[],"depthType":"CHANGED"}]}}',
+  '{"type":"quote-event","channel":"depth.30000001.200","content":{"dataType":"changed","data":[{"startVersion":"x","asks":"nope"}]}}',
+  '{"type":"quote-event","channel":"depth.30000001.200","content":{"dataType":"changed","data":[{"startVersion":"1","endVersion":"2","level":200,"contractId":"30000001","asks":[{"price":1e5,"size":"1"}],"bids":[],"depthType":"CHANGED"}]}}',
   '{"type":"quote-event","channel":"trades.30000001","content":{"dataType":"changed","data":[{"ticketId":"1","price":"abc"}]}}',
   "[]",
   '{"type":"ping"}',

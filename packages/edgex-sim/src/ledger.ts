@@ -28,9 +28,16 @@ export interface SimOrder {
   status: Status;
   cancelReason: string | undefined;
   remainingSteps: number;
+  /** Fills that passed censoring (reference §0a.3: `cumFillSize` counts fills only after censoring). */
   cumFillSize: string;
   cumFillValue: string;
   cumFillFee: string;
+  /** Everything matched, censored or not. */
+  cumMatchSize: string;
+  cumMatchValue: string;
+  cumMatchFee: string;
+  /** Matched size whose fills failed censoring. */
+  cumFailSize: string;
   updatedTime: number;
 }
 
@@ -111,6 +118,10 @@ export function orderWire(o: SimOrder): Record<string, unknown> {
     cumFillSize: o.cumFillSize,
     cumFillValue: o.cumFillValue,
     cumFillFee: o.cumFillFee,
+    cumMatchSize: o.cumMatchSize,
+    cumMatchValue: o.cumMatchValue,
+    cumMatchFee: o.cumMatchFee,
+    cumFailSize: o.cumFailSize,
     l2Nonce: o.l2.nonce,
     l2Value: o.l2.value,
     l2Size: o.l2.size,

@@ -21,6 +21,8 @@ export const DEPTH_LEVELS = [15, 200] as const;
 export type DepthLevel = (typeof DEPTH_LEVELS)[number];
 
 export type BookSide = Map<number, number>;
+const NO_LEVELS: ReadonlySet<DepthLevel> = new Set();
+
 /** A published book view: tick → step count, per side. */
 export interface BookView {
   readonly bids: BookSide;
@@ -255,9 +257,11 @@ export class ContractMarket {
 
   /**
    * Diff every depth level against what was last published and advance the version. `skip` extra versions are
-   * consumed without being sent (the `gap` fault). Always returns a diff per level, possibly with no changes.
+   * consumed without being sent (the `gap` fault). Returns a diff per level, possibly with no changes, except
+   * for a level in `hold`: nothing for it now, and its next diff (against what it last published) carries the
+   * changes, with versions in between never sent on that level (the `skip_depth15` fault).
    */
-  publish(skip = 0): Map<DepthLevel, DepthDiff> {
+  publish(skip = 0, hold: ReadonlySet<DepthLevel> = NO_LEVELS): Map<DepthLevel, DepthDiff> {
     const views = new Map<DepthLevel, BookView>();
     let changeCount = 0;
     for (const level of DEPTH_LEVELS) {
@@ -274,6 +278,7 @@ export class ContractMarket {
     this.version = endVersion;
     const out = new Map<DepthLevel, DepthDiff>();
     for (const level of DEPTH_LEVELS) {
+      if (hold.has(level)) continue;
       const prev = this.published(level);
       const next = views.get(level) ?? prev;
       out.set(level, {

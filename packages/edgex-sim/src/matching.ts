@@ -5,7 +5,7 @@
  */
 import * as D from "@paradex-edgex/core/decimal";
 import { CONTRACTS, QUOTE_COIN, type SimAccountConfig, type SimContract } from "./fixtures.ts";
-import type { Faults } from "./faults.ts";
+import type { CensorFailure, Faults } from "./faults.ts";
 import {
   accountWire,
   applyToPosition,
@@ -14,6 +14,7 @@ import {
   positionWire,
   type SimAccount,
   type SimOrder,
+  type SimPosition,
 } from "./ledger.ts";
 import type { ContractMarket, PublicTrade } from "./market.ts";
 import { fail, ok, type RestReply } from "./reply.ts";
@@ -25,6 +26,24 @@ export type AccountEventSink = (accountId: string, event: string, data: TradeEve
 export type BookChangedSink = (contractId: string) => void;
 export type TradeSink = (contractId: string, trade: PublicTrade) => void;
 
+/** A fill matched and emitted at censorStatus INIT, waiting for its final status. */
+interface PendingCensor {
+  readonly a: SimAccount;
+  readonly o: SimOrder;
+  readonly wire: Record<string, unknown>;
+  readonly size: string;
+  readonly value: string;
+  readonly fee: string;
+  /** The position just before and just after the fill: restored exactly when nothing else moved it since. */
+  readonly before: SimPosition | undefined;
+  readonly after: SimPosition;
+  failure: CensorFailure | undefined;
+  readonly timer: NodeJS.Timeout;
+}
+
+/** Default time a fill stays at censorStatus INIT before its final status. */
+export const DEFAULT_CENSOR_DELAY_MS = 30;
+
 export class Exchange {
   readonly #markets: Map<string, ContractMarket>;
   readonly #accounts = new Map<string, SimAccount>();
@@ -34,6 +53,9 @@ export class Exchange {
   readonly #onTrade: TradeSink;
   #orderSeq: bigint;
   #fillSeq: bigint;
+  /** How long a fill stays at INIT (the `censor_delay` control changes it). */
+  censorDelayMs = DEFAULT_CENSOR_DELAY_MS;
+  readonly #censoring = new Map<string, PendingCensor>();
 
   constructor(
     markets: Map<string, ContractMarket>,
@@ -153,6 +175,10 @@ export class Exchange {
       cumFillSize: "0",
       cumFillValue: "0",
       cumFillFee: "0",
+      cumMatchSize: "0",
+      cumMatchValue: "0",
+      cumMatchFee: "0",
+      cumFailSize: "0",
       updatedTime: now,
     };
     a.orders.set(order.id, order);
@@ -217,7 +243,10 @@ export class Exchange {
     this.#emit(a, { order: [orderWire(o)] });
   }
 
-  /** Book a fill of `steps` at `tick`: order, fill record, position, collateral; one ORDER_UPDATE. */
+  /**
+   * Book a fill of `steps` at `tick`: order (matched amounts), fill record at censorStatus INIT, position,
+   * collateral; one ORDER_UPDATE. Its censoring ends `censorDelayMs` later (`#censor`).
+   */
   #fill(
     a: SimAccount,
     m: ContractMarket,
@@ -233,16 +262,18 @@ export class Exchange {
     const fee = D.mul(value, direction === "TAKER" ? c.defaultTakerFeeRate : c.defaultMakerFeeRate);
     const now = Date.now();
     o.remainingSteps -= steps;
-    o.cumFillSize = D.add(o.cumFillSize, size);
-    o.cumFillValue = D.add(o.cumFillValue, value);
-    o.cumFillFee = D.add(o.cumFillFee, fee);
+    o.cumMatchSize = D.add(o.cumMatchSize, size);
+    o.cumMatchValue = D.add(o.cumMatchValue, value);
+    o.cumMatchFee = D.add(o.cumMatchFee, fee);
     o.status = o.remainingSteps === 0 ? "FILLED" : "OPEN";
     o.updatedTime = now;
+    const held = a.positions.get(c.contractId);
+    const before = held === undefined ? undefined : { ...held };
     const realized = applyToPosition(a, c.contractId, o.side === "BUY" ? size : D.neg(size), value, fee, now);
     a.amount = D.sub(D.sub(a.amount, o.side === "BUY" ? value : D.neg(value)), fee);
     a.cumFillFee = D.add(a.cumFillFee, fee);
     this.#fillSeq += 1n;
-    const fillWire = {
+    const fillWire: Record<string, unknown> = {
       id: this.#fillSeq.toString(),
       userId: a.cfg.accountId,
       accountId: a.cfg.accountId,
@@ -264,18 +295,107 @@ export class Exchange {
       matchTime: String(now),
       matchIndex: 0,
       matchSequenceId: String(now),
-      censorStatus: "CENSOR_SUCCESS",
+      censorStatus: "INIT",
       createdTime: String(now),
       updatedTime: String(now),
     };
     a.fills.unshift(fillWire);
     if (a.fills.length > 1000) a.fills.pop();
+    const id = fillWire["id"] as string;
+    const timer = setTimeout(() => this.#censor(id), this.censorDelayMs);
+    timer.unref();
+    this.#censoring.set(id, {
+      a,
+      o,
+      wire: fillWire,
+      size,
+      value,
+      fee,
+      before,
+      after: { ...(a.positions.get(c.contractId) as SimPosition) },
+      failure: this.#faults.takeCensorFailure(),
+      timer,
+    });
     this.#emit(a, {
       order: [orderWire(o)],
-      orderFillTransaction: [fillWire],
+      orderFillTransaction: [{ ...fillWire }],
       position: [positionWire(a, c.contractId)],
       collateral: [collateralWire(a)],
     });
+  }
+
+  /** Mark a fill still at INIT to fail censoring; false when it is not (unknown, or already censored). */
+  failCensoring(fillId: string, status: CensorFailure): boolean {
+    const p = this.#censoring.get(fillId);
+    if (p === undefined) return false;
+    p.failure = status;
+    return true;
+  }
+
+  /** End the censoring of the given fill (or of every pending fill) now; returns how many ended. */
+  endCensoring(fillId?: string): number {
+    const ids = fillId === undefined ? [...this.#censoring.keys()] : this.#censoring.has(fillId) ? [fillId] : [];
+    for (const id of ids) {
+      const p = this.#censoring.get(id);
+      if (p !== undefined) clearTimeout(p.timer);
+      this.#censor(id);
+    }
+    return ids.length;
+  }
+
+  /** Fills still at INIT (for the control API's state). */
+  pendingCensoring(): string[] {
+    return [...this.#censoring.keys()];
+  }
+
+  /**
+   * The end of a fill's censoring. Success (CENSOR_SUCCESS) adds it to the order's `cumFill*`. Failure
+   * (CENSOR_FAILURE / L2_REJECT) undoes it: the fill did not happen, so its position change and cash (value
+   * and fee) are reversed and the order counts it in `cumFailSize`; the record, the order, the position and
+   * the collateral go out in one ORDER_UPDATE, as the account feed does for every change.
+   */
+  #censor(fillId: string): void {
+    const p = this.#censoring.get(fillId);
+    if (p === undefined) return;
+    this.#censoring.delete(fillId);
+    const { a, o, wire, size, value, fee } = p;
+    const now = Date.now();
+    wire["updatedTime"] = String(now);
+    o.updatedTime = now;
+    if (p.failure === undefined) {
+      wire["censorStatus"] = "CENSOR_SUCCESS";
+      o.cumFillSize = D.add(o.cumFillSize, size);
+      o.cumFillValue = D.add(o.cumFillValue, value);
+      o.cumFillFee = D.add(o.cumFillFee, fee);
+      this.#emit(a, { order: [orderWire(o)], orderFillTransaction: [{ ...wire }] });
+      return;
+    }
+    wire["censorStatus"] = p.failure;
+    wire["realizePnl"] = "0";
+    const pos = a.positions.get(o.contractId);
+    const untouched =
+      pos !== undefined &&
+      pos.openSize === p.after.openSize &&
+      pos.openValue === p.after.openValue &&
+      pos.openFee === p.after.openFee;
+    if (untouched && p.before === undefined) a.positions.delete(o.contractId);
+    else if (untouched && p.before !== undefined) a.positions.set(o.contractId, { ...p.before, updatedTime: now });
+    else applyToPosition(a, o.contractId, o.side === "BUY" ? D.neg(size) : size, value, D.neg(fee), now);
+    a.amount = D.add(D.add(a.amount, o.side === "BUY" ? value : D.neg(value)), fee);
+    a.cumFillFee = D.sub(a.cumFillFee, fee);
+    o.cumFailSize = D.add(o.cumFailSize, size);
+    this.#emit(a, {
+      order: [orderWire(o)],
+      orderFillTransaction: [{ ...wire }],
+      position: [positionWire(a, o.contractId)],
+      collateral: [collateralWire(a)],
+    });
+  }
+
+  /** Stop the censoring timers (the simulator is stopping; pending fills stay at INIT). */
+  stop(): void {
+    for (const p of this.#censoring.values()) clearTimeout(p.timer);
+    this.#censoring.clear();
   }
 
   sweepResting(contractId: string): void {

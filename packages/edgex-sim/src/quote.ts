@@ -38,6 +38,9 @@ interface Session {
   invalid: number;
 }
 
+/** The level the `skip_depth15` fault withholds. */
+const HOLD_15: ReadonlySet<DepthLevel> = new Set<DepthLevel>([15]);
+
 const KLINE =
   /^kline\.(LAST_PRICE|INDEX_PRICE|ORACLE_PRICE|MARK_PRICE)\.(\d+)\.(MINUTE_(1|5|15|30)|HOUR_(1|2|4|6|8|12)|DAY_1|WEEK_1|MONTH_1)$/;
 
@@ -272,7 +275,8 @@ export class QuoteHub {
   publishDepth(contractId: string, skip = 0): void {
     const m = this.markets.get(contractId);
     if (m === undefined) return;
-    const diffs = m.publish(skip);
+    const held = this.#subscribed(`depth.${contractId}.15`) && this.faults.takeDepth15Hold();
+    const diffs = m.publish(skip, held ? HOLD_15 : undefined);
     for (const level of DEPTH_LEVELS) {
       const d = diffs.get(level);
       const channel = `depth.${contractId}.${level}`;

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import { canonicalQuery } from "@paradex-edgex/edgex";
-import { Faults } from "./faults.ts";
+import { CENSOR_FAILURES, type CensorFailure, Faults } from "./faults.ts";
 import { CONTRACTS, DEV_ACCOUNT, type SimAccountConfig } from "./fixtures.ts";
 import { ContractMarket, type PublicTrade } from "./market.ts";
 import { Exchange, type RestReply } from "./matching.ts";
@@ -37,6 +37,8 @@ export interface EdgexSimOptions {
   readonly tradeProbability?: number;
   /** Steps between ticker/kline/funding pushes. */
   readonly periodicEverySteps?: number;
+  /** How long a fill stays at censorStatus INIT before its final status (default 30 ms). */
+  readonly censorDelayMs?: number;
 }
 
 export interface EdgexSim {
@@ -119,6 +121,7 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
     564_814_927_928_230_000n + BigInt(rng.int(0, 99_999)),
   );
   priv.exchange = exchange;
+  if (options.censorDelayMs !== undefined) exchange.censorDelayMs = options.censorDelayMs;
   const flushTrades = (): void => {
     for (const [id, trades] of pendingTrades) quote.publishTrades(id, trades);
     pendingTrades.clear();
@@ -262,6 +265,34 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
       case "delay_snapshot":
         faults.delaySnapshots(Math.max(0, num(b["count"], 1)), Math.max(0, num(b["ms"], 500)));
         return [200, { ok: true }];
+      case "censor_fail": {
+        // The next `count` fills (or the fill `fill_id`, while still at INIT) end CENSOR_FAILURE or L2_REJECT.
+        const status = String(b["status"] ?? "CENSOR_FAILURE");
+        if (!CENSOR_FAILURES.includes(status as CensorFailure))
+          return [400, { ok: false, error: `status must be one of ${CENSOR_FAILURES.join(", ")}` }];
+        if (typeof b["fill_id"] === "string" || typeof b["fill_id"] === "number") {
+          const id = String(b["fill_id"]);
+          if (!exchange.failCensoring(id, status as CensorFailure))
+            return [409, { ok: false, error: `fill ${id} is not awaiting censoring (unknown or already censored)` }];
+          return [200, { ok: true, fill_id: id, status }];
+        }
+        faults.censorFailNext(Math.max(0, num(b["count"], 1)), status as CensorFailure);
+        return [200, { ok: true, status }];
+      }
+      case "censor_end": {
+        // End censoring now: of `fill_id`, or of every fill still at INIT.
+        const id = b["fill_id"] === undefined ? undefined : String(b["fill_id"]);
+        return [200, { ok: true, ended: exchange.endCensoring(id) }];
+      }
+      case "censor_delay": {
+        const ms = num(b["ms"], Number.NaN);
+        if (!(ms >= 0 && ms <= 600_000)) return [400, { ok: false, error: "ms must be in [0, 600000]" }];
+        exchange.censorDelayMs = ms;
+        return [200, { ok: true, ms }];
+      }
+      case "skip_depth15":
+        faults.holdDepth15(Math.max(0, num(b["count"], 1)));
+        return [200, { ok: true }];
       case "rate_limit_next":
         faults.rateLimitNext(Math.max(0, num(b["count"], 1)));
         return [200, { ok: true }];
@@ -279,6 +310,7 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
     seed,
     uptime_ms: Date.now() - startedAt,
     faults: faults.state(),
+    censoring: exchange.pendingCensoring(),
     contracts: Object.fromEntries(
       [...markets].map(([id, m]) => {
         const v = m.published(15);
@@ -402,6 +434,7 @@ export async function startEdgexSim(options: EdgexSimOptions = {}): Promise<Edge
     accounts,
     async stop(): Promise<void> {
       clearInterval(loop);
+      exchange.stop();
       for (const ws of quoteWss.clients) ws.terminate();
       for (const ws of privateWss.clients) ws.terminate();
       quoteWss.close();

@@ -30,11 +30,14 @@ export class DepthBook {
   readonly #bids = new Map<string, Entry>();
   readonly #asks = new Map<string, Entry>();
   readonly depth: number;
+  /** Levels `levels()` returns by default (a 200-level book shown as its top 15). */
+  readonly shown: number;
   /** endVersion of the last applied record; undefined until a snapshot arrives. */
   version: bigint | undefined;
 
-  constructor(depth: number) {
+  constructor(depth: number, shown = depth) {
     this.depth = depth;
+    this.shown = Math.min(shown, depth);
   }
 
   get ready(): boolean {
@@ -104,7 +107,7 @@ export class DepthBook {
   }
 
   /** Levels best first, as `[price, size]` canonical strings. */
-  levels(side: "bids" | "asks", n = this.depth): [string, string][] {
+  levels(side: "bids" | "asks", n = this.shown): [string, string][] {
     return this.#sorted(side === "bids" ? this.#bids : this.#asks, side === "bids")
       .slice(0, n)
       .map(([p, e]) => [p, e.size]);

@@ -11,8 +11,15 @@ import { bboFromBook, bookEvent, statusEvent, tradeEvent, type Draft } from "./n
 import type { ManagedSocket } from "./transport/ws.ts";
 import { DepthRecord, QuoteFrame, TradeRecord, describeIssues, isChanged, isSnapshot } from "./wire.ts";
 
-/** Depth channel size used for bbo and book (15 keeps frames small; 200 is the other choice). */
-export const DEPTH_LEVEL = 15;
+/**
+ * Depth channel subscribed for bbo and book. 200, not 15: EdgeX documents only level-200 frames, with
+ * contiguous versions (reference §0a.5), so a version jump there is a real gap and a resync is right. Whether
+ * `depth.X.15` skips versions when only deeper levels change is undocumented; on 15 a strict client could
+ * resync in a loop, and a lenient one could not tell a lost frame (a stale level) from a benign skip.
+ */
+export const DEPTH_LEVEL = 200;
+/** Levels a `book` event carries (and `book()` shows): the top of the 200-level book. */
+export const BOOK_LEVELS = 15;
 
 export interface MarketDataOptions {
   /** A subscribed channel silent this long is reported `stale` (and `live` again on the next frame). */
@@ -89,7 +96,7 @@ export class MarketData {
       contract,
       kind,
       wants: new Set([channel]),
-      book: kind === "depth" ? new DepthBook(DEPTH_LEVEL) : undefined,
+      book: kind === "depth" ? new DepthBook(DEPTH_LEVEL, BOOK_LEVELS) : undefined,
       state: "pending",
       // Counted from the request: a subscription that never delivers is reported stale too.
       lastAt: Date.now(),

@@ -96,12 +96,25 @@ export function orderStatus(status: string): string {
 }
 
 /**
- * Filled size/value of an order: `cumFill*` counts fills that passed censoring; a record without it (a live
- * FILLED excerpt carries only `cumMatch*`, reference §0a.3) is read from the matched amounts.
+ * Filled size/value of an order. `cumFill*` counts fills that passed censoring, `cumMatch*` everything matched
+ * (reference §0a.3), `cumFailSize` what failed censoring. A fill still at censorStatus INIT is matched but not
+ * yet in `cumFill*`: it is no longer open and its `fill` event was emitted, so the order counts it as filled
+ * (matched − failed) until censoring ends; a record with only `cumMatch*` (a live FILLED excerpt) reads the same.
+ * With failures the value of what is left is prorated from the matched value (the failed value is not sent).
  */
 export function filledOf(o: OrderEntity): { size: string; value: string | undefined } {
-  if (o.cumFillSize !== undefined) return { size: o.cumFillSize, value: o.cumFillValue };
-  return { size: o.cumMatchSize ?? "0", value: o.cumMatchValue };
+  const failed = o.cumFailSize ?? "0";
+  if (o.cumMatchSize !== undefined) {
+    const matched = D.max("0", D.sub(o.cumMatchSize, failed));
+    if (o.cumFillSize === undefined || D.cmp(matched, o.cumFillSize) > 0) {
+      const value =
+        o.cumMatchValue === undefined || D.isZero(failed) || D.isZero(o.cumMatchSize)
+          ? o.cumMatchValue
+          : D.div(D.mul(o.cumMatchValue, matched), o.cumMatchSize, 12);
+      return { size: matched, value };
+    }
+  }
+  return { size: o.cumFillSize ?? "0", value: o.cumFillValue };
 }
 
 /**

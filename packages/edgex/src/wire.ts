@@ -152,6 +152,7 @@ export const OrderEntity = z.object({
   cumMatchSize: OptDec,
   cumMatchValue: OptDec,
   cumMatchFee: OptDec,
+  cumFailSize: OptDec,
   createdTime: Millis.optional(),
   updatedTime: Millis.optional(),
 });

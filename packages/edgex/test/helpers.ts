@@ -116,14 +116,18 @@ export interface SimState {
   >;
 }
 
-export async function simState(sim: EdgexSim): Promise<SimState> {
+export async function simState(sim: Pick<EdgexSim, "controlUrl">): Promise<SimState> {
   const res = await fetch(`${sim.controlUrl}/state`, { signal: AbortSignal.timeout(5_000) });
   return (await res.json()) as SimState;
 }
 
 export const FAST_SIM: EdgexSimOptions = { seed: 7, stepMs: 25, pingIntervalMs: 200 };
 
-export function clientFor(sim: EdgexSim, extra: Partial<EdgeXClientOptions> = {}, withCredentials = true): EdgeXClient {
+export function clientFor(
+  sim: Pick<EdgexSim, "restUrl" | "quoteWsUrl" | "privateWsUrl">,
+  extra: Partial<EdgeXClientOptions> = {},
+  withCredentials = true,
+): EdgeXClient {
   return new EdgeXClient({
     restUrl: sim.restUrl,
     quoteWsUrl: sim.quoteWsUrl,
