@@ -94,7 +94,7 @@ def test_moved_to_the_background_with_ctrl_z_and_bg_it_keeps_streaming(
     _until(pid_file.exists, 30, "the pid file")
     pid = int(pid_file.read_text())
     _until(lambda: _bbo_lines(out) > 0, 90, "the first bbo line")
-    # …then Ctrl-Z stops it (as it must) and `bg` resumes it in the background, where the terminal is not read.
+    # …then Ctrl-Z stops it (as it must) and `bg` resumes it in the background, where the tty is not read.
     terminal("C-z")  # send-keys with a key name: Ctrl-Z (followed by Enter, harmless at the shell prompt)
     _until(lambda: _state(pid) == "T", 15, "Ctrl-Z to stop the job")
     terminal("bg")
