@@ -5,7 +5,7 @@
  * fakes and scenario tests drive it against the real simulators. Opportunity checks run synchronously inside the
  * `bbo`/`book` listener: from the event to both `place()` calls there is no await, only the journal write.
  */
-import type { StatusEvent } from "@paradex-edgex/core";
+import type { FillBustEvent, StatusEvent } from "@paradex-edgex/core";
 import type { MarketMeta, Venue, VenueName, VenueSnapshot } from "@paradex-edgex/core";
 import { HealthMonitor } from "@paradex-edgex/toolkit";
 import type { BotConfig, MarketConfig } from "./config.ts";
@@ -13,7 +13,17 @@ import { D } from "@paradex-edgex/core/decimal";
 import { Guards } from "./guards.ts";
 import { Journal, type JournalRecord, foldJournal } from "./journal.ts";
 import { Ledger } from "./ledger.ts";
-import { type ArbResult, type LegEnv, dispatchArb, settleArb, signedSize } from "./legs.ts";
+import {
+  type ArbResult,
+  type LegEnv,
+  type LegResult,
+  classify,
+  dispatchArb,
+  finishArb,
+  settleArb,
+  signed,
+  signedSize,
+} from "./legs.ts";
 import { OrderTracker } from "./orders.ts";
 import { PaperVenue } from "./paper.ts";
 import { VenueQuotes } from "./quotes.ts";
@@ -43,7 +53,12 @@ export interface MarketState {
   open: boolean;
   /** Bumped when an arbitrage starts: a snapshot requested before a bump may predate its fills. */
   generation: number;
+  /** Arbitrages whose settled fills a venue retracted: corrected as soon as the market has no trade in flight. */
+  busted: Set<string>;
 }
+
+/** Settled legs remembered for retractions (a fill bust names a fill of one of them). */
+const SETTLED_LEGS_KEPT = 5_000;
 
 export class StartupError extends Error {
   override readonly name = "StartupError";
@@ -110,6 +125,8 @@ export class ArbBot {
   private readonly wall: () => number;
   private readonly env: LegEnv;
   private readonly inflight = new Set<Promise<unknown>>();
+  /** `${venue}|${clientId}` → the settled leg (the very object its arbitrage's result holds) and its arbitrage. */
+  private readonly settledLegs = new Map<string, { arbId: string; leg: LegResult }>();
   private timers: NodeJS.Timeout[] = [];
   private detach: (() => void)[] = [];
   private arbSeq = 0;
@@ -143,6 +160,11 @@ export class ArbBot {
       lateOutcome: (plan, outcome) => {
         this.log("leg_late_outcome", { clientId: plan.clientId, venue: plan.venue, outcome });
         void this.reconcile("late leg outcome").catch((e) => this.log("reconcile_failed", { error: String(e) }));
+      },
+      legRecorded: (arbId, leg) => {
+        this.settledLegs.set(`${leg.plan.venue}|${leg.plan.clientId}`, { arbId, leg });
+        if (this.settledLegs.size > SETTLED_LEGS_KEPT)
+          this.settledLegs.delete(this.settledLegs.keys().next().value as string);
       },
       venuePosition: async (venue, market) => {
         const pos = (await this.venues[venue].snapshot()).positions.find((p) => p.market === market);
@@ -262,6 +284,7 @@ export class ArbBot {
         venue.on("status", (e) => this.onStatus(v, e)),
         venue.on("order", (e) => this.tracker.onOrder(v, e)),
         venue.on("fill", (e) => this.tracker.onFill(v, e)),
+        venue.on("fill_bust", (e) => this.onFillBust(v, e)),
       );
       // Attached after the bot's own listeners (and, in paper mode, to the real venue behind the paper
       // wrapper, which listens from its construction): the monitor's bookkeeping runs after the decision
@@ -304,6 +327,7 @@ export class ArbBot {
         lastBlock: null,
         open: false,
         generation: 0,
+        busted: new Set(),
       });
       this.byMarket.set(`paradex|${p.market}`, mc.base);
       this.byMarket.set(`edgex|${e.market}`, mc.base);
@@ -579,7 +603,11 @@ export class ArbBot {
   }
 
   private onArbDone(m: MarketState, res: ArbResult): void {
-    this.results.push(res);
+    // A correction after a retraction finishes an arbitrage again: its newer result replaces the older one.
+    let i = this.results.length - 1;
+    while (i >= 0 && this.results[i]?.arbId !== res.arbId) i--;
+    if (i >= 0) this.results[i] = res;
+    else this.results.push(res);
     m.inFlight = false;
     m.open = false; // a spread still open after the trade counts as a new opportunity
     m.cooldownUntil = this.clock() + this.cfg.cooldownMs;
@@ -597,6 +625,109 @@ export class ArbBot {
     this.guards.arbOutcome(res.clean);
     this.checkNet(m);
     this.riskCheck();
+    if (m.busted.size > 0) this.correctBusted(m);
+  }
+
+  // ---------------------------------------------------------------- retracted fills
+
+  /**
+   * A venue retracted a fill (Paradex trade bust, EdgeX fill that failed censoring). A leg still settling just
+   * settles without it. A settled leg's fill is undone in the ledger (position, fee, realized PnL) and journaled;
+   * the legs of its arbitrage are then no longer equal, and the residual path every arbitrage uses (hedge or
+   * unwind) corrects it, at once or right after the market's trade in flight. A fill the bot does not know
+   * (not ours, or forgotten) only makes it re-read the venues' positions.
+   */
+  private onFillBust(v: VenueName, e: FillBustEvent): void {
+    const match = this.tracker.onFillBust(v, e);
+    const known = match.kind === "settled" ? this.settledLegs.get(`${v}|${match.clientId}`) : undefined;
+    const plan = known?.leg.plan;
+    const base = plan?.base ?? (e.market === null ? undefined : this.byMarket.get(`${v}|${e.market}`)) ?? null;
+    const fill = match.kind === "unknown" ? null : match.fill;
+    this.record({
+      k: "fill_bust",
+      ts: this.wall(),
+      venue: v,
+      fillId: e.fill_id,
+      orderId: e.order_id,
+      reason: e.reason ?? null,
+      base,
+      arbId: known?.arbId ?? null,
+      clientId: match.kind === "unknown" ? null : match.clientId,
+      side: plan?.side ?? null,
+      size: fill?.size.toString() ?? null,
+      price: fill?.price.toString() ?? null,
+      fee: fill?.fee.toString() ?? null,
+      applied: known === undefined ? (match.kind === "pending" ? "pending" : "unknown") : "settled",
+    });
+    this.log("fill_bust", {
+      venue: v,
+      fill_id: e.fill_id,
+      order_id: e.order_id,
+      reason: e.reason ?? null,
+      match: match.kind,
+      clientId: match.kind === "unknown" ? null : match.clientId,
+      size: fill?.size.toString() ?? null,
+    });
+    if (known === undefined || plan === undefined || fill === null) {
+      if (match.kind !== "pending")
+        void this.reconcile("fill bust").catch((err) => this.log("reconcile_failed", { error: String(err) }));
+      return;
+    }
+    const leg = known.leg;
+    const share =
+      leg.realized === undefined || !leg.filled.isPos() ? D.ZERO : leg.realized.mul(fill.size).div(leg.filled);
+    this.ledger.retract(v, plan.base, signed(plan.side, fill.size), fill.price, fill.fee, share);
+    // The leg object is the one its arbitrage's result holds: the correction below sees the corrected fill.
+    leg.filled = D.max(D.ZERO, leg.filled.sub(fill.size));
+    leg.fee = D.max(D.ZERO, leg.fee.sub(fill.fee));
+    leg.state = classify(plan, leg.filled);
+    if (leg.realized !== undefined) leg.realized = leg.realized.sub(share);
+    this.record({
+      k: "position",
+      ts: this.wall(),
+      venue: v,
+      base: plan.base,
+      size: this.ledger.position(v, plan.base).toString(),
+      source: "event",
+    });
+    // Open again until corrected: a restart recovers it from the journal if the correction never ran.
+    this.record({
+      k: "arb_state",
+      ts: this.wall(),
+      arbId: known.arbId,
+      state: "correcting",
+      note: `fill ${e.fill_id} retracted by ${v}${e.reason ? ` (${e.reason})` : ""}`,
+    });
+    const m = this.markets.get(plan.base);
+    if (m === undefined) return;
+    this.checkNet(m);
+    m.busted.add(known.arbId);
+    this.correctBusted(m);
+  }
+
+  /** Correct one arbitrage a retraction unbalanced, when the market has no trade in flight (else after it). */
+  private correctBusted(m: MarketState): void {
+    if (m.inFlight || this.stopping) return;
+    const arbId = m.busted.values().next().value as string | undefined;
+    if (arbId === undefined) return;
+    m.busted.delete(arbId);
+    let res: ArbResult | undefined;
+    for (let i = this.results.length - 1; i >= 0 && res === undefined; i--)
+      if (this.results[i]?.arbId === arbId) res = this.results[i];
+    // Not among the results yet: its own settlement is still running and will see the corrected leg.
+    if (res === undefined) return this.correctBusted(m);
+    m.inFlight = true;
+    m.generation++;
+    this.log("bust_correction", { arbId, base: m.cfg.base });
+    const p = finishArb(this.env, arbId, m.cfg.base, [...res.legs])
+      .then((r) => this.onArbDone(m, r))
+      .catch((err) => {
+        this.log("arb_crashed", { arbId, error: String(err) });
+        this.guards.trip(`internal error correcting ${arbId}: ${String(err)}`);
+        m.inFlight = false;
+      });
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
   }
 
   // ---------------------------------------------------------------- status and shutdown

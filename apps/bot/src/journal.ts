@@ -10,6 +10,7 @@
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readFileSync, writeSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
 import type { VenueName } from "@paradex-edgex/core";
+import { D } from "@paradex-edgex/core/decimal";
 
 export type LegRole = "buy" | "sell" | "correction";
 export type LegState = "intent" | "sent" | "filled" | "partial" | "failed" | "unknown";
@@ -51,7 +52,28 @@ export type JournalRecord =
   | { k: "position"; ts: number; venue: VenueName; base: string; size: string; source: "snapshot" | "leg" | "event" }
   | { k: "kill"; ts: number; reason: string }
   | { k: "kill_reset"; ts: number }
-  | { k: "mismatch"; ts: number; base: string; net: string; note: string };
+  | { k: "mismatch"; ts: number; base: string; net: string; note: string }
+  /**
+   * A venue retracted a fill (Paradex trade bust, EdgeX censoring failure). With `clientId`, it was a leg's
+   * fill: replay takes `size` off that leg's outcome (a `position` record with the corrected size follows).
+   */
+  | {
+      k: "fill_bust";
+      ts: number;
+      venue: VenueName;
+      fillId: string;
+      orderId: string | null;
+      reason: string | null;
+      base: string | null;
+      arbId: string | null;
+      clientId: string | null;
+      side: "BUY" | "SELL" | null;
+      size: string | null;
+      price: string | null;
+      fee: string | null;
+      /** "settled": undone in the ledger; "pending": dropped before its leg settled; "unknown": not ours. */
+      applied: "settled" | "pending" | "unknown";
+    };
 
 export type JournalKind = JournalRecord["k"];
 
@@ -198,6 +220,17 @@ export function foldJournal(records: JournalRecord[], now: number): ReplayState 
         break;
       case "mismatch":
         break;
+      case "fill_bust": {
+        // Only a fill the ledger had taken (its leg settled) changes that leg's replayed outcome.
+        const leg = r.clientId === null ? undefined : legsByClient.get(r.clientId);
+        if (r.applied !== "settled" || leg?.done == null || r.size === null) break;
+        const left = D.max(D.ZERO, D.from(leg.done.filled).sub(r.size));
+        const done = { ...leg.done, filled: left.toString() };
+        const i = todaysLegs.indexOf(leg.done);
+        if (i >= 0) todaysLegs[i] = done;
+        leg.done = done;
+        break;
+      }
     }
   }
   const terminal = new Set<ArbState>(["done", "failed", "hedged", "unwound"]);

@@ -48,6 +48,8 @@ export interface LegEnv {
   lateOutcome?(plan: LegPlanRecord, outcome: string): void;
   /** The venue's actual signed position in a market, for sizing corrections (the ledger's when absent). */
   venuePosition?(venue: VenueName, market: string): Promise<D>;
+  /** A leg's outcome was journaled and applied to the ledger (the bot keeps settled legs for retractions). */
+  legRecorded?(arbId: string, result: LegResult): void;
 }
 
 export interface LegResult {
@@ -59,6 +61,8 @@ export interface LegResult {
   orderId: string | null;
   error?: string;
   via: "events" | "snapshot" | "recovery";
+  /** Realized PnL (price part) the ledger booked for this leg: a retraction of its fills takes a share back. */
+  realized?: D;
 }
 
 export interface ArbResult {
@@ -80,7 +84,7 @@ export function signedSize(p: PositionEvent): D {
   return p.side === "SHORT" ? size.neg() : p.side === "FLAT" ? D.ZERO : D.from(p.size).isNeg() ? size.neg() : size;
 }
 
-const signed = (side: "BUY" | "SELL", q: D): D => (side === "BUY" ? q : q.neg());
+export const signed = (side: "BUY" | "SELL", q: D): D => (side === "BUY" ? q : q.neg());
 
 /** Journal a leg's plan (write-ahead) and start following its client id. Synchronous. */
 export function journalLeg(env: LegEnv, arbId: string, plan: LegPlanRecord): void {
@@ -189,7 +193,7 @@ async function settleLeg(
   return result;
 }
 
-function classify(plan: LegPlanRecord, filled: D): LegState {
+export function classify(plan: LegPlanRecord, filled: D): LegState {
   if (filled.isZero()) return "failed";
   return filled.gte(plan.size) ? "filled" : "partial";
 }
@@ -308,12 +312,10 @@ export function recordLeg(env: LegEnv, arbId: string, r: LegResult): void {
     via: r.via,
   });
   if (r.filled.isPos()) {
-    if (r.via === "events") {
-      env.ledger.apply(p.venue, p.base, signed(p.side, r.filled), r.avgPrice ?? D.from(p.price), r.fee);
-    } else {
+    r.realized = env.ledger.apply(p.venue, p.base, signed(p.side, r.filled), r.avgPrice ?? D.from(p.price), r.fee);
+    if (r.via !== "events") {
       // A snapshot told us the position; adopt it exactly (PnL uses our best price estimate).
       const before = D.from(p.positionBefore);
-      env.ledger.apply(p.venue, p.base, signed(p.side, r.filled), r.avgPrice ?? D.from(p.price), r.fee);
       env.ledger.setSize(p.venue, p.base, before.add(signed(p.side, r.filled)), null);
     }
     env.journal.append({
@@ -326,6 +328,7 @@ export function recordLeg(env: LegEnv, arbId: string, r: LegResult): void {
     });
   }
   env.tracker.forget(p.venue, p.clientId);
+  env.legRecorded?.(arbId, r);
   env.log("leg", {
     arbId,
     clientId: p.clientId,

@@ -5,7 +5,7 @@
  * tracker keeps what it saw per client id and lets the leg executor await settlement with a deadline; fills
  * are deduplicated by fill id because a reconnect may replay them.
  */
-import type { FillEvent, OrderEvent } from "@paradex-edgex/core";
+import type { FillBustEvent, FillEvent, OrderEvent } from "@paradex-edgex/core";
 import type { VenueName } from "@paradex-edgex/core";
 import { D } from "@paradex-edgex/core/decimal";
 
@@ -17,7 +17,7 @@ export interface Tracked {
   /** Filled size as reported by the order's own `size − remaining_size`. */
   orderFilled: D;
   avgFillPrice: D | null;
-  fills: Map<string, { size: D; price: D; fee: D }>;
+  fills: Map<string, TrackedFill>;
   size: D | null;
   cancelReason: string | null;
 }
@@ -31,6 +31,22 @@ export interface Settlement {
   terminal: boolean;
 }
 
+/** A fill as the tracker kept it. */
+export interface TrackedFill {
+  size: D;
+  price: D;
+  fee: D;
+}
+
+/** What a retracted fill touched: a leg still settling (it just loses the fill), a settled leg, or nothing of ours. */
+export type BustMatch =
+  | { kind: "pending"; clientId: string; fill: TrackedFill }
+  | { kind: "settled"; clientId: string; fill: TrackedFill }
+  | { kind: "unknown" };
+
+/** Fills of settled legs remembered for a later retraction (EdgeX censors within moments; Paradex busts are rare). */
+const SETTLED_FILLS_KEPT = 10_000;
+
 export function isTerminal(status: string | null): boolean {
   return status !== null && TERMINAL.has(status.toUpperCase());
 }
@@ -39,6 +55,10 @@ export class OrderTracker {
   private readonly byClient = new Map<string, Tracked>();
   private readonly clientByOrder = new Map<string, string>();
   private readonly waiters = new Map<string, Set<() => void>>();
+  /** `${venue}|${fill_id}` → the settled leg's client id and the fill, for retractions after settlement. */
+  private readonly settledFills = new Map<string, { clientId: string; fill: TrackedFill }>();
+  /** Fill ids already retracted: a repeated `fill_bust` and a late copy of the fill are ignored. */
+  private readonly busted = new Set<string>();
 
   private key(venue: VenueName, clientId: string): string {
     return `${venue}|${clientId}`;
@@ -93,8 +113,38 @@ export class OrderTracker {
       t.orderId = e.order_id;
       this.clientByOrder.set(`${venue}|${e.order_id}`, cid);
     }
+    if (this.busted.has(`${venue}|${e.fill_id}`)) return; // retracted before (a replay): it did not happen
     t.fills.set(e.fill_id, { size: D.from(e.size), price: D.from(e.price), fee: D.from(e.fee) });
     this.wake(k);
+  }
+
+  /**
+   * A venue retracted a fill. A leg still settling drops it (its order's filled size too, which counted it);
+   * a settled leg's fill is handed back so the caller can undo it; anything else is not ours (or forgotten).
+   */
+  onFillBust(venue: VenueName, e: FillBustEvent): BustMatch {
+    const fk = `${venue}|${e.fill_id}`;
+    if (this.busted.has(fk)) return { kind: "unknown" };
+    for (const [k, t] of this.byClient) {
+      if (!k.startsWith(`${venue}|`)) continue;
+      const fill = t.fills.get(e.fill_id);
+      if (fill === undefined) continue;
+      this.markBusted(fk);
+      t.fills.delete(e.fill_id);
+      t.orderFilled = D.max(D.ZERO, t.orderFilled.sub(fill.size));
+      this.wake(k);
+      return { kind: "pending", clientId: k.slice(venue.length + 1), fill };
+    }
+    const settled = this.settledFills.get(fk);
+    if (settled === undefined) return { kind: "unknown" };
+    this.settledFills.delete(fk);
+    this.markBusted(fk);
+    return { kind: "settled", clientId: settled.clientId, fill: settled.fill };
+  }
+
+  private markBusted(fk: string): void {
+    this.busted.add(fk);
+    if (this.busted.size > SETTLED_FILLS_KEPT) this.busted.delete(this.busted.values().next().value as string);
   }
 
   /** Record the order id returned by `place()`. */
@@ -176,6 +226,12 @@ export class OrderTracker {
   forget(venue: VenueName, clientId: string): void {
     const k = this.key(venue, clientId);
     const t = this.byClient.get(k);
+    // Its fills stay known by id: a venue may still retract one after the leg settled.
+    for (const [fillId, fill] of t?.fills ?? []) {
+      this.settledFills.set(`${venue}|${fillId}`, { clientId, fill });
+      if (this.settledFills.size > SETTLED_FILLS_KEPT)
+        this.settledFills.delete(this.settledFills.keys().next().value as string);
+    }
     if (t?.orderId) this.clientByOrder.delete(`${venue}|${t.orderId}`);
     this.byClient.delete(k);
     this.waiters.delete(k);

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { D } from "@paradex-edgex/core/decimal";
-import { Journal } from "../src/journal.ts";
+import { Journal, foldJournal } from "../src/journal.ts";
 import { JsonView, TtyView, summaryLines } from "../src/view.ts";
 import { quote, rig } from "./helpers.ts";
 
@@ -330,6 +330,136 @@ describe("ArbBot over fake venues", () => {
     await r2.bot.start();
     assert.equal(r2.tap.count("recovery"), 0);
     await r2.bot.stop();
+  });
+});
+
+describe("retracted fills (fill_bust)", () => {
+  /** The EdgeX leg's fill retracted after the arbitrage settled (the fake venue's first EdgeX order is edgex-1). */
+  function bustEdgexLeg(r: ReturnType<typeof rig>): void {
+    r.e.positions.set("BTCUSDC", D.ZERO); // the venue undid it on its side too
+    r.e.emit({
+      type: "fill_bust",
+      seq: 999,
+      fill_id: "edgex-1-0",
+      order_id: "edgex-1",
+      market: "BTCUSDC",
+      exchange_ts: Date.now(),
+      reason: "CENSOR_FAILURE",
+    });
+  }
+
+  it("a settled leg's retracted fill is undone in the ledger, journaled, and the arbitrage is unwound", T, async () => {
+    const r = rig();
+    await r.bot.start();
+    quote(r, 65000, 65100);
+    assert.equal((await r.tap.wait("arb_done")).fields["state"], "done");
+    const realizedBefore = r.bot.ledger.realizedTotal();
+    const feesBefore = r.bot.ledger.feesTotal();
+    bustEdgexLeg(r);
+    const bust = await r.tap.wait("fill_bust");
+    assert.equal(bust.fields["match"], "settled");
+    // The ledger no longer holds the EdgeX sale: its position and its fee are gone.
+    assert.equal(r.bot.ledger.position("edgex", "BTC").toString(), "0");
+    assert.ok(r.bot.ledger.feesTotal().lt(feesBefore));
+    assert.ok(r.bot.ledger.realizedTotal().gt(realizedBefore), "the retracted fee is no longer a cost");
+    // The legs are no longer equal: the residual path unwinds the Paradex side (reduce-only SELL there).
+    const corrected = await r.tap.wait("arb_done", (f) => f["state"] !== "done");
+    assert.equal(corrected.fields["state"], "unwound");
+    assert.equal(r.p.placed.length, 2);
+    assert.equal(r.p.placed[1]?.side, "SELL");
+    assert.equal(r.p.placed[1]?.reduceOnly, true);
+    assert.match(r.p.placed[1]?.clientId ?? "", /-c1$/);
+    assert.equal(r.e.placed.length, 1, "nothing resent on EdgeX");
+    const s = await r.bot.stop();
+    assert.equal(s.markets[0]?.positions.paradex, "0");
+    assert.equal(s.markets[0]?.positions.edgex, "0");
+    assert.equal(s.markets[0]?.net, "0");
+    const records = Journal.replay(r.journal).records;
+    const b = records.find((x) => x.k === "fill_bust");
+    assert.ok(b?.k === "fill_bust");
+    assert.equal(b.applied, "settled");
+    assert.equal(b.fillId, "edgex-1-0");
+    assert.equal(b.size, "0.01");
+    assert.equal(b.reason, "CENSOR_FAILURE");
+    const states = records.filter((x) => x.k === "arb_state").map((x) => (x.k === "arb_state" ? x.state : ""));
+    assert.deepEqual(states.slice(-3), ["correcting", "correcting", "unwound"]);
+    // A replay of this journal holds the corrected positions and nothing left to recover.
+    const folded = foldJournal(records, Date.now());
+    assert.equal(folded.open.length, 0);
+    assert.equal(folded.positions.get("edgex:BTC"), "0");
+  });
+
+  it("with --residual-policy hedge the retracted side is completed again on the other venue", T, async () => {
+    const r = rig(["--residual-policy", "hedge"]);
+    await r.bot.start();
+    quote(r, 65000, 65100);
+    await r.tap.wait("arb_done");
+    bustEdgexLeg(r);
+    const corrected = await r.tap.wait("arb_done", (f) => f["state"] !== "done");
+    assert.equal(corrected.fields["state"], "hedged");
+    assert.equal(r.e.placed.length, 2);
+    assert.equal(r.e.placed[1]?.side, "SELL");
+    const s = await r.bot.stop();
+    assert.equal(s.markets[0]?.net, "0");
+  });
+
+  it("a retraction journaled but not corrected before a crash is corrected at restart", T, async () => {
+    const r = rig();
+    await r.bot.start();
+    quote(r, 65000, 65100);
+    await r.tap.wait("arb_done");
+    await r.bot.stop();
+    // The process dies right after journaling the retraction (its correction never ran).
+    const j = new Journal(r.journal, false);
+    j.open();
+    const arbId = (Journal.replay(r.journal).records.find((x) => x.k === "arb") as { arbId: string }).arbId;
+    j.append({
+      k: "fill_bust",
+      ts: Date.now(),
+      venue: "edgex",
+      fillId: "edgex-1-0",
+      orderId: "edgex-1",
+      reason: "L2_REJECT",
+      base: "BTC",
+      arbId,
+      clientId: `${arbId}-s`,
+      side: "SELL",
+      size: "0.01",
+      price: "65099.9",
+      fee: "0.2474",
+      applied: "settled",
+    });
+    j.append({ k: "position", ts: Date.now(), venue: "edgex", base: "BTC", size: "0", source: "event" });
+    j.append({ k: "arb_state", ts: Date.now(), arbId, state: "correcting", note: "fill retracted" });
+    j.close();
+    r.e.positions.set("BTCUSDC", D.ZERO);
+    const r2 = rig([], r.journal, { p: r.p, e: r.e });
+    await r2.bot.start();
+    const rec = await r2.tap.wait("recovered");
+    assert.equal(rec.fields["state"], "unwound");
+    const s = await r2.bot.stop();
+    assert.equal(s.markets[0]?.net, "0");
+    assert.equal(s.markets[0]?.positions.paradex, "0");
+  });
+
+  it("a retraction of a fill that is not ours makes the bot re-read the venues' positions", T, async () => {
+    const r = rig();
+    await r.bot.start();
+    const before = r.e.snapshotCalls;
+    r.e.emit({
+      type: "fill_bust",
+      seq: 5,
+      fill_id: "someone-else",
+      order_id: null,
+      market: null,
+      exchange_ts: Date.now(),
+    });
+    assert.equal((await r.tap.wait("fill_bust")).fields["match"], "unknown");
+    for (const deadline = Date.now() + 5_000; r.e.snapshotCalls <= before; ) {
+      assert.ok(Date.now() < deadline, "no snapshot re-read after an unknown fill_bust");
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    await r.bot.stop();
   });
 });
 

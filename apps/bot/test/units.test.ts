@@ -235,6 +235,35 @@ describe("ledger", () => {
     assert.equal(h.avgEntry.toString(), "120");
     assert.equal(l.unrealized("paradex", "BTC", D.from("110")).toString(), "0.1");
   });
+
+  it("a retracted fill is taken back exactly: position, entry, fees, volume and realized PnL", () => {
+    const view = (l: Ledger) => {
+      const h = l.get("edgex", "BTC");
+      return [h.qty, h.avgEntry, h.realized, h.fees, h.volume].map((x) => x.toString());
+    };
+    const fills: [string, string, string][] = [
+      ["0.02", "100", "0.1"], // opens long
+      ["0.01", "104", "0.05"], // adds
+      ["-0.01", "110", "0.1"], // reduces (realizes)
+      ["-0.02", "120", "0.1"], // closes to flat
+    ];
+    // Retracting any one fill, the last one applied, leaves what the others alone make.
+    for (let k = 0; k < fills.length; k++) {
+      const upTo = fills.slice(0, k + 1);
+      const withIt = new Ledger();
+      let realized = D.ZERO;
+      for (const [q, p, f] of upTo) realized = withIt.apply("edgex", "BTC", D.from(q), D.from(p), D.from(f));
+      const [q, p, f] = upTo[k] as [string, string, string];
+      withIt.retract("edgex", "BTC", D.from(q), D.from(p), D.from(f), realized);
+      const without = new Ledger();
+      for (const [q2, p2, f2] of upTo.slice(0, k)) without.apply("edgex", "BTC", D.from(q2), D.from(p2), D.from(f2));
+      assert.deepEqual(
+        view(withIt).map((x) => D.from(x).round(12).toString()),
+        view(without).map((x) => D.from(x).round(12).toString()),
+        `fill ${k}`,
+      );
+    }
+  });
 });
 
 describe("config", () => {
