@@ -127,6 +127,29 @@ describe("scenarios against both simulators", { concurrency: false }, () => {
     assert.equal(r.bot.status().markets[0]?.net, "0");
   });
 
+  it("an EdgeX fill that fails censoring after it was emitted is retracted, and the pair is unwound", T, async () => {
+    r = liveRig(sims, ["--residual-timeout-ms", "5000", "--cooldown-ms", "60000"]);
+    await r.bot.start();
+    // The EdgeX leg's fill is emitted at INIT and fails censoring 1.5 s later (typically after the pair settled).
+    await sims.edgex.control("censor_delay", { ms: 1500 });
+    await sims.edgex.control("censor_fail", { count: 1, status: "CENSOR_FAILURE" });
+    await setMid(sims, "edgex", "65130");
+    const bust = await r.tap.wait("fill_bust", () => true, 20_000);
+    assert.equal(bust.fields["venue"], "edgex");
+    assert.notEqual(bust.fields["match"], "unknown");
+    const done = await r.tap.wait("arb_done", (f) => f["state"] === "unwound", 20_000);
+    assert.equal(done.fields["residual"], "0");
+    assert.equal(r.e.placed.length, 1, "nothing resent on EdgeX");
+    assert.equal(r.p.placed.length, 2);
+    assert.equal(r.p.placed[1]?.side, "SELL");
+    assert.equal((await simPosition(r, "edgex")).toString(), "0", "the simulator undid the fill");
+    assert.equal((await simPosition(r, "paradex")).toString(), "0");
+    const m = r.bot.status().markets[0];
+    assert.equal(m?.positions.edgex, "0");
+    assert.equal(m?.positions.paradex, "0");
+    assert.equal(m?.net, "0");
+  });
+
   it("a Paradex leg whose acknowledgement is lost is looked up, not resent, and the pair completes", T, async () => {
     r = liveRig(sims, ["--max-position", "0.01"]);
     await r.bot.start();
