@@ -33,7 +33,8 @@ controls (HTTP on control_url; POST with a JSON body, GET with a query; docs/SIM
   faults   POST drop, down {seconds, keep_rest}, silence {seconds}, skip_seq, malformed, auth_40111 {count}
   trading  POST account {public_key}, subkey {address, public_key}, collateral {address, amount},
            jwt_lifetime {seconds}, expire_jwt, drop_after_order_received, delay_order_ack,
-           duplicate_private, stale_private, rate_limit, clock_offset, bust_fill; GET trading, order_arrivals
+           duplicate_private, stale_private, rate_limit, clock_offset, bust_fill;
+           GET trading, order_arrivals, fills
 
 exit codes: 0 on SIGTERM/SIGINT; 2 on bad arguments, an unknown market, an unreadable price path or a
 port that cannot be bound.

@@ -14,7 +14,8 @@ WebSocket order acknowledgements leave s seconds late; the orders' updates do no
 ``jwt_lifetime`` (``{"seconds"}``),
 ``account`` (``{"public_key", "address"?, "collateral"?}``: an onboarded account), ``subkey``
 (``{"address", "public_key"}``), ``collateral`` (``{"address", "amount"}``); ``GET /_sim/trading``;
-``GET /_sim/order_arrivals`` (when each order request arrived: the place-latency benchmark).
+``GET /_sim/order_arrivals`` (when each order request arrived: the place-latency benchmark);
+``GET /_sim/fills`` (every account's fills and orders as the exchange recorded them).
 """
 
 from __future__ import annotations
@@ -498,6 +499,22 @@ class Trading:
             self.arrivals.clear()
         return {"arrivals": out}
 
+    async def ctl_fills(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        """``GET /_sim/fills``: the exchange's own record, every account, oldest first — fills (id, order,
+        client id, market, time) and orders (id, client id, status): the truth a fault test holds a client's
+        stream against, read without a bearer token or paging."""
+        fills, orders = [], []
+        for ledger in self.exchange.ledgers.values():
+            fills += [
+                {k: f.get(k) for k in ("id", "order_id", "client_id", "market", "created_at")}
+                for f in ledger.fills
+            ]
+            for order in [*ledger.history, *ledger.open.values()]:
+                view = order.resp()
+                orders.append({k: view.get(k) for k in ("id", "client_id", "market", "type", "status")})
+        fills.sort(key=lambda f: f.get("created_at") or 0)
+        return {"fills": fills, "orders": orders}
+
     async def ctl_state(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         return {
             "counters": dict(self.counters),
@@ -663,6 +680,7 @@ def install(server: SimServer) -> Trading:
         ("POST", "collateral"): t.ctl_collateral,
         ("GET", "trading"): t.ctl_state,
         ("GET", "order_arrivals"): t.ctl_arrivals,
+        ("GET", "fills"): t.ctl_fills,
     }
     for (method, action), control in controls.items():
         server.register_control(method, action, control)

@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 from paradex_py.api.ws_client import ParadexWebsocketClient, WsRpcError
 from paradex_py.common.order import Order, OrderSide, OrderType
+from websockets.exceptions import ConnectionClosed
 
 from paradex_ws_service import protocol as p
 from paradex_ws_service.paradex import sdk_compat
@@ -58,6 +59,8 @@ RPC_INTERNAL = -32603  # the exchange failed while handling it: the order may or
 CATCHUP_OVERLAP_MS = 5_000  # re-read this much before the last fill seen: clocks and REST lag differ
 CATCHUP_PAGE_SIZE = 100
 CATCHUP_MAX_PAGES = 50  # 5,000 fills per catch-up at most; the next (re)connect continues from the newest
+CATCHUP_RETRIES = 5  # a catch-up whose REST reads failed is tried again after 1, 2, 3… s
+CATCHUP_RETRY_S = 1.0
 RATE_LIMIT_BACKOFF_S = 1.0  # order limits are per second; a refusal without x-ratelimit-reset waits this
 RATE_LIMIT_BACKOFF_MAX_S = 8.0
 _PARADEX_CODE = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
@@ -120,6 +123,10 @@ class OrderManager:
         self._started_ms = int(time.time() * 1000)
         self._catchup_task: asyncio.Future[None] | None = None
         self._catchup_again = False
+        # Where the next catch-up starts reading fills: the newest fill seen before the stream last broke
+        # (less the overlap). Kept until a catch-up has read past it, so neither a failed catch-up nor fills
+        # streamed after the reconnect can move it beyond a fill the outage hid.
+        self._gap_from_ms: int | None = None
 
     # ------------------------------------------------------------------ plumbing
 
@@ -277,7 +284,10 @@ class OrderManager:
                 waiting, timeout=self.options.order_timeout_s, return_when=asyncio.FIRST_COMPLETED
             )
             if task in done:
-                return task.result()
+                try:
+                    return task.result()
+                except (ConnectionClosed, OSError) as exc:  # the link broke under the send or the wait
+                    raise _Unknown(f"the connection dropped: {type(exc).__name__}: {exc}") from None
             if lost.done():
                 raise _Unknown("the connection dropped before the acknowledgement")
             raise _Unknown(f"no acknowledgement within {self.options.order_timeout_s:g} s")
@@ -542,15 +552,27 @@ class OrderManager:
         """Re-arm cancel-on-disconnect on every new connection (it is per connection on Paradex), then read
         what the stream may have missed while it was down (subscriptions are live again, so nothing after
         this point can fall between the two)."""
+        self._note_gap()
+        self._connection_lost().add_done_callback(lambda _lost: self._note_gap())
         self._schedule_catch_up()
         if self.options.cancel_on_disconnect and self._auth is not None:
             reply = await asyncio.wait_for(client.cancel_on_disconnect(True), self.options.order_timeout_s)
             log.info("cancel-on-disconnect armed: %s", reply)
 
+    def _note_gap(self, floor_ms: int | None = None) -> None:
+        """From here on (or from ``floor_ms``) fills may not stream: the next catch-up starts no later."""
+        if self._private is None:
+            return
+        if floor_ms is None:
+            floor_ms = max(0, (self._private.last_fill_ms or self._started_ms) - CATCHUP_OVERLAP_MS)
+        if self._gap_from_ms is None or floor_ms < self._gap_from_ms:
+            self._gap_from_ms = floor_ms
+
     def _schedule_catch_up(self) -> None:
         """Run a catch-up now, or right after the one in progress (whose window may end too early)."""
         if self._auth is None or self._private is None:
             return
+        self._note_gap()
         if self._catchup_task is not None and not self._catchup_task.done():
             self._catchup_again = True
             return
@@ -558,31 +580,46 @@ class OrderManager:
         self._catchup_task = asyncio.ensure_future(self._catch_up_loop())
 
     async def _catch_up_loop(self) -> None:
-        await self.catch_up()
-        while self._catchup_again:
+        failures = 0
+        while True:
+            if await self.catch_up():
+                failures = 0
+            elif failures < CATCHUP_RETRIES:  # REST failed: try again soon, not only at the next reconnect
+                failures += 1
+                await asyncio.sleep(CATCHUP_RETRY_S * failures)
+                self._catchup_again = True
+            if not self._catchup_again:
+                return
             self._catchup_again = False
-            await self.catch_up()
 
-    async def catch_up(self) -> None:
-        """Fills since the last one seen (with an overlap, deduplicated by id) and the final state of orders
-        that changed meanwhile, over REST, emitted as ordinary ``fill``/``order`` events marked
-        ``recovered``: after an outage the consumer never has to ask Paradex itself."""
+    async def catch_up(self) -> bool:
+        """Fills since the last one seen before the gap (with an overlap, deduplicated by id) and the final
+        state of orders that changed meanwhile, over REST, emitted as ordinary ``fill``/``order`` events
+        marked ``recovered``: after an outage the consumer never has to ask Paradex itself. False when
+        REST failed (the window is kept for the next try)."""
         private = self._private
         if private is None:
-            return
-        since = max(0, (private.last_fill_ms or self._started_ms) - CATCHUP_OVERLAP_MS)
+            return True
+        self._note_gap()
+        since, self._gap_from_ms = self._gap_from_ms or 0, None
+        api = self._api()
         try:
-            fills = await self._pages(self._api().fetch_fills, {"start_at": since})
-            orders = await self._pages(self._api().fetch_orders_history, {"start_at": since})
-        except Exception as exc:  # the next (re)connect tries again from the same point
+            fills = await self._pages(api.fetch_fills, {"start_at": since})
+            orders = await self._pages(api.fetch_orders_history, {"start_at": since})
+            open_now = await self._rest(api.fetch_orders, None)
+        except Exception as exc:
             log.warning("catch-up after reconnect failed: %s", exc)
-            return
+            self._note_gap(since)
+            return False
         self.caught_up["runs"] += 1
         before = private.duplicates
         for order in sorted(orders, key=lambda o: o.get("last_updated_at") or o.get("created_at") or 0):
             private.recovered_order(order)
         for fill in sorted(fills, key=lambda f: f.get("created_at") or 0):
             private.recovered_fill(fill)
+        if not await self._closed_since(open_now):
+            self._note_gap(since)
+            return False
         log.info(
             "catch-up since %d: %d fills, %d orders read (%d already seen)",
             since,
@@ -592,6 +629,30 @@ class OrderManager:
         )
         self.caught_up["fills"] += len(fills)
         self.caught_up["orders"] += len(orders)
+        return True
+
+    async def _closed_since(self, open_now: Any) -> bool:
+        """Orders last seen open that Paradex no longer lists as open ended during the gap; one created
+        before the catch-up's window is not in the history it read, so its final state is looked up by
+        client id. False when a lookup failed."""
+        private = self._private
+        assert private is not None
+        rows = open_now.get("results", []) if isinstance(open_now, dict) else []
+        still_open = {str(o.get("id")) for o in rows if isinstance(o, dict)}
+        ok = True
+        for order_id, client_id in list(private.open_orders.items()):
+            if order_id in still_open or order_id not in private.open_orders or not client_id:
+                continue  # open, closed meanwhile, or not ours to find by client id (placed elsewhere)
+            try:
+                found = await self._rest(self._api().fetch_orders_history, {"client_id": client_id})
+            except Exception as exc:
+                log.warning("catch-up: lookup of order %s failed: %s", order_id, exc)
+                ok = False
+                continue
+            for row in found.get("results", []) if isinstance(found, dict) else []:
+                if isinstance(row, dict) and str(row.get("id")) == order_id and row.get("status") == "CLOSED":
+                    private.recovered_order(row)
+        return ok
 
     async def _pages(self, fetch: Callable[..., Any], params: dict[str, Any]) -> list[dict[str, Any]]:
         """Every page of a cursor-paged REST listing (bounded)."""

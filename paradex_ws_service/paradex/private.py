@@ -101,6 +101,10 @@ class PrivateNormalizers:
         self._held_ids: dict[str, str] = {}  # order id → client id, for updates of held orders without one
         self._last_held: str | None = None  # the hold account-wide events (position, account) queue behind
         self.last_fill_ms = 0  # newest fill time seen on any path: where a catch-up after an outage starts
+        # Orders last seen open (order id → client id): after an outage, the ones no longer open are looked
+        # up one by one, however old (the history read by the catch-up lists orders by creation time).
+        # Not capped: the venue caps open orders per account, and an order's end must never be forgotten.
+        self.open_orders: dict[str, str | None] = {}
 
     # While an order is being placed, its updates can reach us before the command's result is written
     # (the acknowledgement and the first updates arrive back to back). Holding that order's events for
@@ -189,6 +193,10 @@ class PrivateNormalizers:
             "exchange_ts": _ts(payload, "last_updated_at", "created_at", "timestamp"),
             "seq_no": _seq(payload),
         }
+        if closing:
+            self.open_orders.pop(event["order_id"], None)
+        else:
+            self.open_orders[event["order_id"]] = event["client_id"]
         if self._on_order is not None:
             self._on_order(event)
         return self._out(event)
