@@ -43,6 +43,7 @@ EXTERNAL_BENCHES: dict[str, tuple[Path, list[str]]] = {
     "edgex": (BENCH / "edgex_latency.ts", ["npm", "run", "--silent", "tsx", "--", "bench/edgex_latency.ts"]),
     "bot": (BENCH / "bot_latency.ts", ["npm", "run", "--silent", "tsx", "--", "bench/bot_latency.ts"]),
     "restart": (BENCH / "restart.ts", ["npm", "run", "--silent", "tsx", "--", "bench/restart.ts"]),
+    "faults": (BENCH / "faults.py", [sys.executable, "bench/faults.py"]),
 }
 
 

@@ -19,7 +19,6 @@ import importlib
 import logging
 import os
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +27,7 @@ import orjson
 from paradex_ws_service import protocol as p
 from paradex_ws_service.commands import Command, CommandError, Context, Handler
 from paradex_ws_service.config import DEFAULT_ORDER_TIMEOUT_S, TradingConfig
+from paradex_ws_service.memo import FirstOutcomes, Mismatch, digest
 from paradex_ws_service.order_params import (
     parse_cancel,
     parse_fills_since,
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REMEMBERED = 10_000  # command ids kept for deduplication
+REMEMBERED = 10_000  # settled command ids kept for deduplication (commands running are never forgotten)
 PRIVATE_CHANNELS = ("orders", "fills", "positions", "account", "tradebusts")
 SIM_PREFIX = "PARADEX_SIM_"
 ORDER_OPS = ("place", "cancel", "cancel_all")  # ops whose own events come on the private channels
@@ -193,7 +193,7 @@ class TradingCommands:
         self._login = login
         self._services = services
         self._private = private or set()
-        self._by_command: OrderedDict[Any, tuple[bytes, asyncio.Future[dict[str, Any]]]] = OrderedDict()
+        self._by_command = FirstOutcomes(REMEMBERED)  # command id → its first outcome
 
     def warm_up(self) -> None:
         """Start building the manager now, ahead of the first command (its imports run on a thread)."""
@@ -261,20 +261,19 @@ class TradingCommands:
                 await self._login.ensure(manager)
             if command.op in ORDER_OPS:
                 await self._private_ready(command.op)
-            fingerprint = orjson.dumps(dict(command.params), option=orjson.OPT_SORT_KEYS)
-            first = self._by_command.get(command.id)
+            asked = digest(orjson.dumps(dict(command.params), option=orjson.OPT_SORT_KEYS))
+            try:
+                first = self._by_command.first(command.id, asked)
+            except Mismatch:
+                raise CommandError(
+                    p.ERR_DUPLICATE_ID,
+                    f"{command.op}: id {command.id!r} was already used for another command; "
+                    "give each command its own id",
+                ) from None
             if first is not None:
-                if first[0] != fingerprint:
-                    raise CommandError(
-                        p.ERR_DUPLICATE_ID,
-                        f"{command.op}: id {command.id!r} was already used for another command; "
-                        "give each command its own id",
-                    )
-                return await asyncio.shield(first[1])
-            future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-            self._by_command[command.id] = (fingerprint, future)
-            while len(self._by_command) > REMEMBERED:
-                self._by_command.popitem(last=False)
+                outcome: dict[str, Any] = await first
+                return outcome
+            self._by_command.begin(command.id, asked)
             try:
                 if needs_auth:
                     manager.require_auth()
@@ -282,16 +281,17 @@ class TradingCommands:
                 result = await run(command)
             except ParadexError as exc:
                 error = CommandError(exc.code, exc.message)
-                future.set_exception(error)
-                future.exception()  # mark retrieved: a lone command must not log "never retrieved"
+                self._by_command.fail(command.id, error)
                 raise error from None
             except BaseException as exc:
-                if not future.done():
-                    internal = CommandError(p.ERR_INTERNAL, f"{type(exc).__name__}: {exc}")
-                    future.set_exception(exc if isinstance(exc, CommandError) else internal)
-                    future.exception()
+                failed = (
+                    exc
+                    if isinstance(exc, CommandError)
+                    else CommandError(p.ERR_INTERNAL, f"{type(exc).__name__}: {exc}")
+                )
+                self._by_command.fail(command.id, failed)
                 raise
-            future.set_result(result)
+            self._by_command.succeed(command.id, result)
             return result
 
         return handle

@@ -31,6 +31,7 @@ from paradex_py.common.order import Order, OrderSide, OrderType
 from websockets.exceptions import ConnectionClosed
 
 from paradex_ws_service import protocol as p
+from paradex_ws_service.memo import FirstOutcomes, Mismatch, digest
 from paradex_ws_service.paradex import sdk_compat
 from paradex_ws_service.paradex.auth import Auth
 from paradex_ws_service.paradex.errors import ParadexError
@@ -49,7 +50,7 @@ PREFIX_MAX_AGE_MS = 1000
 PRESIGN_KINDS = 8  # kinds of order (market, side, type) whose prefixes are kept fresh
 LOOKUP_TRIES = 4
 LOOKUP_SPACING_S = 0.25
-REMEMBERED = 10_000  # client ids kept for deduplication
+REMEMBERED = 10_000  # settled client ids kept for deduplication (orders in flight are never forgotten)
 _NOT_FOUND_CODES = ("ORDER_ID_NOT_FOUND", "CLIENT_ORDER_ID_NOT_FOUND", "ORDER_IS_CLOSED", "NOT_FOUND")
 # JSON-RPC codes of order.* answers (openrpc 1.3.1). Only these decide what happened; the Paradex error
 # code (NOT_ENOUGH_MARGIN…) that may ride in `message` or `data` is reported, never switched on, except to
@@ -112,9 +113,7 @@ class OrderManager:
         # recent kinds of order (market, side, type) → their last size (a bot's usual size is a good guess)
         self._kinds: OrderedDict[tuple[str, str, str], str | None] = OrderedDict()
         self._just_used: tuple[str, str, str] | None = None
-        self._by_client_id: OrderedDict[str, tuple[tuple[Any, ...], asyncio.Future[dict[str, Any]]]] = (
-            OrderedDict()
-        )
+        self._by_client_id = FirstOutcomes(REMEMBERED)  # client id → its order's first outcome
         self._last_ts = 0
         self._rate_limited_until = 0.0  # monotonic: no order is sent before this after a 429 / 42901
         self._rate_backoff_s = RATE_LIMIT_BACKOFF_S
@@ -140,12 +139,6 @@ class OrderManager:
             raise ParadexError(p.ERR_NOT_CONNECTED, f"{op}: Paradex REST unreachable: {exc}") from None
         except ValueError as exc:
             raise self._rest_refusal(op, exc) from None
-
-    @staticmethod
-    def _remember(table: OrderedDict[Any, Any], key: Any, value: Any) -> None:
-        table[key] = value
-        while len(table) > REMEMBERED:
-            table.popitem(last=False)
 
     def require_auth(self) -> Auth:
         """The account, or ``ParadexError(CREDENTIALS)`` saying how to give one."""
@@ -304,27 +297,29 @@ class OrderManager:
             return await self._place_once(request)
 
     async def _place_once(self, request: PlaceRequest) -> dict[str, Any]:
-        fingerprint = request.fingerprint()
-        previous = self._by_client_id.get(request.client_id)
+        asked = digest(repr(request.fingerprint()))
+        try:
+            previous = self._by_client_id.first(request.client_id, asked)
+        except Mismatch:
+            raise ParadexError(
+                p.ERR_CLIENT_ID_REUSED,
+                f"place: client_id {request.client_id!r} was already used for a different order",
+            ) from None
         if previous is not None:
-            if previous[0] != fingerprint:
-                raise ParadexError(
-                    p.ERR_CLIENT_ID_REUSED,
-                    f"place: client_id {request.client_id!r} was already used for a different order",
-                )
-            return await asyncio.shield(previous[1])
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._remember(self._by_client_id, request.client_id, (fingerprint, future))
+            result: dict[str, Any] = await previous
+            return result
+        self._by_client_id.begin(request.client_id, asked)
         try:
             result = await self._place(request)
         except BaseException as exc:
-            future.set_exception(exc if isinstance(exc, ParadexError) else _internal(exc))
-            future.exception()
+            error = exc if isinstance(exc, ParadexError) else _internal(exc)
             if isinstance(exc, ParadexError) and exc.code == p.ERR_RATE_LIMITED:
                 # Definitely not placed: the same client_id may be placed again once the backoff is over.
-                self._by_client_id.pop(request.client_id, None)
+                self._by_client_id.forget(request.client_id, error)
+            else:
+                self._by_client_id.fail(request.client_id, error)
             raise
-        future.set_result(result)
+        self._by_client_id.succeed(request.client_id, result)
         return result
 
     async def _check(self, request: PlaceRequest) -> None:

@@ -15,7 +15,7 @@ reference §2.9) onto the JSON path, so both give the same events.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -24,12 +24,23 @@ from paradex_ws_service.protocol import canonical_decimal, optional_decimal
 DEDUPE_WINDOW = 10_000  # remembered keys per channel kind: far more than any replay burst
 
 
+def compact_id(value: Any) -> Any:
+    """An id as a dedupe key: a decimal id (Paradex's order and fill ids are 20-30 digits) as an int, about
+    half the memory of its string, and the same key whether JSON sent a string or SBE a number."""
+    if isinstance(value, str) and value.isdecimal() and value.isascii() and not value.startswith("0"):
+        return int(value)
+    return value
+
+
 class _Seen:
     """A bounded set: remembers the last ``size`` keys, forgets the oldest first."""
 
     def __init__(self, size: int = DEDUPE_WINDOW) -> None:
-        self._keys: OrderedDict[Any, None] = OrderedDict()
+        self._keys: dict[Any, None] = {}  # insertion-ordered: the first key is the oldest
         self._size = size
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
     def first_time(self, key: Any) -> bool:
         if key is None:
@@ -37,9 +48,14 @@ class _Seen:
         if key in self._keys:
             return False
         self._keys[key] = None
-        if len(self._keys) > self._size:
-            self._keys.popitem(last=False)
+        _trim(self._keys, self._size)
         return True
+
+
+def _trim(table: dict[Any, Any], size: int) -> None:
+    """Forget the oldest entries beyond ``size`` (dicts keep insertion order)."""
+    while len(table) > size:
+        del table[next(iter(table))]
 
 
 def _ts(payload: dict[str, Any], *keys: str) -> int:
@@ -55,34 +71,40 @@ def _none_if_empty(value: Any) -> Any:
 
 
 class _Latest:
-    """Per key (an order id, a market, the account) the highest ``seq_no`` emitted, bounded like _Seen."""
+    """Per key (an order id, a market, the account) the highest ``seq_no`` emitted, bounded like _Seen. A
+    closed order keeps only its id (nothing it says later is emitted, so its numbers are not needed)."""
 
     def __init__(self, size: int = DEDUPE_WINDOW) -> None:
-        self._seq: OrderedDict[Any, int] = OrderedDict()
-        self._closed: OrderedDict[Any, None] = OrderedDict()
+        self._seq: dict[Any, int] = {}  # insertion-ordered, re-inserted on update: the first is the stalest
+        self._closed: dict[Any, None] = {}
         self._size = size
+
+    def __len__(self) -> int:
+        return len(self._seq) + len(self._closed)
 
     def known(self, key: Any) -> bool:
         """Whether any update of ``key`` was emitted (and is still remembered)."""
+        key = compact_id(key)
         return key in self._seq or key in self._closed
 
     def newer(self, key: Any, seq_no: Any, closing: bool = False) -> bool:
         """True when this update is to be emitted (and remember it); an update without an integer seq_no
         is emitted unless its order is already closed."""
+        key = compact_id(key)
         if key in self._closed:
             return False
         if isinstance(seq_no, int) and not isinstance(seq_no, bool):
             last = self._seq.get(key)
             if last is not None and seq_no <= last:
                 return False
-            self._seq[key] = seq_no
-            self._seq.move_to_end(key)
-            if len(self._seq) > self._size:
-                self._seq.popitem(last=False)
+            if not closing:
+                self._seq.pop(key, None)
+                self._seq[key] = seq_no
+                _trim(self._seq, self._size)
         if closing:
+            self._seq.pop(key, None)
             self._closed[key] = None
-            if len(self._closed) > self._size:
-                self._closed.popitem(last=False)
+            _trim(self._closed, self._size)
         return True
 
 
@@ -90,8 +112,9 @@ class PrivateNormalizers:
     """The four normalizers with their dedupe state; ``on_order`` sees every new order update."""
 
     def __init__(self, on_order: Callable[[dict[str, Any]], None] | None = None) -> None:
-        self._seen = {kind: _Seen() for kind in ("fill", "bust", "recovered")}
-        self._fills: OrderedDict[str, tuple[str, str]] = OrderedDict()  # fill id → (order id, market)
+        self._seen = {kind: _Seen() for kind in ("bust", "recovered")}
+        # Fill id → (order id, market): the fills already emitted (deduplication) and where a bust points.
+        self._fills: dict[Any, tuple[Any, str]] = {}
         self._latest = {kind: _Latest() for kind in ("order", "position", "account")}
         self._on_order = on_order
         self.duplicates = 0
@@ -206,12 +229,15 @@ class PrivateNormalizers:
         "side": "SELL", "liquidity": "TAKER", "price": "64999.9", "size": "0.01", "fee": "0.194999",
         "fee_currency": "USDC", "created_at": 1795312934721, …}``
         """
-        if not self._first("fill", payload.get("id")):
-            return None
+        fill_id = payload.get("id")
+        if fill_id is not None:
+            key = compact_id(str(fill_id))
+            if key in self._fills:
+                self.duplicates += 1
+                return None
+            self._fills[key] = (compact_id(str(payload["order_id"])), sys.intern(str(payload["market"])))
+            _trim(self._fills, DEDUPE_WINDOW)
         self.last_fill_ms = max(self.last_fill_ms, _ts(payload, "created_at"))
-        self._fills[str(payload["id"])] = (str(payload["order_id"]), str(payload["market"]))
-        if len(self._fills) > DEDUPE_WINDOW:
-            self._fills.popitem(last=False)
         return self._out(
             {
                 "type": "fill",
@@ -246,7 +272,7 @@ class PrivateNormalizers:
         closing = payload.get("status") == "CLOSED"
         if not closing and self._latest["order"].known(payload.get("id")):
             return
-        if not self._seen["recovered"].first_time((payload.get("id"), payload.get("status"))):
+        if not self._seen["recovered"].first_time((compact_id(payload.get("id")), payload.get("status"))):
             return  # the same state from an earlier catch-up
         event = self.order({**payload, "seq_no": None}, 0)
         if event is not None and self._emit is not None:
@@ -294,7 +320,8 @@ class PrivateNormalizers:
         fill_id = str(payload["busted_fill_id"])
         if not self._first("bust", fill_id):
             return None
-        order_id, market = self._fills.get(fill_id, (None, None))
+        order_key, market = self._fills.get(compact_id(fill_id), (None, None))
+        order_id = None if order_key is None else str(order_key)
         return self._out(
             {
                 "type": "fill_bust",
