@@ -14,7 +14,7 @@ channels), stdout read by a thread of this process.
   memory is the RSS slope from the first sample after warm-up to the cap (10,000 remembered orders), and
   beyond the cap (where it should be flat).
 
-Usage: ``.venv/bin/python bench/faults.py [--outages 6] [--orders 12000] [--quick]``
+Usage: ``.venv/bin/python bench/faults.py [--outages 6] [--orders 14000] [--quick]``
 → ``bench/results/faults.json`` and a table.
 """
 
@@ -294,7 +294,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--outages", type=int, default=6)
-    parser.add_argument("--orders", type=int, default=12_000)
+    parser.add_argument("--orders", type=int, default=14_000)
     parser.add_argument("--every", type=int, default=1_000)
     parser.add_argument("--quick", action="store_true", help="3 outages, 2,000 orders (a smoke test)")
     args = parser.parse_args()
