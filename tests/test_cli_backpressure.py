@@ -1,5 +1,5 @@
-"""A consumer that stops reading stdout for 2 s: the WebSocket reader keeps up (the simulator would drop a
-client with 2000 unread frames), no trade is lost, bbo is coalesced, and seq stays contiguous."""
+"""A consumer that stops reading stdout for 2 s or more: the WebSocket reader keeps up (the simulator would
+drop a client with 2000 unread frames), no trade is lost, bbo is coalesced, and seq stays contiguous."""
 
 from __future__ import annotations
 
@@ -20,8 +20,17 @@ def test_stalled_reader_loses_no_trade_and_coalesces_bbo(
         car.expect(lambda e: e["type"] == "status" and e["state"] == "subscribed", 15, "status subscribed")
     car.expect_type("trade", timeout=10)
 
+    # The stimulus: a consumer that does not read for at least 2 s, and until the simulator has sent enough
+    # bbo frames to overflow any pipe buffer (a loaded machine's simulator sends fewer than 5,000/s).
+    def last_bbo_seq() -> int:
+        return int(sim.sent(f"bbo.{MARKETS[0]}", n=1)[-1]["seq_no"])
+
     car.stall()
-    time.sleep(2.0)  # the stimulus itself: a consumer that does not read for 2 s
+    start_seq = last_bbo_seq()
+    time.sleep(2.0)
+    deadline = time.monotonic() + 30
+    while last_bbo_seq() < start_seq + 3000 and time.monotonic() < deadline:
+        time.sleep(0.2)
     car.unstall()
     sim.control("pause")  # freeze the market so "everything sent" is a fixed set
 

@@ -224,7 +224,8 @@ def test_nightly_uses_a_websocket_host_that_exists(start_sidecar: Any) -> None:
 
 def test_channels_production_serves(sim: SimProcess) -> None:
     """Bare funding_data (every market), bbo.{m}.interactive and markets are served; JSON funding values
-    carry more digits than SBE's 8 (production's have up to 21)."""
+    carry more digits than SBE's 8 (production's have up to 21); a channel the simulator does not serve
+    (the `interactive` snapshot feed) is refused, never silently empty."""
 
     async def run() -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
         ws = await RawClient.connect(sim.ws_url)
@@ -234,7 +235,7 @@ def test_channels_production_serves(sim: SimProcess) -> None:
                 assert ack.get("result") == {"channel": channel}, ack
             funding = await ws.collect("funding_data", 3, timeout=20)
             bbo = await ws.collect(f"bbo.{MARKET}.interactive", 2, timeout=10)
-            refused = await ws.request("subscribe", {"channel": "funding_rate_comparison.ALL@1000ms"})
+            refused = await ws.request("subscribe", {"channel": f"order_book.{MARKET}.interactive@15@100ms"})
             return funding, bbo, refused
         finally:
             await ws.close()
@@ -243,4 +244,4 @@ def test_channels_production_serves(sim: SimProcess) -> None:
     assert {f["market"] for f in funding} == {"BTC-USD-PERP", "ETH-USD-PERP", "SOL-USD-PERP"}
     assert max(len(f["funding_index"].partition(".")[2]) for f in funding) > 17, funding
     assert all(b["market"] == MARKET and b["bid"] and b["ask"] for b in bbo), bbo
-    assert refused["error"]["code"] == -32600  # not served yet: refused, never silently empty
+    assert refused["error"]["code"] == -32600, refused

@@ -143,7 +143,9 @@ class Faults:
             f for f in self._server.sim.feeds.values() if f.deltas and f.market.symbol == market
         ]
         # The bare (SBE) deltas stream numbers frames with the market's sequence: its next frame is lost.
-        feeds += [s for s in self._server.sim.deltas.values() if s.market.symbol == market]
+        # Its two names (deltas, interactive_deltas) share one stream: count it once.
+        streams = {id(s): s for s in self._server.sim.deltas.values() if s.market.symbol == market}
+        feeds += streams.values()
         for feed in feeds:
             feed.skip_next = True
         self._count("skip_seq")
