@@ -20,6 +20,8 @@ export interface Tracked {
   fills: Map<string, TrackedFill>;
   size: D | null;
   cancelReason: string | null;
+  /** A fill of this order was retracted: its own fills are the truth from then on (an order update may still count it). */
+  busted: boolean;
 }
 
 export interface Settlement {
@@ -75,6 +77,7 @@ export class OrderTracker {
         fills: new Map(),
         size: null,
         cancelReason: null,
+        busted: false,
       };
       this.byClient.set(k, t);
     }
@@ -132,6 +135,7 @@ export class OrderTracker {
       this.markBusted(fk);
       t.fills.delete(e.fill_id);
       t.orderFilled = D.max(D.ZERO, t.orderFilled.sub(fill.size));
+      t.busted = true;
       this.wake(k);
       return { kind: "pending", clientId: k.slice(venue.length + 1), fill };
     }
@@ -161,7 +165,8 @@ export class OrderTracker {
     const fills = [...t.fills.values()];
     const fillQty = D.sum(fills.map((f) => f.size));
     const fee = D.sum(fills.map((f) => f.fee));
-    const filled = D.max(fillQty, t.orderFilled);
+    // After a retraction an order update may still count the retracted fill (Paradex does not re-state it).
+    const filled = t.busted ? fillQty : D.max(fillQty, t.orderFilled);
     let avgPrice: D | null = t.avgFillPrice;
     if (fillQty.isPos()) avgPrice = D.sum(fills.map((f) => f.size.mul(f.price))).div(fillQty);
     const fullyFilled = t.size !== null && filled.gte(t.size);

@@ -9,6 +9,7 @@ import { loadConfig, ConfigError } from "../src/config.ts";
 import { D, DecimalError } from "@paradex-edgex/core/decimal";
 import { Journal, foldJournal, type JournalRecord } from "../src/journal.ts";
 import { Ledger } from "../src/ledger.ts";
+import { OrderTracker } from "../src/orders.ts";
 import { PaperVenue, PaperReject } from "../src/paper.ts";
 import { generatePaths } from "@paradex-edgex/dev/pricepath";
 import type { BookView } from "../src/quotes.ts";
@@ -263,6 +264,99 @@ describe("ledger", () => {
         `fill ${k}`,
       );
     }
+  });
+});
+
+describe("order tracker", () => {
+  it("a fill retracted before its leg settles leaves the settlement, even if a later order update still counts it", () => {
+    const t = new OrderTracker();
+    t.expect("paradex", "a-1-b");
+    const order = {
+      type: "order" as const,
+      seq: 1,
+      order_id: "o1",
+      client_id: "a-1-b",
+      market: "BTC-USD-PERP",
+      side: "BUY" as const,
+      order_type: "LIMIT",
+      status: "CLOSED",
+      price: "65000",
+      size: "0.01",
+      remaining_size: "0",
+      avg_fill_price: "65000",
+      cancel_reason: null,
+      exchange_ts: 1,
+    };
+    const fill = {
+      type: "fill" as const,
+      seq: 2,
+      fill_id: "f1",
+      order_id: "o1",
+      client_id: "a-1-b",
+      market: "BTC-USD-PERP",
+      side: "BUY" as const,
+      liquidity: "TAKER" as const,
+      price: "65000",
+      size: "0.01",
+      fee: "0.13",
+      fee_currency: "USDC",
+      exchange_ts: 1,
+    };
+    t.onOrder("paradex", order);
+    t.onFill("paradex", fill);
+    assert.equal(t.settlement("paradex", "a-1-b").filled.toString(), "0.01");
+    const bust = { type: "fill_bust" as const, seq: 3, fill_id: "f1", order_id: "o1", market: null, exchange_ts: 2 };
+    const m = t.onFillBust("paradex", bust);
+    assert.equal(m.kind, "pending");
+    t.onOrder("paradex", { ...order, seq: 4 }); // not re-stated by the venue: still says filled
+    t.onFill("paradex", { ...fill, seq: 5 }); // a replay of the retracted fill
+    const s = t.settlement("paradex", "a-1-b");
+    assert.equal(s.filled.toString(), "0");
+    assert.equal(s.fee.toString(), "0");
+    assert.equal(t.onFillBust("paradex", bust).kind, "unknown", "a repeated bust is ignored");
+  });
+
+  it("a fill retracted after its leg settled is handed back with the leg's client id", () => {
+    const t = new OrderTracker();
+    t.expect("edgex", "a-2-s");
+    t.onFill("edgex", {
+      type: "fill",
+      seq: 1,
+      fill_id: "f9",
+      order_id: "o9",
+      client_id: "a-2-s",
+      market: "BTCUSDC",
+      side: "SELL",
+      liquidity: "TAKER",
+      price: "65100",
+      size: "0.01",
+      fee: "0.25",
+      fee_currency: "USDC",
+      exchange_ts: 1,
+    });
+    t.forget("edgex", "a-2-s");
+    const m = t.onFillBust("edgex", {
+      type: "fill_bust",
+      seq: 2,
+      fill_id: "f9",
+      order_id: "o9",
+      market: "BTCUSDC",
+      exchange_ts: 2,
+    });
+    assert.equal(m.kind, "settled");
+    assert.ok(m.kind === "settled" && m.clientId === "a-2-s" && m.fill.size.toString() === "0.01");
+    assert.equal(
+      t.onFillBust("paradex", {
+        type: "fill_bust",
+        seq: 3,
+        fill_id: "f9",
+        order_id: null,
+        market: null,
+        exchange_ts: 3,
+      }).kind,
+      "unknown",
+      "another venue's fill of the same id is not ours",
+    );
   });
 });
 
