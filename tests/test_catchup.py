@@ -66,6 +66,20 @@ def test_recovered_events_are_marked_and_never_doubled() -> None:
     assert len(out) == count
 
 
+def test_the_streams_late_copy_of_a_recovered_open_state_is_not_said_twice() -> None:
+    """A catch-up can read an order over REST before the stream's own update of it arrives (a place that
+    raced a reconnect): the consumer sees that state once, then whatever is new."""
+    out: list[dict[str, Any]] = []
+    private = PrivateNormalizers()
+    private.attach(out.append)
+    open_state = {**ORDER, "id": "1795312934710000000000000009", "status": "NEW", "remaining_size": "0.01"}
+    private.recovered_order(open_state)
+    assert [(e["status"], e["recovered"]) for e in out] == [("NEW", True)]
+    assert private.order({**open_state, "seq_no": 9100}, 0) is None  # the stream's copy: already said
+    closed = private.order({**open_state, "status": "CLOSED", "remaining_size": "0", "seq_no": 9101}, 0)
+    assert closed is not None and closed["status"] == "CLOSED"
+
+
 def _fill_of(sc: Any, order_id: str, what: str) -> dict[str, Any]:
     """The first fill of ``order_id`` on stdout, whether already read or still to come."""
     for event in sc.events:

@@ -116,6 +116,9 @@ class PrivateNormalizers:
         # Fill id → (order id, market): the fills already emitted (deduplication) and where a bust points.
         self._fills: dict[Any, tuple[Any, str]] = {}
         self._latest = {kind: _Latest() for kind in ("order", "position", "account")}
+        # Order id → (status, remaining size) of an open state the catch-up emitted before the stream showed
+        # the order: the stream's own copy of that same state, arriving late, is not said twice.
+        self._recovered_open: dict[Any, tuple[str, str]] = {}
         self._on_order = on_order
         self.duplicates = 0
         self._emit: Callable[[dict[str, Any]], None] | None = None
@@ -195,6 +198,9 @@ class PrivateNormalizers:
         closing = payload.get("status") == "CLOSED"
         if not self._newer("order", payload.get("id"), payload.get("seq_no"), closing):
             return None
+        if self._recovered_open and self._echo_of_recovered(payload):
+            self.duplicates += 1
+            return None
         order_type = str(payload.get("type", ""))
         price = optional_decimal(payload.get("price"))
         event = {
@@ -223,6 +229,14 @@ class PrivateNormalizers:
         if self._on_order is not None:
             self._on_order(event)
         return self._out(event)
+
+    def _echo_of_recovered(self, payload: dict[str, Any]) -> bool:
+        """True for the stream's copy of the open state a catch-up already emitted (one look per order)."""
+        said = self._recovered_open.pop(compact_id(payload.get("id")), None)
+        if said is None:
+            return False
+        remaining = canonical_decimal(str(payload.get("remaining_size", payload.get("size"))))
+        return said == (str(payload.get("status")), remaining)
 
     def fill(self, payload: dict[str, Any], recv_us: int) -> dict[str, Any] | None:
         """``fills.*`` — ``{"id": "8833", "order_id": "1681…", "client_id": "", "market": "BTC-USD-PERP",
@@ -275,6 +289,9 @@ class PrivateNormalizers:
         if not self._seen["recovered"].first_time((compact_id(payload.get("id")), payload.get("status"))):
             return  # the same state from an earlier catch-up
         event = self.order({**payload, "seq_no": None}, 0)
+        if event is not None and not closing:
+            self._recovered_open[compact_id(payload.get("id"))] = (event["status"], event["remaining_size"])
+            _trim(self._recovered_open, DEDUPE_WINDOW)
         if event is not None and self._emit is not None:
             self._emit({**event, "seq_no": _seq(payload), "recovered": True})
 
