@@ -112,10 +112,16 @@ async def _main(config: Config, sim: SimLauncher | None) -> int:
     ws_url, rest_url = config.ws_url, config.default_rest_url()
     exit_code = p.EXIT_OK
     services: Services | None = None
+    # Until the stream starts, a line every STARTUP_BEAT_S says the process is alive (a loaded machine can
+    # take longer than a consumer's silence window to start the embedded simulator or import the signer).
+    phase = ["starting"]
+    beat = loop.create_task(_startup_beat(emit, phase), name="startup-beat")
     try:
         if config.embedded_sim:
             sim = sim or _start_sim(config)
+            phase[0] = "waiting for the embedded simulator"
             ws_url, rest_url = await _sim_urls(sim)
+            phase[0] = "starting"
         services = _build(config, emit, stats, writer, request_shutdown, ws_url, rest_url)
         await trading.install(services)
         _check_credentials(services)
@@ -123,6 +129,7 @@ async def _main(config: Config, sim: SimLauncher | None) -> int:
             _refuse_unknown_markets(services)
         for spec in initial_specs(list(config.channels), list(config.markets), config.book_feed, config.sbe):
             services.supervisor.add_initial(spec)
+        beat.cancel()
         services.supervisor.start()
         background = [
             loop.create_task(_stats_loop(services), name="stats"),
@@ -155,6 +162,7 @@ async def _main(config: Config, sim: SimLauncher | None) -> int:
         reasons.append("internal error")
         exit_code = p.EXIT_INTERNAL
     finally:
+        beat.cancel()
         await _shutdown(services, sim, writer, emit, reasons[0] if reasons else "shutdown")
     return exit_code
 
@@ -295,6 +303,23 @@ def _check_credentials(services: Services) -> None:
             "PARADEX_L2_PRIVATE_KEY (or PARADEX_L1_PRIVATE_KEY) in the environment or .env.paradex",
             p.EXIT_CREDENTIALS,
         )
+
+
+STARTUP_BEAT_S = 2.0
+
+
+async def _startup_beat(emit: Callable[[dict[str, Any]], None], phase: list[str]) -> None:
+    """``status connecting`` naming what start-up waits for, every STARTUP_BEAT_S until the stream starts."""
+    while True:
+        await asyncio.sleep(STARTUP_BEAT_S)
+        status: p.Status = {
+            "type": "status",
+            "seq": 0,
+            "state": "connecting",
+            "ts": time.time_ns() // 1_000_000,
+            "reason": phase[0],
+        }
+        emit(p.wire(status))
 
 
 def _hello(config: Config) -> dict[str, Any]:
