@@ -14,9 +14,14 @@ export async function startParent(mode: "real" | "fake"): Promise<{ parent: Chil
       rl.once("line", resolve);
       parent.once("exit", (code) => reject(new Error(`parent exited early with ${String(code)}`)));
     }),
-    20_000,
+    // 60 s: the parent starts a real sidecar, whose start-up on a loaded 2-core machine is slow. A parent
+    // that never gets ready is killed, so its open pipes cannot keep this test process alive for ever.
+    60_000,
     "parent READY",
-  );
+  ).catch((err: unknown) => {
+    parent.kill("SIGKILL");
+    throw err;
+  });
   const m = /^READY (\d+)$/.exec(line);
   if (m === null) throw new Error(`unexpected parent output: ${line}`);
   return { parent, childPid: Number(m[1]) };
