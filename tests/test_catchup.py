@@ -152,3 +152,26 @@ def test_a_gateway_5xx_on_place_is_an_unknown_outcome_not_a_refusal() -> None:
     assert _gateway_failure(ValueError("HTTP 504: upstream request timeout"))
     assert not _gateway_failure(ValueError("HTTP 400: bad"))
     assert not _gateway_failure(ValueError("ApiError(error='ORDER_REJECTED', message='margin')"))
+
+
+def test_a_listing_that_does_not_end_within_the_bound_is_an_error_not_a_silent_cut(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A catch-up that could read only the newest part of a long listing must keep its window (it raises,
+    and catch_up keeps the gap for the next try) rather than drop the older fills without a word."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from paradex_ws_service.paradex import orders
+
+    monkeypatch.setattr(orders, "CATCHUP_MAX_PAGES", 3)
+    calls: list[dict[str, Any]] = []
+
+    async def rest(fetch: Any, query: dict[str, Any]) -> dict[str, Any]:
+        calls.append(query)
+        return {"results": [{"id": str(len(calls))}], "next": f"c{len(calls)}"}  # a cursor that never ends
+
+    fake = SimpleNamespace(_rest=rest)
+    with pytest.raises(RuntimeError, match="listing longer than"):
+        asyncio.run(orders.OrderManager._pages(fake, None, {"start_at": 0}))  # type: ignore[arg-type]
+    assert len(calls) == 3

@@ -59,7 +59,9 @@ RPC_RATE_LIMITED = 42901
 RPC_INTERNAL = -32603  # the exchange failed while handling it: the order may or may not exist
 CATCHUP_OVERLAP_MS = 5_000  # re-read this much before the last fill seen: clocks and REST lag differ
 CATCHUP_PAGE_SIZE = 100
-CATCHUP_MAX_PAGES = 50  # 5,000 fills per catch-up at most; the next (re)connect continues from the newest
+# 100,000 rows per listing at most (a runaway cursor must end); a listing cut there is an error: the window
+# is kept, so nothing older than the rows read is given up silently.
+CATCHUP_MAX_PAGES = 1_000
 CATCHUP_RETRIES = 5  # a catch-up whose REST reads failed is tried again after 1, 2, 3… s
 CATCHUP_RETRY_S = 1.0
 RATE_LIMIT_BACKOFF_S = 1.0  # order limits are per second; a refusal without x-ratelimit-reset waits this
@@ -650,19 +652,20 @@ class OrderManager:
         return ok
 
     async def _pages(self, fetch: Callable[..., Any], params: dict[str, Any]) -> list[dict[str, Any]]:
-        """Every page of a cursor-paged REST listing (bounded)."""
+        """Every page of a cursor-paged REST listing; raises when it does not end within the bound (a cut
+        listing would lose the rows past it without a word)."""
         out: list[dict[str, Any]] = []
         cursor: str | None = None
         for _ in range(CATCHUP_MAX_PAGES):
             query = {**params, "page_size": CATCHUP_PAGE_SIZE, **({"cursor": cursor} if cursor else {})}
             page = await self._rest(fetch, query)
             if not isinstance(page, dict):
-                break
+                return out
             out.extend(r for r in page.get("results", []) if isinstance(r, dict))
             cursor = page.get("next") or None
             if cursor is None:
-                break
-        return out
+                return out
+        raise RuntimeError(f"listing longer than {CATCHUP_MAX_PAGES * CATCHUP_PAGE_SIZE} rows since {params}")
 
     # ------------------------------------------------------------------ account views
 
