@@ -137,7 +137,10 @@ def test_fills_made_during_a_stream_outage_reach_stdout(start_sim: Any, start_si
     _fill_of(sc, market_id, "the MARKET's fill")
     fills = _fills(sc)
     recovered = [f for f in fills.values() if f.get("recovered")]
-    assert {f["order_id"] for f in recovered} >= {limit_id, market_id}, recovered
+    # The LIMIT filled while the socket was down: only the catch-up can bring its fill. The MARKET's place
+    # waits (up to 10 s) for the channels before it goes over REST, so on a slow machine the stream may be
+    # back by the time it fills and carry its fill live: either way it is on stdout once.
+    assert limit_id in {f["order_id"] for f in recovered}, recovered
     ids = [e["fill_id"] for e in sc.events if e.get("type") == "fill"]
     assert len(ids) == len(set(ids)), "a fill was emitted twice"
     # A consumer's own cursor: the snapshot lists every fill since it, the outage's included.
