@@ -10,13 +10,12 @@ levels; a second order_book channel of one market is refused, one of another mar
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
-from paradex_sim import SimConfig, SimServer
-from paradex_sim.testing import RawClient
+from paradex_sim import SimServer
+from paradex_sim.testing import RawClient, run_in_sim
 
 SBE = "?sbeSchemaId=1&sbeSchemaVersion=2"
 BTC = "BTC-USD-PERP"
@@ -24,17 +23,9 @@ BARE = f"order_book.{BTC}.deltas"
 
 
 def run(test: Callable[[SimServer], Awaitable[None]], timeout: float = 20.0, **config: Any) -> None:
+    """Run `test` against the market-data half alone (extensions=(): the default JWT verifier)."""
     config.setdefault("extensions", ())
-
-    async def main() -> None:
-        server = SimServer(SimConfig(seed=7, **config))
-        await server.start()
-        try:
-            await asyncio.wait_for(test(server), timeout)
-        finally:
-            await server.stop()
-
-    asyncio.run(main())
+    run_in_sim(test, seed=7, timeout=timeout, **config)
 
 
 def test_sbe_session_refuses_the_suffixed_deltas_name_and_a_second_book_channel_of_a_market() -> None:

@@ -13,8 +13,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from paradex_sim import SimConfig, SimServer, mint_unsigned_jwt
-from paradex_sim.testing import RawClient, SimProcess
+from paradex_sim import SimServer, mint_unsigned_jwt
+from paradex_sim.testing import RawClient, SimProcess, run_in_sim
 
 SBE_QUERY = "?sbeSchemaId=1&sbeSchemaVersion=2"
 
@@ -22,12 +22,7 @@ SBE_QUERY = "?sbeSchemaId=1&sbeSchemaVersion=2"
 def run(test: Callable[[SimServer], Awaitable[None]], timeout: float = 20.0, **config: Any) -> None:
     """Run `test` against the market-data half alone (extensions=(): the default JWT verifier)."""
     config.setdefault("extensions", ())
-
-    async def main() -> None:
-        async with SimServer(SimConfig(seed=4, **config)) as server:
-            await asyncio.wait_for(test(server), timeout)
-
-    asyncio.run(main())
+    run_in_sim(test, seed=4, timeout=timeout, **config)
 
 
 async def control(

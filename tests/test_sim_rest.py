@@ -11,17 +11,14 @@ from typing import Any
 import aiohttp
 from paradex_py import Paradex
 
-from paradex_sim import SimConfig, SimServer
+from paradex_sim import SimServer
+from paradex_sim.testing import run_in_sim
 
 MARKETS = ("BTC-USD-PERP", "ETH-USD-PERP", "SOL-USD-PERP")
 
 
 def run(test: Callable[[SimServer], Awaitable[None]], timeout: float = 30.0, **config: Any) -> None:
-    async def main() -> None:
-        async with SimServer(SimConfig(seed=5, **config)) as server:
-            await asyncio.wait_for(test(server), timeout)
-
-    asyncio.run(main())
+    run_in_sim(test, seed=5, timeout=timeout, **config)
 
 
 def sdk(server: SimServer) -> Paradex:

@@ -10,14 +10,13 @@ the deltas, under their own name.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
-from paradex_sim import SimConfig, SimServer
-from paradex_sim.testing import RawClient
+from paradex_sim import SimServer
+from paradex_sim.testing import RawClient, run_in_sim
 
 SBE = "?sbeSchemaId=1&sbeSchemaVersion=2"
 BTC = "BTC-USD-PERP"
@@ -26,17 +25,9 @@ COMPARISON = "funding_rate_comparison.ALL@500ms"
 
 
 def run(test: Callable[[SimServer], Awaitable[None]], timeout: float = 20.0, **config: Any) -> None:
+    """Run `test` against the market-data half alone (extensions=(): the default JWT verifier)."""
     config.setdefault("extensions", ())
-
-    async def main() -> None:
-        server = SimServer(SimConfig(seed=3, **config))
-        await server.start()
-        try:
-            await asyncio.wait_for(test(server), timeout)
-        finally:
-            await server.stop()
-
-    asyncio.run(main())
+    run_in_sim(test, seed=3, timeout=timeout, **config)
 
 
 def test_interactive_deltas_open_with_the_book_then_follow_its_sequence_on_json() -> None:

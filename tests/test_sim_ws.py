@@ -12,7 +12,7 @@ import pytest
 
 from paradex_sim import AuthedAccount, JsonRpcError, SimConfig, SimServer, mint_unsigned_jwt
 from paradex_sim.markets import MARKETS
-from paradex_sim.testing import RawClient
+from paradex_sim.testing import RawClient, run_in_sim
 
 ACCOUNT = "0x1234abcd"
 
@@ -20,16 +20,7 @@ ACCOUNT = "0x1234abcd"
 def run(test: Callable[[SimServer], Awaitable[None]], timeout: float = 20.0, **config: Any) -> None:
     """Run `test` against the market-data half alone (extensions=(): the default JWT verifier)."""
     config.setdefault("extensions", ())
-
-    async def main() -> None:
-        server = SimServer(SimConfig(seed=7, **config))
-        await server.start()
-        try:
-            await asyncio.wait_for(test(server), timeout)
-        finally:
-            await server.stop()
-
-    asyncio.run(main())
+    run_in_sim(test, seed=7, timeout=timeout, **config)
 
 
 def test_subscribe_ack_echoes_channel_and_id_type() -> None:

@@ -75,7 +75,8 @@ function controlClient(controlUrl: string): Pick<SimControl, "control" | "query"
       method,
       headers: { "content-type": "application/json" },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(10_000),
+      // 30 s: a simulator still draining a 100k frames/s burst answers its control API late.
+      signal: AbortSignal.timeout(30_000),
     });
     const json = (await res.json()) as Record<string, unknown>;
     if (!res.ok || json["ok"] === false) throw new Error(`sim ${url}: ${res.status} ${JSON.stringify(json)}`);

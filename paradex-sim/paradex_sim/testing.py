@@ -11,7 +11,7 @@ import tempfile
 import urllib.parse
 import urllib.request
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -21,6 +21,9 @@ import orjson
 from paradex_py.api.sbe import decode_frame
 
 from paradex_ws_service.sim_launcher import SimLauncher, SimReady, SimStartError
+
+from .config import SimConfig
+from .server import SimServer
 
 # Generous: the simulator imports the starknet stack (~1 s alone, 15 s seen on a loaded 2-core machine).
 READY_TIMEOUT_S = 30.0
@@ -229,3 +232,16 @@ class SimProcess:
 
     def stop(self) -> None:
         self.terminate()
+
+
+def run_in_sim(
+    test: Callable[[SimServer], Awaitable[None]], *, seed: int, timeout: float = 20.0, **config: Any
+) -> None:
+    """Run ``test`` against an in-process simulator (``SimConfig(seed=seed, **config)``), within ``timeout``
+    seconds, and stop the simulator whatever happens."""
+
+    async def main() -> None:
+        async with SimServer(SimConfig(seed=seed, **config)) as server:
+            await asyncio.wait_for(test(server), timeout)
+
+    asyncio.run(main())

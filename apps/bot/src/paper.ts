@@ -6,7 +6,13 @@
  * The results come back as the same `order`/`fill`/`position` events a real venue emits (asynchronously, as a
  * venue would), so the bot runs one code path in paper and live mode. Nothing is ever sent to the venue.
  */
-import { type FillEvent, type OrderEvent, type PositionEvent, TypedEmitter } from "@paradex-edgex/core";
+import {
+  type FillEvent,
+  type OrderEvent,
+  type PositionEvent,
+  TypedEmitter,
+  VENUE_EVENT_TYPES,
+} from "@paradex-edgex/core";
 import type {
   CancelRequest,
   MarketChannel,
@@ -107,7 +113,7 @@ export class PaperVenue implements Venue {
   }
 
   events(): AsyncIterable<VenueEvent> {
-    return this.emitter.iterate(["bbo", "book", "trade", "status", "order", "fill", "position"]);
+    return this.emitter.iterate(VENUE_EVENT_TYPES);
   }
 
   private emit(e: VenueEvent): void {

@@ -17,6 +17,7 @@ export type {
   VenueName,
   VenueSnapshot,
 } from "./venue.ts";
+export { VENUE_EVENT_TYPES } from "./venue.ts";
 export { IteratorOverflowError, TypedEmitter, type IterateOptions, type Listener } from "./emitter.ts";
 export { backoffDelay, type BackoffPolicy } from "./backoff.ts";
 export { CodedError } from "./errors.ts";

@@ -32,6 +32,22 @@ export type VenueEvent =
   | PositionEvent
   | AccountEvent;
 export type VenueEventType = VenueEvent["type"];
+
+/** Every venue event type, in one list (what `Venue.events()` iterates); typed against the union both ways. */
+export const VENUE_EVENT_TYPES = [
+  "bbo",
+  "trade",
+  "book",
+  "status",
+  "order",
+  "fill",
+  "fill_bust",
+  "position",
+  "account",
+] as const satisfies readonly VenueEventType[];
+// A type added to the union but not to the list fails to compile here.
+type MissingFromList = Exclude<VenueEventType, (typeof VENUE_EVENT_TYPES)[number]>;
+export const _VENUE_EVENT_TYPES_COMPLETE: [MissingFromList] extends [never] ? true : never = true;
 export type VenueEventOf<K extends VenueEventType> = Extract<VenueEvent, { type: K }>;
 
 export type MarketChannel = "bbo" | "trades" | "book";

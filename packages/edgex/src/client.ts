@@ -4,7 +4,7 @@
  * (`seq`), like the Paradex sidecar does, so both venues look the same to the bot.
  */
 import type { ErrorLine } from "@paradex-edgex/core";
-import { TypedEmitter } from "@paradex-edgex/core";
+import { TypedEmitter, VENUE_EVENT_TYPES } from "@paradex-edgex/core";
 import type {
   CancelRequest,
   MarketChannel,
@@ -51,18 +51,6 @@ export interface EdgeXClientOptions extends Endpoints {
 }
 
 type EventMap = { [K in VenueEventType]: VenueEventOf<K> } & { error: ErrorLine };
-const EVENT_TYPES: readonly VenueEventType[] = [
-  "bbo",
-  "trade",
-  "book",
-  "status",
-  "order",
-  "fill",
-  "fill_bust",
-  "position",
-  "account",
-];
-
 /** Documented page caps (reference §0a.1): fills "> 0 and <= 100", active orders ≤ 200. */
 const FILLS_PAGE_SIZE = 100;
 const ACTIVE_ORDERS_PAGE_SIZE = 200;
@@ -224,7 +212,7 @@ export class EdgeXClient implements Venue {
   }
 
   events(): AsyncIterable<VenueEvent> {
-    return this.#emitter.iterate(EVENT_TYPES) as AsyncIterable<VenueEvent>;
+    return this.#emitter.iterate(VENUE_EVENT_TYPES) as AsyncIterable<VenueEvent>;
   }
 
   // ----------------------------------------------------------------------------------------------

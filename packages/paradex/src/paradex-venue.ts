@@ -8,6 +8,7 @@ import { z } from "zod";
 import { Account, Dec, Order, Position } from "./schema.ts";
 import { ParadexSidecar, type ParadexSidecarOptions, type SidecarEventMap } from "./sidecar.ts";
 import { randomBytes } from "node:crypto";
+import { VENUE_EVENT_TYPES } from "@paradex-edgex/core";
 import {
   OrderNotPlacedError,
   PlaceOutcomeUnknownError,
@@ -28,18 +29,6 @@ import type {
   VenueEventType,
   VenueSnapshot,
 } from "@paradex-edgex/core";
-
-const VENUE_EVENT_TYPES = [
-  "bbo",
-  "trade",
-  "book",
-  "status",
-  "order",
-  "fill",
-  "fill_bust",
-  "position",
-  "account",
-] as const;
 
 export interface ParadexVenueOptions extends ParadexSidecarOptions {
   /** Deadline of order commands (default 10,000 ms: a REST fallback may be slower than the WS RPC). */
