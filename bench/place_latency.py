@@ -77,8 +77,9 @@ class Lines:
                 return event
 
 
-def measure_wire(orders: int, fallback: bool = False) -> dict[str, Any]:
-    """place → wire percentiles with the default signer backend, or (``fallback``) without the native one."""
+def measure_wire(orders: int, fallback: bool = False, signing_mode: str = "deterministic") -> dict[str, Any]:
+    """place → wire percentiles with the default signer backend, or (``fallback``) without the native one;
+    ``signing_mode`` is the sidecar's ``--signing``."""
     sim = SimProcess("--bbo-rate", "2", "--log-level", "WARNING", env=_env(), cwd=REPO)
     sidecar: subprocess.Popen[bytes] | None = None
     try:
@@ -109,6 +110,8 @@ def measure_wire(orders: int, fallback: bool = False) -> dict[str, Any]:
                 "WARNING",
                 "--stats-interval",
                 "3600",
+                "--signing",
+                signing_mode,
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -151,10 +154,11 @@ def measure_wire(orders: int, fallback: bool = False) -> dict[str, Any]:
                 stamps[cid] = t0
             time.sleep(0.002)  # let the simulator's updates drain: measure placing, not a queue
         with urllib.request.urlopen(f"{control}/order_arrivals", timeout=10) as response:
-            arrivals = dict(orjson.loads(response.read())["arrivals"])
+            arrivals = {a[0]: a[1] for a in orjson.loads(response.read())["arrivals"]}
         latencies = [(arrivals[c] - t0) / 1000 for c, t0 in stamps.items() if c in arrivals]
         return {
             "backend": "starknet_crypto_py" if fallback else _default_backend(),
+            "signing": signing_mode,
             "orders": len(latencies),
             "p50_us": round(_pct(latencies, 0.50), 1),
             "p90_us": round(_pct(latencies, 0.90), 1),
@@ -226,6 +230,18 @@ def measure_signing(orders: int) -> dict[str, Any]:
         cpu.setdefault(name, []).append((time.thread_time_ns() - c) / 1000)
         return out
 
+    pooled = {
+        b.name: signing.FastOrderSigner(signing.chain_id_from_name(chain), address, key, b) for b in backends
+    }
+    for b in backends:
+        pooled[b.name].nonces = signing.NoncePool(b, size=1)
+    public = signing.public_key(key)
+    native = signing.NATIVE
+    hasher = signing.OrderHasher(signing.chain_id_from_name(chain), address)
+    try:
+        import fast_stark_crypto
+    except ImportError:  # no native wheel here: no library floor to report
+        fast_stark_crypto = None
     for order in built:
         wire = order.dump_to_dict()
         theirs = timed("paradex_py_sign_order", account.sign_order, order)
@@ -237,6 +253,22 @@ def measure_signing(orders: int) -> dict[str, Any]:
             signer.forget_prefixes(older_than=wire["signature_timestamp"] + 1)
             if not cold == warm == theirs:
                 raise AssertionError(f"{name} signer disagrees with paradex-py")
+            # --signing pooled: the nonce's k·G drawn while idle too (here, untimed, before the order).
+            other = pooled[name]
+            assert other.nonces is not None
+            other.nonces.refill_one()
+            other.precompute(wire["signature_timestamp"], MARKET, "BUY", "LIMIT", wire["size"])
+            r, s = signing.parse_signature(timed(f"{name} precomputed, pooled nonce", other.signature, wire))
+            other.forget_prefixes(older_than=wire["signature_timestamp"] + 1)
+            if not signing.verify_signature(public, hasher.hash_order_dict(wire), f'["{r}","{s}"]'):
+                raise AssertionError(f"{name}: a pooled signature does not verify")
+        if native is not None and fast_stark_crypto is not None:
+            # The library's own floor on this machine, which no code around it can go below: its whole
+            # ECDSA (its own nonce), its k·G, one of its Pedersen hashes (an order needs four after the size).
+            z = hasher.hash_order_dict(wire)
+            timed("library: fast_stark_crypto.sign alone", fast_stark_crypto.sign, key, z)
+            timed("library: fast_stark_crypto k·G alone", native.point_x, z)
+            timed("library: fast_stark_crypto one Pedersen hash", native.pedersen, z, 7)
     return {
         "default_backend": signing.backend(),
         **{
@@ -309,6 +341,7 @@ def main() -> int:
     load_before = os.getloadavg()
     result = {
         "place_to_wire": measure_wire(orders),
+        "place_to_wire_pooled": measure_wire(orders, signing_mode="pooled"),
         "place_to_wire_fallback": measure_wire(orders, fallback=True),
         "signing": measure_signing(min(orders, 200)),
         "pipeline_cpu": measure_pipeline(orders),
@@ -327,16 +360,22 @@ def main() -> int:
 
 def table(result: dict[str, Any]) -> str:
     rows: list[tuple[str, Any, Any, Any]] = [("measure", "p50 µs", "p99 µs", "CPU p50 µs")]
-    for key in ("place_to_wire", "place_to_wire_fallback"):
-        wire = result[key]
-        label = f"place → order.create, {wire['orders']} orders ({wire['backend']})"
+    for key in ("place_to_wire", "place_to_wire_pooled", "place_to_wire_fallback"):
+        wire = result.get(key)
+        if wire is None:
+            continue
+        label = f"place → order.create, {wire['orders']} orders ({wire['backend']}, {wire['signing']})"
         rows.append((label, wire["p50_us"], wire["p99_us"], ""))
     pipe = result["pipeline_cpu"]
     label = "sidecar work per order (validate, sign precomputed, frame)"
     rows.append((label, pipe["p50_us"], pipe["p99_us"], ""))
     for name, figures in result["signing"].items():
         if isinstance(figures, dict):
-            label = "paradex-py sign_order" if name == "paradex_py_sign_order" else f"signing: {name}"
+            label = name
+            if name == "paradex_py_sign_order":
+                label = "paradex-py sign_order"
+            elif not name.startswith("library:"):
+                label = f"signing: {name}"
             rows.append((label, figures["p50_us"], figures["p99_us"], figures["cpu_p50_us"]))
     width = max(len(r[0]) for r in rows)
     lines = [f"{r[0]:<{width}}  {r[1]!s:>8}  {r[2]!s:>8}  {r[3]!s:>10}" for r in rows]

@@ -25,6 +25,7 @@ class TradingConfig:
     max_order_notional: Decimal | None = None  # refuse orders above this notional (USD); None: no cap
     cancel_on_disconnect: bool = False
     order_timeout: float = DEFAULT_ORDER_TIMEOUT_S  # seconds to wait for an order's acknowledgement
+    pooled_nonces: bool = False  # --signing pooled (see paradex/signing.py NoncePool)
 
 
 @dataclass(frozen=True)

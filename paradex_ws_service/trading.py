@@ -37,7 +37,7 @@ from paradex_ws_service.order_params import (
     refuse_nulls,
 )
 from paradex_ws_service.paradex.errors import ParadexError
-from paradex_ws_service.settings import Setting, Settings, boolean, positive_decimal, seconds_upto
+from paradex_ws_service.settings import Setting, Settings, boolean, choice, positive_decimal, seconds_upto
 
 if TYPE_CHECKING:
     from paradex_ws_service.paradex.auth import Auth
@@ -54,6 +54,7 @@ SIM_PREFIX = "PARADEX_SIM_"
 ORDER_OPS = ("place", "cancel", "cancel_all")  # ops whose own events come on the private channels
 PRIVATE_WAIT_S = 10.0  # longest wait for the private channels before an order command goes anyway
 CREDENTIAL_NAMES = ("L1_ADDRESS", "L1_PRIVATE_KEY", "L2_ADDRESS", "L2_PRIVATE_KEY")
+SIGNING_MODES = ("deterministic", "pooled")
 
 
 def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
@@ -73,6 +74,10 @@ def add_arguments(parser: argparse.ArgumentParser, settings: Settings) -> None:
                 None, "refuse any order above this notional (default: no cap)", "USD"),
         Setting("cancel_on_disconnect", "--cancel-on-disconnect", "PARADEX_CANCEL_ON_DISCONNECT", boolean,
                 "off", "arm Paradex's cancel-on-disconnect on every (re)connection", boolean=True),
+        Setting("signing", "--signing", "PARADEX_SIGNING", choice(SIGNING_MODES), "deterministic",
+                "deterministic: RFC 6979 nonces, signatures byte-identical to paradex-py's; pooled: random "
+                "nonces whose k·G is computed ahead in idle time (faster orders, equally valid signatures)",
+                "MODE"),
         Setting("order_timeout", "--order-timeout", "PARADEX_ORDER_TIMEOUT", seconds_upto(60),
                 f"{DEFAULT_ORDER_TIMEOUT_S:g}", "wait this long for an order acknowledgement before looking "
                 "the order up by client id", "SECONDS"),
@@ -87,6 +92,7 @@ def trading_config(args: argparse.Namespace) -> TradingConfig:
         max_order_notional=args.max_order_notional,
         cancel_on_disconnect=bool(args.cancel_on_disconnect),
         order_timeout=float(args.order_timeout),
+        pooled_nonces=args.signing == "pooled",
     )
 
 
@@ -163,6 +169,7 @@ def _build_manager(services: Services, auth: Auth | None, private: PrivateNormal
             max_notional=trading.max_order_notional,
             cancel_on_disconnect=trading.cancel_on_disconnect,
             order_timeout_s=trading.order_timeout,
+            pooled_nonces=trading.pooled_nonces,
         ),
         public_api=public,
         private=private,

@@ -77,7 +77,8 @@ class Trading:
         self._late: dict[str, list[tuple[str, dict[str, Any], str]]] = {}  # order id → withheld frames
         self.limits = OrderRateLimit(ORDER_RATE_PER_S)
         # (client_id, wall-clock ns when the order request reached the handler): the place-latency bench.
-        self.arrivals: deque[tuple[str, int]] = deque(maxlen=100_000)
+        # (client id, received ns, signature timestamp, signature) per order request, as it arrived
+        self.arrivals: deque[tuple[str, int, Any, Any]] = deque(maxlen=100_000)
         self.counters: dict[str, int] = {"orders_received": 0, "orders_rejected": 0, "drops_after_order": 0}
 
     def _publish(self, channel: str, payload: dict[str, Any], account: str) -> None:
@@ -158,8 +159,15 @@ class Trading:
         return {"order": order.resp(), "created_at": order.created_at, "received_at": received_ns}
 
     def _arrived(self, params: Any, received_ns: int) -> None:
-        client_id = params.get("client_id") if isinstance(params, dict) else None
-        self.arrivals.append((str(client_id or ""), received_ns))
+        fields = params if isinstance(params, dict) else {}
+        self.arrivals.append(
+            (
+                str(fields.get("client_id") or ""),
+                received_ns,
+                fields.get("signature_timestamp"),
+                fields.get("signature"),
+            )
+        )
 
     def _process_soon(self, account: SimAccount, order: SimOrder) -> None:
         # After the reply is sent: a client sees the acknowledgement before the order's updates.
@@ -493,7 +501,8 @@ class Trading:
         return {"collateral": e8_str(account.collateral_e8)}
 
     async def ctl_arrivals(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-        """``GET /_sim/order_arrivals``: when each order request arrived (``?clear=1`` empties the list)."""
+        """``GET /_sim/order_arrivals``: when each order request arrived, with its signature timestamp and
+        signature (``?clear=1`` empties the list)."""
         out = [list(a) for a in self.arrivals]
         if request.query.get("clear") in ("1", "true"):
             self.arrivals.clear()

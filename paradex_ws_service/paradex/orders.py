@@ -37,7 +37,7 @@ from paradex_ws_service.paradex.auth import Auth
 from paradex_ws_service.paradex.errors import ParadexError
 from paradex_ws_service.paradex.private import PrivateNormalizers, account_event
 from paradex_ws_service.paradex.requests import CancelRequest, KlinesRequest, LeverageRequest, PlaceRequest
-from paradex_ws_service.paradex.signing import FastOrderSigner
+from paradex_ws_service.paradex.signing import FastOrderSigner, NoncePool
 from paradex_ws_service.paradex.validate import check_market_rules
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ class TradingOptions:
     cancel_on_disconnect: bool = False
     order_timeout_s: float = 5.0
     presign_markets: tuple[str, ...] = ()  # markets whose hash prefixes are kept precomputed
+    pooled_nonces: bool = False  # sign with random nonces whose k·G is done ahead (signing.NoncePool)
 
 
 class _Unknown(Exception):
@@ -115,6 +116,8 @@ class OrderManager:
         # recent kinds of order (market, side, type) → their last size (a bot's usual size is a good guess)
         self._kinds: OrderedDict[tuple[str, str, str], str | None] = OrderedDict()
         self._just_used: tuple[str, str, str] | None = None
+        self._nonce_task: asyncio.Future[None] | None = None
+        self._nonce_wake = asyncio.Event()  # set when an order took a nonce: draw the next one
         self._by_client_id = FirstOutcomes(REMEMBERED)  # client id → its order's first outcome
         self._last_ts = 0
         self._rate_limited_until = 0.0  # monotonic: no order is sent before this after a 429 / 42901
@@ -166,11 +169,25 @@ class OrderManager:
         """Start keeping hash prefixes precomputed (``presign_markets``); the signer needs nothing else."""
         if self._auth is not None and self.options.presign_markets and self._prefix_task is None:
             self._prefix_task = asyncio.ensure_future(self._prefix_loop())
+        if self._auth is not None and self.options.pooled_nonces and self._nonce_task is None:
+            self._nonce_task = asyncio.ensure_future(self._nonce_loop())
 
     def signer(self) -> FastOrderSigner:
         if self._signer is None:
             self._signer = self._require_auth().signer()
         return self._signer
+
+    async def _nonce_loop(self) -> None:
+        """Keep the signer's nonce pool full, one ``k·G`` (≈0.3 ms) per turn of the loop, so market data
+        and commands interleave with the refill; woken when an order took a nonce."""
+        pool = NoncePool()
+        self.signer().nonces = pool
+        while True:
+            if pool.refill_one():
+                await asyncio.sleep(0)  # one k·G per turn of the loop
+                continue
+            self._nonce_wake.clear()
+            await self._nonce_wake.wait()
 
     async def _prefix_loop(self) -> None:
         """Keep the hash prefixes of likely orders computed for a fresh timestamp (see PREFIX_REFRESH_S).
@@ -411,6 +428,7 @@ class OrderManager:
         finally:
             if self._private is not None:
                 self._private.release(request.client_id)
+            self._nonce_wake.set()
         self._rate_backoff_s = RATE_LIMIT_BACKOFF_S  # an accepted order ends the doubling
         if via == "rest":  # placed while the socket was down: its updates may never stream
             self._schedule_catch_up()

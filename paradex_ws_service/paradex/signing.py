@@ -22,12 +22,21 @@ with paradex-py's extra entropy ``seed = 32`` (crypto-cpp-py's port of cairo-lan
 cover (``r`` or ``s`` out of range, ≈2⁻⁵⁵) is handed to ``starknet_crypto_py``, which retries the nonce as
 paradex-py would.
 
+**Pooled nonces** (``--signing pooled``, off by default). With RFC 6979 the nonce depends on the message,
+so ``k·G`` (half the signing time) can only start once the price is known. A :class:`NoncePool` instead
+draws uniformly random nonces from the OS (``secrets``) and does their ``k·G`` ahead, in idle time; signing
+an order is then its four Pedersen hashes and ``s = (z + r·d)·k⁻¹ mod N``. Each nonce is used once (popped)
+and kept only in memory, like the key itself. Such signatures are as valid as paradex-py's (the same ECDSA,
+checked with starknet-crypto's own ``verify``) but not byte-identical to ``sign_order``: no signature made
+with a random nonce is. An empty pool signs deterministically, as above.
+
 The class implements paradex-py's ``Signer`` protocol (``sign_order(order_dict) -> order_dict``), so it is
 passed to ``submit_order(order, signer=…)``: no patching of the SDK.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -73,6 +82,18 @@ def _native_sign(private_key: int, msg_hash: int) -> tuple[int, int]:
     return r, s
 
 
+def _pooled_sign(private_key: int, msg_hash: int, nonce: tuple[int, int]) -> tuple[int, int] | None:
+    """ECDSA with a nonce whose ``r = x(k·G)`` and ``k⁻¹`` were computed ahead; None when the formula does
+    not give a valid signature (a range check fails, ≈2⁻⁵⁵): the caller signs deterministically instead."""
+    if msg_hash >= ELEMENT_UPPER_BOUND:
+        return None
+    r, k_inverse = nonce
+    s = (msg_hash + r * private_key) * k_inverse % EC_ORDER
+    if not 0 < s < ELEMENT_UPPER_BOUND:
+        return None
+    return r, s
+
+
 @dataclass(frozen=True)
 class Backend:
     """Where the curve work happens: a Pedersen hash, a signature and a signature check."""
@@ -81,6 +102,7 @@ class Backend:
     pedersen: Callable[[int, int], int]
     sign: Callable[[int, int], tuple[int, int]]  # (private key, message hash) -> (r, s)
     verify: Callable[[int, int, int, int], bool]  # (public key, message hash, r, s), inputs range-checked
+    point_x: Callable[[int], int]  # x(k·G): a public key from a private one, a nonce's r from the nonce
 
 
 FALLBACK = Backend(
@@ -88,6 +110,7 @@ FALLBACK = Backend(
     pedersen=starknet_crypto_py.pedersen_hash,
     sign=_reference_sign,
     verify=starknet_crypto_py.verify,
+    point_x=lambda k: int(starknet_crypto_py.get_public_key(k)),
 )
 NATIVE: Backend | None = (
     Backend(
@@ -95,6 +118,7 @@ NATIVE: Backend | None = (
         pedersen=fast_stark_crypto.pedersen_hash,
         sign=_native_sign,
         verify=fast_stark_crypto.verify,
+        point_x=fast_stark_crypto.get_public_key,
     )
     if fast_stark_crypto is not None
     else None
@@ -244,6 +268,43 @@ class PrefixCache:
     sized: dict[tuple[int, str, str, str, int], int] = field(default_factory=dict)
 
 
+POOL_SIZE = 16  # nonces kept ready: a burst of 16 orders signs without k·G; each refill costs one k·G
+
+
+class NoncePool:
+    """Random ECDSA nonces, each with ``r = x(k·G)`` and ``k⁻¹ mod N`` computed ahead (see the module
+    docstring). Single-threaded by design: the event loop refills it and signing takes from it."""
+
+    __slots__ = ("_backend", "_ready", "size", "used")
+
+    def __init__(self, backend: Backend | None = None, size: int = POOL_SIZE) -> None:
+        self._backend = backend or DEFAULT
+        self._ready: list[tuple[int, int]] = []
+        self.size = size
+        self.used = 0  # signatures made with a pooled nonce (the rest were deterministic)
+
+    def __repr__(self) -> str:  # nonces are as secret as the key: never shown
+        return f"NoncePool({len(self._ready)}/{self.size} ready)"
+
+    def __len__(self) -> int:
+        return len(self._ready)
+
+    def refill_one(self) -> bool:
+        """Add one nonce (one ``k·G``); False when the pool is already full."""
+        if len(self._ready) >= self.size:
+            return False
+        while True:
+            k = secrets.randbelow(EC_ORDER - 1) + 1
+            r = self._backend.point_x(k)
+            if 0 < r < ELEMENT_UPPER_BOUND:  # else draw again, as a signer retries its nonce
+                self._ready.append((r, pow(k, -1, EC_ORDER)))
+                return True
+
+    def take(self) -> tuple[int, int] | None:
+        """A nonce, never handed out twice; None when the pool is empty."""
+        return self._ready.pop() if self._ready else None
+
+
 def flatten_signature(r: int, s: int) -> str:
     """Paradex's wire form of a signature: a JSON array of two decimal strings, inside a string."""
     return f'["{r}","{s}"]'
@@ -272,6 +333,7 @@ class FastOrderSigner:
         self._hasher = OrderHasher(chain_id, account_address, self._backend)
         self._private_key = private_key
         self._cache = PrefixCache()
+        self.nonces: NoncePool | None = None  # set: pooled nonces first (see NoncePool)
 
     def __repr__(self) -> str:  # never show the key
         return "FastOrderSigner(<redacted>)"
@@ -319,7 +381,15 @@ class FastOrderSigner:
     def signature(self, order: dict[str, Any]) -> str:
         if order.get("id"):
             raise ValueError("FastOrderSigner signs new orders only, not modifications")
-        r, s = self._backend.sign(self._private_key, self._hasher.hash_order_dict(order, self._cache))
+        msg_hash = self._hasher.hash_order_dict(order, self._cache)
+        nonce = self.nonces.take() if self.nonces is not None else None
+        if nonce is not None:
+            pooled = _pooled_sign(self._private_key, msg_hash, nonce)
+            if pooled is not None:
+                assert self.nonces is not None
+                self.nonces.used += 1
+                return flatten_signature(*pooled)
+        r, s = self._backend.sign(self._private_key, msg_hash)
         return flatten_signature(r, s)
 
     def sign_order(self, order_data: dict[str, Any]) -> dict[str, Any]:
