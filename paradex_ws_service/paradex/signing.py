@@ -266,6 +266,9 @@ class PrefixCache:
 
     prefixes: dict[PrefixKey, int] = field(default_factory=dict)
     sized: dict[tuple[int, str, str, str, int], int] = field(default_factory=dict)
+    # (market, side, type) → the newest timestamp in ``prefixes``: found in O(1) on the order path (a scan
+    # of every prefix kept for the last second cost ≈50 µs per order)
+    newest: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
 
 POOL_SIZE = 16  # nonces kept ready: a burst of 16 orders signs without k·G; each refill costs one k·G
@@ -351,6 +354,9 @@ class FastOrderSigner:
             prefix = cache.prefixes[key] = self._hasher.struct_prefix(
                 timestamp_ms=timestamp_ms, market=market, side=side, order_type=order_type
             )
+            kind = (market, side, order_type)
+            if timestamp_ms > cache.newest.get(kind, -1):
+                cache.newest[kind] = timestamp_ms
         if size is not None:
             size_e8 = quantize_e8(size)
             sized_key = (*key, size_e8)
@@ -359,17 +365,8 @@ class FastOrderSigner:
 
     def prefixed_timestamp(self, market: str, side: str, order_type: str, not_before: int) -> int | None:
         """The newest precomputed timestamp for this kind of order that is ≥ ``not_before``, if any."""
-        best = None
-        for ts, m, sd, t in self._cache.prefixes:
-            if (
-                m == market
-                and sd == side
-                and t == order_type
-                and ts >= not_before
-                and (best is None or ts > best)
-            ):
-                best = ts
-        return best
+        ts = self._cache.newest.get((market, side, order_type))
+        return ts if ts is not None and ts >= not_before else None
 
     def forget_prefixes(self, older_than: int) -> None:
         cache = self._cache
@@ -377,6 +374,8 @@ class FastOrderSigner:
             del cache.prefixes[key]
         for skey in [k for k in cache.sized if k[0] < older_than]:
             del cache.sized[skey]
+        for kind in [k for k, ts in cache.newest.items() if ts < older_than]:
+            del cache.newest[kind]
 
     def signature(self, order: dict[str, Any]) -> str:
         if order.get("id"):
