@@ -19,6 +19,7 @@ import { EdgeXClient } from "@paradex-edgex/edgex";
 import { DEV_ACCOUNT, DEV_SIGNER_KEY } from "@paradex-edgex/edgex-sim";
 import { ArbBot } from "../src/bot.ts";
 import { loadConfig } from "../src/config.ts";
+import { PARADEX_SIDECAR_ARGS } from "../src/venues.ts";
 import { type EdgexSimHandle, type ParadexSimHandle, startEdgex, startParadexSim } from "@paradex-edgex/dev/sims";
 export { startParadexSim };
 import { LogTap } from "./helpers.ts";
@@ -67,7 +68,7 @@ export function paradexLive(s: Sims, key: Record<string, string>, sidecarArgs: s
     wsUrl: s.paradex.wsUrl,
     restUrl: s.paradex.restUrl,
     channels: ["bbo", "book", "orders", "fills", "positions", "account"],
-    extraArgs: ["--log-level", "WARNING", ...sidecarArgs],
+    extraArgs: [...PARADEX_SIDECAR_ARGS, ...sidecarArgs],
     env: key,
     // A loaded 2-core machine can take well over the default 15 s to import paradex-py.
     helloTimeoutMs: 60_000,
