@@ -5,8 +5,10 @@ it (``--env sim --ws-url … --rest-url …``, paper key). The benchmark stamps 
 writes each line; the simulator stamps each order request when it reaches its ``order.create`` handler
 (``GET /_sim/order_arrivals``); the difference, matched by client id, is the place → wire latency. Orders
 are IOC limits far from the market (never filled, never resting), sent one at a time after the previous
-result so no queueing is measured. It runs once per signer backend: the default (the native library when it
-is installed) and the ``starknet_crypto_py`` fallback (``bench/without_native.py`` hides the native one).
+result so no queueing is measured. It runs with the default backend (the native library when it is
+installed) in both ``--signing`` modes, with the ``starknet_crypto_py`` fallback (``bench/without_native.py``
+hides the native one), and, for comparison, with paradex-py alone in this process (its WebSocket client's
+``submit_order`` and its own signer: what a bot calling the SDK directly gets).
 
 Also reported, in this process: the signer alone on each backend, cold (all nine Pedersen hashes) and as
 the sidecar signs a repeated kind of order (prefix and size precomputed: four hashes), beside paradex-py's
@@ -180,6 +182,70 @@ def measure_wire(orders: int, fallback: bool = False, signing_mode: str = "deter
         sim.stop()
 
 
+def measure_sdk_wire(orders: int) -> dict[str, Any]:
+    """The same orders placed with paradex-py alone, in this process: its ``ParadexWebsocketClient``
+    (authenticated, its own reader task) and ``submit_order`` with the account's own signer, stamped before
+    the call and matched with the simulator's arrivals as above. What a bot calling the SDK directly gets,
+    with no pipe in between; the sidecar's figure includes its stdin."""
+    import asyncio
+    import secrets
+
+    from paradex_py import Paradex
+    from paradex_py.common.order import Order, OrderSide, OrderType
+
+    from paradex_ws_service.paradex.signing import EC_ORDER
+
+    sim = SimProcess("--bbo-rate", "2", "--log-level", "WARNING", env=_env(), cwd=REPO)
+    try:
+        control = sim.ready["control_url"].rstrip("/")
+        paradex = Paradex(
+            env="testnet",  # type: ignore[arg-type]
+            l1_address="0x" + secrets.token_hex(20),
+            l2_private_key=hex(secrets.randbelow(EC_ORDER - 1) + 1),
+            api_base_url=sim.rest_url,
+            ws_url_override=sim.ws_url,
+            retry_strategy=None,
+        )
+        stamps: dict[str, int] = {}
+
+        async def place_all() -> None:
+            ws = paradex.ws_client
+            if not await ws.connect():
+                raise RuntimeError("paradex-py could not connect to the simulator")
+            try:
+                warmup = 20
+                for n in range(warmup + orders):
+                    cid = f"sdk-{n}"
+                    order = Order(
+                        MARKET, OrderType.Limit, OrderSide.Buy, Decimal("0.001"), Decimal("20000"),
+                        client_id=cid, instruction="IOC",
+                    )  # fmt: skip
+                    t0 = time.time_ns()
+                    await asyncio.wait_for(ws.submit_order(order), 30)
+                    if n >= warmup:
+                        stamps[cid] = t0
+                    await asyncio.sleep(0.002)  # as above: measure placing, not a queue
+            finally:
+                await ws.close()
+
+        asyncio.run(place_all())
+        with urllib.request.urlopen(f"{control}/order_arrivals", timeout=10) as response:
+            arrivals = {a[0]: a[1] for a in orjson.loads(response.read())["arrivals"]}
+        latencies = [(arrivals[c] - t0) / 1000 for c, t0 in stamps.items() if c in arrivals]
+        return {
+            "backend": "paradex-py alone",
+            "signing": "its sign_order",
+            "orders": len(latencies),
+            "p50_us": round(_pct(latencies, 0.50), 1),
+            "p90_us": round(_pct(latencies, 0.90), 1),
+            "p99_us": round(_pct(latencies, 0.99), 1),
+            "mean_us": round(statistics.fmean(latencies), 1),
+            "min_us": round(min(latencies), 1),
+        }
+    finally:
+        sim.stop()
+
+
 def _default_backend() -> str:
     from paradex_ws_service.paradex import signing
 
@@ -343,6 +409,7 @@ def main() -> int:
         "place_to_wire": measure_wire(orders),
         "place_to_wire_pooled": measure_wire(orders, signing_mode="pooled"),
         "place_to_wire_fallback": measure_wire(orders, fallback=True),
+        "place_to_wire_sdk": measure_sdk_wire(orders),
         "signing": measure_signing(min(orders, 200)),
         "pipeline_cpu": measure_pipeline(orders),
         "load_average_before": [round(x, 2) for x in load_before],
@@ -360,11 +427,13 @@ def main() -> int:
 
 def table(result: dict[str, Any]) -> str:
     rows: list[tuple[str, Any, Any, Any]] = [("measure", "p50 µs", "p99 µs", "CPU p50 µs")]
-    for key in ("place_to_wire", "place_to_wire_pooled", "place_to_wire_fallback"):
+    for key in ("place_to_wire", "place_to_wire_pooled", "place_to_wire_fallback", "place_to_wire_sdk"):
         wire = result.get(key)
         if wire is None:
             continue
         label = f"place → order.create, {wire['orders']} orders ({wire['backend']}, {wire['signing']})"
+        if key == "place_to_wire_sdk":
+            label = f"paradex-py submit_order → order.create, {wire['orders']} orders (no sidecar)"
         rows.append((label, wire["p50_us"], wire["p99_us"], ""))
     pipe = result["pipeline_cpu"]
     label = "sidecar work per order (validate, sign precomputed, frame)"
