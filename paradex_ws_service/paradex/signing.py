@@ -89,6 +89,9 @@ def _pooled_sign(private_key: int, msg_hash: int, nonce: tuple[int, int]) -> tup
         return None
     r, k_inverse = nonce
     s = (msg_hash + r * private_key) * k_inverse % EC_ORDER
+    # The same range checks as the deterministic path (and starknet-crypto's sign). Cairo's verify also wants
+    # s⁻¹ below 2^251; neither path spends an inversion on that ≈2⁻⁵⁵ case (the venue would refuse that one
+    # order as badly signed: a definite answer, never a lost or doubled order).
     if not 0 < s < ELEMENT_UPPER_BOUND:
         return None
     return r, s
