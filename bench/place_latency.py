@@ -79,6 +79,23 @@ class Lines:
                 return event
 
 
+def _wire_figures(control: str, stamps: dict[str, int], backend: str, signing_mode: str) -> dict[str, Any]:
+    """Percentiles of (the simulator's arrival minus the stamp before sending), matched by client id."""
+    with urllib.request.urlopen(f"{control}/order_arrivals", timeout=10) as response:
+        arrivals = {a[0]: a[1] for a in orjson.loads(response.read())["arrivals"]}
+    latencies = [(arrivals[c] - t0) / 1000 for c, t0 in stamps.items() if c in arrivals]
+    return {
+        "backend": backend,
+        "signing": signing_mode,
+        "orders": len(latencies),
+        "p50_us": round(_pct(latencies, 0.50), 1),
+        "p90_us": round(_pct(latencies, 0.90), 1),
+        "p99_us": round(_pct(latencies, 0.99), 1),
+        "mean_us": round(statistics.fmean(latencies), 1),
+        "min_us": round(min(latencies), 1),
+    }
+
+
 def measure_wire(orders: int, fallback: bool = False, signing_mode: str = "deterministic") -> dict[str, Any]:
     """place → wire percentiles with the default signer backend, or (``fallback``) without the native one;
     ``signing_mode`` is the sidecar's ``--signing``."""
@@ -155,19 +172,8 @@ def measure_wire(orders: int, fallback: bool = False, signing_mode: str = "deter
             if n >= warmup:
                 stamps[cid] = t0
             time.sleep(0.002)  # let the simulator's updates drain: measure placing, not a queue
-        with urllib.request.urlopen(f"{control}/order_arrivals", timeout=10) as response:
-            arrivals = {a[0]: a[1] for a in orjson.loads(response.read())["arrivals"]}
-        latencies = [(arrivals[c] - t0) / 1000 for c, t0 in stamps.items() if c in arrivals]
-        return {
-            "backend": "starknet_crypto_py" if fallback else _default_backend(),
-            "signing": signing_mode,
-            "orders": len(latencies),
-            "p50_us": round(_pct(latencies, 0.50), 1),
-            "p90_us": round(_pct(latencies, 0.90), 1),
-            "p99_us": round(_pct(latencies, 0.99), 1),
-            "mean_us": round(statistics.fmean(latencies), 1),
-            "min_us": round(min(latencies), 1),
-        }
+        backend = "starknet_crypto_py" if fallback else _default_backend()
+        return _wire_figures(control, stamps, backend, signing_mode)
     finally:
         if sidecar is not None and sidecar.stdin is not None:
             sidecar.stdin.close()  # end of stdin: a clean exit (and a written profile)
@@ -229,19 +235,7 @@ def measure_sdk_wire(orders: int) -> dict[str, Any]:
                 await ws.close()
 
         asyncio.run(place_all())
-        with urllib.request.urlopen(f"{control}/order_arrivals", timeout=10) as response:
-            arrivals = {a[0]: a[1] for a in orjson.loads(response.read())["arrivals"]}
-        latencies = [(arrivals[c] - t0) / 1000 for c, t0 in stamps.items() if c in arrivals]
-        return {
-            "backend": "paradex-py alone",
-            "signing": "its sign_order",
-            "orders": len(latencies),
-            "p50_us": round(_pct(latencies, 0.50), 1),
-            "p90_us": round(_pct(latencies, 0.90), 1),
-            "p99_us": round(_pct(latencies, 0.99), 1),
-            "mean_us": round(statistics.fmean(latencies), 1),
-            "min_us": round(min(latencies), 1),
-        }
+        return _wire_figures(control, stamps, "paradex-py alone", "its sign_order")
     finally:
         sim.stop()
 
