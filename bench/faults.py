@@ -14,7 +14,7 @@ channels), stdout read by a thread of this process.
   memory is the RSS slope from the first sample after warm-up to the cap (10,000 remembered orders), and
   beyond the cap (where it should be flat).
 
-Usage: ``.venv/bin/python bench/faults.py [--outages 6] [--orders 14000] [--quick]``
+Usage: ``.venv/bin/python bench/faults.py [--outages 6] [--orders 14000] [--quick] [--soak-only]``
 → ``bench/results/faults.json`` and a table.
 """
 
@@ -266,14 +266,19 @@ def soak(orders: int, every: int, batch: int = 100) -> dict[str, Any]:
 
 
 def table(result: dict[str, Any]) -> str:
-    out = result["outages"]
+    out = result.get("outages")
     soak_ = result["soak"]
-    kinds = ", ".join(f"{o['kind']} {o['recovered']}/{o['fills_made']}" for o in out["outages"])
-    rows = [
-        (f"fills recovered per outage ({len(out['outages'])} outages)",
-         f"{out['recovered_per_outage_mean']} (recovered/made: {kinds})", "0 missing"),
-        ("fills missing from stdout", f"{out['missing']} of {out['fills_made']}", "0"),
-        ("stream back → last outage fill on stdout (median)", f"{out['back_to_last_fill_ms_median']} ms", ""),
+    rows: list[tuple[str, str, str]] = []
+    if out is not None:
+        kinds = ", ".join(f"{o['kind']} {o['recovered']}/{o['fills_made']}" for o in out["outages"])
+        rows += [
+            (f"fills recovered per outage ({len(out['outages'])} outages)",
+             f"{out['recovered_per_outage_mean']} (recovered/made: {kinds})", "0 missing"),
+            ("fills missing from stdout", f"{out['missing']} of {out['fills_made']}", "0"),
+            ("stream back → last outage fill on stdout (median)", f"{out['back_to_last_fill_ms_median']} ms",
+             ""),
+        ]  # fmt: skip
+    rows += [
         (f"sidecar RSS per order, warm-up → cap ({soak_['orders']:,} MARKETs)",
          f"{soak_['bytes_per_order_to_cap']} B (+{soak_['rss_growth_to_cap_mib']} MiB to the cap)",
          "a few MB at the cap"),
@@ -297,12 +302,15 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=14_000)
     parser.add_argument("--every", type=int, default=1_000)
     parser.add_argument("--quick", action="store_true", help="3 outages, 2,000 orders (a smoke test)")
+    parser.add_argument("--soak-only", action="store_true", help="the memory soak alone (no outages)")
     args = parser.parse_args()
     if args.quick:
         args.outages, args.orders, args.every = 3, 2_000, 500
     load_before = [round(x, 2) for x in os.getloadavg()]
-    print("outages …", flush=True)
-    result: dict[str, Any] = {"outages": outages(args.outages)}
+    result: dict[str, Any] = {}
+    if not args.soak_only:
+        print("outages …", flush=True)
+        result["outages"] = outages(args.outages)
     print(f"memory soak, {args.orders:,} orders …", flush=True)
     result["soak"] = soak(args.orders, args.every)
     result["load_average"] = [load_before, [round(x, 2) for x in os.getloadavg()]]
@@ -310,7 +318,7 @@ def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "faults.json").write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
     print(table(result))
-    return 1 if result["outages"]["missing"] else 0
+    return 1 if result.get("outages", {}).get("missing") else 0
 
 
 if __name__ == "__main__":

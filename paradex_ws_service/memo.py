@@ -5,22 +5,40 @@ Work in progress keeps its future (a repeat waits on it) and is never forgotten:
 and forgetting it could let a repeat send the same order again. Settled work keeps only what a repeat needs:
 an 8-byte digest of what was asked (a repeat with other parameters is refused) and the outcome as deflated
 JSON bytes, or the error's code and message — no payload dicts, futures or tracebacks. Beyond ``cap``
-settled entries the oldest are forgotten first. A place remembered by both tables costs about 0.4 KiB (the
-unit test bounds it).
+settled entries the oldest are forgotten first. A place is remembered twice, by client id (adapter) and by
+command id (stdin), in one object holding both digests and the answer: about 0.25 KiB for both tables, keys
+and hash slots included (tests/test_memory_bound.py bounds it, and checks it does not grow beyond the cap).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import zlib
-from collections.abc import Awaitable, Hashable
-from typing import Any
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar
 
 import orjson
 
 DEFAULT_CAP = 10_000
 DIGEST_SIZE = 8
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+_GENERATED = re.compile(r"pws-[0-9a-f]{16}")  # order_params.new_client_id
+
+
+def client_id_key(client_id: Any) -> Hashable:
+    """A client id as a table key: one this sidecar generated (``pws-`` and 16 hex digits) as its number,
+    ≈36 bytes against ≈69 for the string; any other as it is. One-to-one: a client id is a string, so an int
+    key can only come from a generated id (lowercase only: ``int`` would read ``…AB`` and ``…ab`` alike)."""
+    if type(client_id) is str and _GENERATED.fullmatch(client_id):
+        return int(client_id[4:], 16)
+    key: Hashable = client_id
+    return key
 
 
 class Mismatch(Exception):
@@ -56,17 +74,53 @@ def digest(fingerprint: bytes | str) -> bytes:
     return hashlib.blake2b(data, digest_size=DIGEST_SIZE).digest()
 
 
-class FirstOutcomes:
-    """key → the first outcome of the work begun under it."""
+class Window(dict[_K, _V]):
+    """An insertion-ordered dict that forgets its oldest keys beyond ``size``, in a table sized for ``size``.
 
-    def __init__(self, cap: int = DEFAULT_CAP) -> None:
+    A plain dict trimmed from the front keeps each deleted slot as a dummy until its table is full, then
+    grows to three times its live keys: 10,000 keys end in a 32,768-slot table (≈590 KB, twice what they
+    need) and finding the oldest key scans the dummies. A fresh copy of 10,000 keys sits in 16,384 slots
+    with 922 free: copying every ``size // 16`` insertions (≈50 µs for 10,000 keys) keeps it there.
+    """
+
+    __slots__ = ("_spent", "size")
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+        self._spent = 0  # insertions since the last copy: each takes a slot that only a copy frees
+
+    def put(self, key: _K, value: _V) -> None:
+        """``key`` → ``value`` as the newest entry; the oldest beyond ``size`` are forgotten."""
+        self.pop(key, None)
+        self[key] = value
+        while len(self) > self.size:
+            del self[next(iter(self))]
+        self._spent += 1
+        if self._spent >= max(1, self.size // 16):
+            fresh = dict(self)  # presized for its keys, no dummies, same order
+            self.clear()
+            self.update(fresh)
+            self._spent = 0
+
+
+class FirstOutcomes:
+    """key → the first outcome of the work begun under it.
+
+    ``key`` (optional) turns a key into the one stored (e.g. a generated client id into an int: half the
+    memory of its string); it must be one-to-one."""
+
+    def __init__(self, cap: int = DEFAULT_CAP, key: Callable[[Any], Hashable] | None = None) -> None:
         self.cap = cap
+        self._key = key
         self._pending: dict[Hashable, tuple[bytes, asyncio.Future[Any]]] = {}
-        # Insertion-ordered: the first key is the oldest settled entry, forgotten first.
-        # A settled outcome: the digest followed by the JSON bytes (deflated: _Packed), or (digest, error or
-        # result kept whole). One bytes object per entry: a tuple and a digest object would double its cost.
-        self._settled: dict[Hashable, bytes | tuple[bytes, _Failed | _Kept]] = {}
-        self._to_pack: list[Hashable] = []  # settled keys whose outcome is still plain JSON
+        # Oldest settled entry first, forgotten first. A settled outcome: the digest followed by the JSON
+        # bytes (deflated: _Packed), or the answer shared with another table (_Shared: both digests, then the
+        # JSON), or (digest, error or result kept whole). One bytes object per entry: a tuple and a digest
+        # object would double its cost.
+        self._settled: Window[Hashable, bytes | tuple[bytes, _Failed | _Kept]] = Window(cap)
+        # Where this table's digest sits in the outcomes it shares (0 or DIGEST_SIZE), set at its first share.
+        self._slot = -1
 
     def __len__(self) -> int:
         return len(self._pending) + len(self._settled)
@@ -78,6 +132,8 @@ class FirstOutcomes:
     def first(self, key: Hashable, asked: bytes) -> Awaitable[Any] | None:
         """None when ``key`` is new (call :meth:`begin`); else an awaitable giving its first outcome.
         Raises :class:`Mismatch` when ``key`` was used with another digest."""
+        if self._key is not None:
+            key = self._key(key)
         pending = self._pending.get(key)
         if pending is not None:
             if pending[0] != asked:
@@ -90,69 +146,96 @@ class FirstOutcomes:
             if settled[0] != asked:
                 raise Mismatch(key)
             return _replay(settled[1])
-        if settled[:DIGEST_SIZE] != asked:
+        at = self._slot if isinstance(settled, _Shared) else 0
+        if settled[at : at + DIGEST_SIZE] != asked:
             raise Mismatch(key)
         return _replay(settled)
 
     def begin(self, key: Hashable, asked: bytes) -> None:
+        if self._key is not None:
+            key = self._key(key)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[key] = (asked, future)
 
     def succeed(self, key: Hashable, result: Any) -> None:
         """The work's result (JSON-serialisable: it is what the command answers)."""
-        self._settle(key, result, _compact(result))
-
-    def fail(self, key: Hashable, exc: BaseException) -> None:
-        self._settle(key, exc, _Failed(exc))
-
-    def forget(self, key: Hashable, exc: BaseException) -> None:
-        """Definitely not done (refused before anything was sent): the key may be used again. Whoever
-        waits on it meanwhile gets ``exc``."""
-        asked_future = self._pending.pop(key, None)
-        if asked_future is not None:
-            _complete(asked_future[1], exc)
-
-    def _settle(self, key: Hashable, outcome: Any, compact: bytes | _Failed | _Kept) -> None:
+        if self._key is not None:
+            key = self._key(key)
         asked_future = self._pending.pop(key, None)
         if asked_future is None:
             return
         asked, future = asked_future
-        _complete(future, outcome)
-        self._settled.pop(key, None)
-        self._settled[key] = asked + compact if isinstance(compact, bytes) else (asked, compact)
-        while len(self._settled) > self.cap:
-            del self._settled[next(iter(self._settled))]
-        if isinstance(compact, bytes):
-            # Deflated a moment later, off the path that writes this command's result (≈20 µs each).
-            if not self._to_pack:
-                asyncio.get_running_loop().call_soon(self.pack)
-            self._to_pack.append(key)
+        _complete(future, result)
+        if _last.result is result:  # settled by another table just before (a place: adapter, then stdin)
+            entry = self._share(asked)
+        else:
+            json = _json(result)
+            _last.result, _last.json, _last.table, _last.key = result, json, self, key
+            entry = asked + json if isinstance(json, bytes) else (asked, json)
+        self._settled.put(key, entry)
+        if isinstance(entry, bytes):
+            _queue(self, key)  # deflated on the next loop turn
 
-    def pack(self) -> None:
-        """Deflate the outcomes settled since the last call (JSON bytes → about a third of their size)."""
-        keys, self._to_pack = self._to_pack, []
-        for key in keys:
-            entry = self._settled.get(key)
-            if type(entry) is bytes:
-                self._settled[key] = _pack(entry)
+    def fail(self, key: Hashable, exc: BaseException) -> None:
+        if self._key is not None:
+            key = self._key(key)
+        asked_future = self._pending.pop(key, None)
+        if asked_future is not None:
+            _complete(asked_future[1], exc)
+            self._settled.put(key, (asked_future[0], _Failed(exc)))
+
+    def forget(self, key: Hashable, exc: BaseException) -> None:
+        """Definitely not done (refused before anything was sent): the key may be used again. Whoever
+        waits on it meanwhile gets ``exc``."""
+        if self._key is not None:
+            key = self._key(key)
+        asked_future = self._pending.pop(key, None)
+        if asked_future is not None:
+            _complete(asked_future[1], exc)
+
+    def _share(self, asked: bytes) -> bytes | tuple[bytes, _Kept]:
+        """This table's entry for the answer another table has just remembered: one object for both (the
+        other table's entry is replaced by it) when it can, else a copy of its own."""
+        json, other, other_key = _last.json, _last.table, _last.key
+        _last.table = None  # shared by two tables at most
+        if not isinstance(json, bytes):
+            return (asked, json)
+        theirs = other._settled.get(other_key) if other is not None else None
+        if (
+            other is None
+            or type(theirs) is not bytes  # already deflated or forgotten: its own copy
+            or other._slot not in (-1, 0)
+            or self._slot not in (-1, DIGEST_SIZE)
+        ):
+            return asked + json
+        other._slot, self._slot = 0, DIGEST_SIZE
+        shared = _Shared(theirs[:DIGEST_SIZE] + asked + json)
+        other._settled[other_key] = shared  # in place: the entry keeps its age
+        return shared
 
 
-# The last result serialised and its bytes: a place's result is remembered twice (by client id in the adapter,
-# by command id at stdin), one right after the other: serialised once.
-_last: list[Any] = [None, b""]
+class _Last:
+    """The last answer remembered and its JSON: a place's answer is remembered twice (by client id in the
+    adapter, by command id at stdin), one right after the other: serialised once, stored once."""
+
+    __slots__ = ("json", "key", "result", "table")
+
+    def __init__(self) -> None:
+        self.result: Any = None
+        self.json: bytes | _Kept = b""
+        self.table: FirstOutcomes | None = None
+        self.key: Hashable = None
 
 
-def _compact(result: Any) -> bytes | _Kept:
-    if _last[0] is result:
-        compact: bytes | _Kept = _last[1]
-        return compact
+_last = _Last()
+
+
+def _json(result: Any) -> bytes | _Kept:
     try:
         # A copy: orjson's own bytes keep its whole output buffer (≈4 KiB) allocated.
-        compact = memoryview(orjson.dumps(result, default=str)).tobytes()
+        return memoryview(orjson.dumps(result, default=str)).tobytes()
     except TypeError:  # not JSON as is (never expected): kept whole rather than fail a settled order
-        compact = _Kept(result)
-    _last[:] = [result, compact]
-    return compact
+        return _Kept(result)
 
 
 def _complete(future: asyncio.Future[Any], outcome: Any) -> None:
@@ -166,15 +249,16 @@ def _complete(future: asyncio.Future[Any], outcome: Any) -> None:
 
 
 async def _replay(outcome: bytes | _Failed | _Kept) -> Any:
-    """The outcome again: raised afresh, returned whole, or parsed from (digest +) JSON bytes."""
+    """The outcome again: raised afresh, returned whole, or parsed from (digests +) JSON bytes."""
     if isinstance(outcome, _Failed):
         raise outcome.exception()
     if isinstance(outcome, _Kept):
         return outcome.value
-    if isinstance(outcome, _Packed):
+    head = 2 * DIGEST_SIZE if isinstance(outcome, _Shared) else DIGEST_SIZE
+    if isinstance(outcome, (_Packed, _SharedPacked)):
         inflate = zlib.decompressobj(_WBITS, zdict=_ZDICT)
-        return orjson.loads(inflate.decompress(outcome[DIGEST_SIZE:]) + inflate.flush())
-    return orjson.loads(outcome[DIGEST_SIZE:])
+        return orjson.loads(inflate.decompress(outcome[head:]) + inflate.flush())
+    return orjson.loads(outcome[head:])
 
 
 # Deflate with a preset dictionary of what place answers repeat (keys, markets, sides, statuses): a 230-byte
@@ -190,12 +274,58 @@ _ZDICT = (
 
 
 class _Packed(bytes):
-    """Deflated JSON bytes."""
+    """digest + deflated JSON."""
 
     __slots__ = ()
 
 
-def _pack(entry: bytes) -> _Packed:
-    """digest + JSON → digest + deflated JSON."""
+class _Shared(bytes):
+    """An answer remembered by two tables: the first table's digest, the second's, the JSON."""
+
+    __slots__ = ()
+
+
+class _SharedPacked(_Shared):
+    """_Shared, the JSON deflated."""
+
+    __slots__ = ()
+
+
+def _deflate(json: bytes) -> bytes:
     deflate = zlib.compressobj(6, zlib.DEFLATED, _WBITS, 2, zlib.Z_DEFAULT_STRATEGY, _ZDICT)
-    return _Packed(entry[:DIGEST_SIZE] + deflate.compress(entry[DIGEST_SIZE:]) + deflate.flush())
+    return deflate.compress(json) + deflate.flush()
+
+
+# Outcomes to deflate on the next loop turn: (table, key), of every table (a shared outcome is deflated once).
+_to_pack: list[tuple[FirstOutcomes, Hashable]] = []
+_pack_loop: list[asyncio.AbstractEventLoop | None] = [None]  # the loop where the next pack() is due
+
+
+def _queue(table: FirstOutcomes, key: Hashable) -> None:
+    loop = asyncio.get_running_loop()
+    if _pack_loop[0] is not loop:  # none due (or due on a loop that is gone)
+        loop.call_soon(pack)
+        _pack_loop[0] = loop
+    _to_pack.append((table, key))
+
+
+def pack() -> None:
+    """Deflate the outcomes settled since the last call (JSON → about a third of its size), off the path
+    that writes a command's result (≈20 µs each)."""
+    _pack_loop[0] = None
+    queued = _to_pack[:]
+    _to_pack.clear()
+    done: dict[int, tuple[bytes, bytes]] = {}  # id of a shared entry → (it, its deflated twin)
+    for table, key in queued:
+        entry = table._settled.get(key)
+        kind = type(entry)
+        if kind is bytes:
+            assert isinstance(entry, bytes)
+            table._settled[key] = _Packed(entry[:DIGEST_SIZE] + _deflate(entry[DIGEST_SIZE:]))
+        elif kind is _Shared:
+            assert isinstance(entry, bytes)
+            pair = done.get(id(entry))
+            if pair is None:
+                head = 2 * DIGEST_SIZE
+                pair = done[id(entry)] = (entry, _SharedPacked(entry[:head] + _deflate(entry[head:])))
+            table._settled[key] = pair[1]

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from paradex_ws_service.commands import CommandError
-from paradex_ws_service.memo import DEFAULT_CAP, FirstOutcomes, Mismatch, digest
+from paradex_ws_service.memo import DEFAULT_CAP, FirstOutcomes, Mismatch, client_id_key, digest
 from paradex_ws_service.paradex.errors import ParadexError
 from paradex_ws_service.paradex.private import DEDUPE_WINDOW, PrivateNormalizers
 
@@ -83,39 +83,83 @@ def test_settled_outcomes_are_capped_and_work_in_flight_is_never_forgotten() -> 
     asyncio.run(run())
 
 
-def test_a_place_remembered_twice_costs_under_half_a_kib_at_the_cap() -> None:
-    """By client id (adapter) and by command id (stdin): both tables at their cap, per order."""
+def test_an_answer_remembered_by_two_tables_is_stored_once_and_replayed_by_each() -> None:
+    """A place is remembered by client id (adapter) then by command id (stdin): one object holds both digests
+    and the answer; each table replays it and refuses the other's parameters."""
+
+    async def run() -> None:
+        by_client, by_command = FirstOutcomes(key=client_id_key), FirstOutcomes()
+        client_asked, command_asked = digest(b"order"), digest(b"command")
+        for i in range(3):
+            by_client.begin(_client_id(i), client_asked)
+            by_command.begin(i, command_asked)
+            result = _result(i)
+            by_client.succeed(_client_id(i), result)
+            by_command.succeed(i, result)
+        sizes = []
+        for _ in range(2):  # as settled, then deflated on the next loop turn
+            assert by_client._settled[client_id_key(_client_id(2))] is by_command._settled[2]
+            assert await by_client.first(_client_id(2), client_asked) == _result(2)  # type: ignore[misc]
+            assert await by_command.first(2, command_asked) == _result(2)  # type: ignore[misc]
+            with pytest.raises(Mismatch):
+                by_client.first(_client_id(2), command_asked)
+            with pytest.raises(Mismatch):
+                by_command.first(2, client_asked)
+            sizes.append(len(by_command._settled[2]))
+            await asyncio.sleep(0)
+        assert sizes[1] < sizes[0] / 2, sizes
+        by_client.begin("bot-order-1", client_asked)  # a client id of the caller's: kept as it is
+        by_client.succeed("bot-order-1", {"client_id": "bot-order-1"})
+        assert await by_client.first("bot-order-1", client_asked) == {"client_id": "bot-order-1"}  # type: ignore[misc]
+        assert by_client.first(_client_id(2).upper(), client_asked) is None  # another client id, not the same
+
+    asyncio.run(run())
+
+
+def _client_id(i: int) -> str:
+    """A client id as the sidecar generates them (order_params.new_client_id)."""
+    return f"pws-{0x9F3A_0000_0000_0000 + i:016x}"
+
+
+def _places(count: int) -> Callable[[], Any]:
+    """``count`` places remembered by both tables, as the sidecar does (int command ids, generated ids)."""
 
     def fill_tables() -> Any:
         async def run() -> tuple[FirstOutcomes, FirstOutcomes]:
-            by_client, by_command = FirstOutcomes(), FirstOutcomes()
-            for i in range(DEFAULT_CAP + 2_000):
-                client_id = f"pws-1796310750-{i:06d}"
-                by_command.begin(f"cmd-{i}", digest(b'{"market":"BTC-USD-PERP","side":"BUY","size":"0.001"}'))
-                client_asked = digest(repr(("BTC-USD-PERP", "BUY", "MARKET", "0.001", i)))
-                by_client.begin(client_id, client_asked)
+            by_client, by_command = FirstOutcomes(key=client_id_key), FirstOutcomes()
+            command_asked = digest(b'{"market":"BTC-USD-PERP","side":"BUY","size":"0.001"}')
+            for i in range(count):
+                by_command.begin(i, command_asked)
+                by_client.begin(_client_id(i), digest(repr(("BTC-USD-PERP", "BUY", "MARKET", "0.001", i))))
                 result = _result(i)
-                by_client.succeed(client_id, result)
-                by_command.succeed(f"cmd-{i}", result)
-            await asyncio.sleep(0)  # the outcomes are deflated on the next loop turn
-            assert len(by_client) == len(by_command) == DEFAULT_CAP
-            assert await by_client.first("pws-1796310750-011999", client_asked) == _result(
-                DEFAULT_CAP + 1_999
-            )
+                by_client.succeed(_client_id(i), result)
+                by_command.succeed(i, result)
+                if i % 1_000 == 0:
+                    await asyncio.sleep(0)  # the outcomes are deflated on the next loop turn
+            await asyncio.sleep(0)
+            assert len(by_client) == len(by_command) == min(count, DEFAULT_CAP)
             return by_client, by_command
 
         return asyncio.run(run())
 
-    per_order = _traced(fill_tables) / DEFAULT_CAP
-    assert per_order < 512, f"{per_order:.0f} B per order"
+    return fill_tables
 
 
-def test_private_dedupe_state_is_capped_and_compact() -> None:
-    """Orders (NEW → CLOSED) with a fill each, past the window: at most the window is kept, ~0.25 KiB each."""
+def test_a_place_remembered_twice_costs_under_300_bytes_at_the_cap_and_nothing_more_beyond() -> None:
+    """Both tables at their cap, per order; then as many orders again: the memory stays where it was (the
+    tables forget as much as they learn, and their hash tables do not grow)."""
+    at_cap = _traced(_places(DEFAULT_CAP))
+    assert at_cap / DEFAULT_CAP < 300, f"{at_cap / DEFAULT_CAP:.0f} B per order"
+    beyond = _traced(_places(2 * DEFAULT_CAP))
+    assert beyond < at_cap * 1.05, f"{at_cap} B at the cap, {beyond} B after as many orders again"
+
+
+def _feed(count: int) -> Callable[[], PrivateNormalizers]:
+    """``count`` orders (NEW → CLOSED) with a fill each."""
 
     def feed() -> PrivateNormalizers:
         private = PrivateNormalizers()
-        for i in range(DEDUPE_WINDOW + 3_000):
+        for i in range(count):
             order = {
                 "id": str(BASE_ID + i),
                 "market": "BTC-USD-PERP",
@@ -129,17 +173,38 @@ def test_private_dedupe_state_is_capped_and_compact() -> None:
             }
             private.order(order, 0)
             private.order({**order, "status": "CLOSED", "remaining_size": "0", "seq_no": 10 * i + 2}, 0)
-            fill = {"id": str(BASE_ID + i), "order_id": order["id"], "market": "BTC-USD-PERP", "side": "BUY"}
+            fill = {"id": str(FILL_ID + i), "order_id": order["id"], "market": "BTC-USD-PERP", "side": "BUY"}
             private.fill({**fill, "price": "65000.1", "size": "0.001", "created_at": 1796310750390 + i}, 0)
         return private
 
-    private = feed()
+    return feed
+
+
+FILL_ID = 8833000000000000000000000000
+
+
+def test_private_dedupe_state_is_capped_and_compact() -> None:
+    """Orders with a fill each, past the window: at most the window is kept, under 200 bytes per order, and
+    as many orders again add nothing."""
+    private = _feed(DEDUPE_WINDOW + 3_000)()
     orders = private._latest["order"]
     assert len(orders) <= DEDUPE_WINDOW and len(private._fills) == DEDUPE_WINDOW
     assert not private.open_orders  # every order closed: nothing kept beyond the dedupe keys
     # The newest are still deduplicated, the oldest forgotten.
-    newest = str(BASE_ID + DEDUPE_WINDOW + 2_999)
-    assert private.fill({"id": newest, "order_id": newest, "market": "BTC-USD-PERP", "side": "BUY",
-                         "price": "1", "size": "1"}, 0) is None  # fmt: skip
-    per_order = _traced(feed) / DEDUPE_WINDOW
-    assert per_order < 512, f"{per_order:.0f} B per order"
+    newest = DEDUPE_WINDOW + 2_999
+    fill = {
+        "order_id": str(BASE_ID + newest),
+        "market": "BTC-USD-PERP",
+        "side": "BUY",
+        "price": "1",
+        "size": "1",
+    }
+    assert private.fill({**fill, "id": str(FILL_ID + newest)}, 0) is None
+    assert private.fill({**fill, "id": str(FILL_ID)}, 0) is not None  # forgotten: it would be emitted again
+    # A bust still names the fill's order and market.
+    bust = private.tradebust({"busted_fill_id": str(FILL_ID + newest), "created_at": 1}, 0)
+    assert bust is not None and (bust["order_id"], bust["market"]) == (str(BASE_ID + newest), "BTC-USD-PERP")
+    at_cap = _traced(_feed(DEDUPE_WINDOW))
+    assert at_cap / DEDUPE_WINDOW < 200, f"{at_cap / DEDUPE_WINDOW:.0f} B per order"
+    beyond = _traced(_feed(2 * DEDUPE_WINDOW))
+    assert beyond < at_cap * 1.05, f"{at_cap} B at the window, {beyond} B after as many orders again"

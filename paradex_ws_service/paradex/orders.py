@@ -31,7 +31,7 @@ from paradex_py.common.order import Order, OrderSide, OrderType
 from websockets.exceptions import ConnectionClosed
 
 from paradex_ws_service import protocol as p
-from paradex_ws_service.memo import FirstOutcomes, Mismatch, digest
+from paradex_ws_service.memo import FirstOutcomes, Mismatch, client_id_key, digest
 from paradex_ws_service.paradex import sdk_compat
 from paradex_ws_service.paradex.auth import Auth
 from paradex_ws_service.paradex.errors import ParadexError
@@ -118,7 +118,7 @@ class OrderManager:
         self._just_used: tuple[str, str, str] | None = None
         self._nonce_task: asyncio.Future[None] | None = None
         self._nonce_wake = asyncio.Event()  # set when an order took a nonce: draw the next one
-        self._by_client_id = FirstOutcomes(REMEMBERED)  # client id → its order's first outcome
+        self._by_client_id = FirstOutcomes(REMEMBERED, client_id_key)  # client id → its first outcome
         self._last_ts = 0
         self._rate_limited_until = 0.0  # monotonic: no order is sent before this after a 429 / 42901
         self._rate_backoff_s = RATE_LIMIT_BACKOFF_S
