@@ -203,6 +203,7 @@ class FirstOutcomes:
         theirs = other._settled.get(other_key) if other is not None else None
         if (
             other is None
+            or other is self  # one table, two keys, one answer object (never expected): a copy each
             or type(theirs) is not bytes  # already deflated or forgotten: its own copy
             or other._slot not in (-1, 0)
             or self._slot not in (-1, DIGEST_SIZE)

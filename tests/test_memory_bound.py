@@ -23,7 +23,7 @@ BASE_ID = 1796310750390000000000000000
 def _result(i: int) -> dict[str, Any]:
     """A place command's answer, as the sidecar writes it."""
     return {
-        "client_id": f"pws-1796310750-{i:06d}",
+        "client_id": _client_id(i),
         "market": "BTC-USD-PERP",
         "side": "BUY",
         "order_id": str(BASE_ID + i),
@@ -112,6 +112,29 @@ def test_an_answer_remembered_by_two_tables_is_stored_once_and_replayed_by_each(
         by_client.succeed("bot-order-1", {"client_id": "bot-order-1"})
         assert await by_client.first("bot-order-1", client_asked) == {"client_id": "bot-order-1"}  # type: ignore[misc]
         assert by_client.first(_client_id(2).upper(), client_asked) is None  # another client id, not the same
+
+    asyncio.run(run())
+
+
+def test_one_answer_object_settled_under_several_keys_is_replayed_right_by_each() -> None:
+    """The same answer object settled more than twice, or twice by one table (a repeated client id answers
+    several commands): each key replays it and checks its own digest, before and after deflating."""
+
+    async def run() -> None:
+        first, second, third = FirstOutcomes(), FirstOutcomes(), FirstOutcomes()
+        shared, alone = _result(1), _result(2)
+        settled = [(first, "x", shared), (second, "z", shared), (first, "y", shared), (third, "w", shared)]
+        settled += [(third, 1, alone), (third, 2, alone)]
+        for table, key, _ in settled:
+            table.begin(key, digest(repr(key)))
+        for table, key, result in settled:
+            table.succeed(key, result)
+        for _ in range(2):  # as settled, then deflated on the next loop turn
+            for table, key, result in settled:
+                assert await table.first(key, digest(repr(key))) == result  # type: ignore[misc]
+                with pytest.raises(Mismatch):
+                    table.first(key, digest(b"other"))
+            await asyncio.sleep(0)
 
     asyncio.run(run())
 
