@@ -114,12 +114,12 @@ class FirstOutcomes:
         self.cap = cap
         self._key = key
         self._pending: dict[Hashable, tuple[bytes, asyncio.Future[Any]]] = {}
-        # Oldest settled entry first, forgotten first. A settled outcome: the digest followed by the JSON
-        # bytes (deflated: _Packed), or the answer shared with another table (_Shared: both digests, then the
-        # JSON), or (digest, error or result kept whole). One bytes object per entry: a tuple and a digest
-        # object would double its cost.
+        # Oldest settled entry first, forgotten first. A settled outcome: one bytes object (see _KIND: its
+        # kind, the digest or the two digests of the tables sharing it, the JSON or the deflated JSON), or
+        # (digest, error or result kept whole). Plain bytes: a tuple and a digest object would double its
+        # cost, and a bytes subclass costs a garbage-collector header (16 bytes) more.
         self._settled: Window[Hashable, bytes | tuple[bytes, _Failed | _Kept]] = Window(cap)
-        # Where this table's digest sits in the outcomes it shares (0 or DIGEST_SIZE), set at its first share.
+        # Where this table's digest sits in the answers it shares (_FIRST or _SECOND), set at its first share.
         self._slot = -1
 
     def __len__(self) -> int:
@@ -146,7 +146,7 @@ class FirstOutcomes:
             if settled[0] != asked:
                 raise Mismatch(key)
             return _replay(settled[1])
-        at = self._slot if isinstance(settled, _Shared) else 0
+        at = self._slot if settled[_KIND] & _SHARED else _FIRST
         if settled[at : at + DIGEST_SIZE] != asked:
             raise Mismatch(key)
         return _replay(settled)
@@ -171,7 +171,7 @@ class FirstOutcomes:
         else:
             json = _json(result)
             _last.result, _last.json, _last.table, _last.key = result, json, self, key
-            entry = asked + json if isinstance(json, bytes) else (asked, json)
+            entry = _ONE + asked + json if isinstance(json, bytes) else (asked, json)
         self._settled.put(key, entry)
         if isinstance(entry, bytes):
             _queue(self, key)  # deflated on the next loop turn
@@ -204,13 +204,14 @@ class FirstOutcomes:
         if (
             other is None
             or other is self  # one table, two keys, one answer object (never expected): a copy each
-            or type(theirs) is not bytes  # already deflated or forgotten: its own copy
-            or other._slot not in (-1, 0)
-            or self._slot not in (-1, DIGEST_SIZE)
+            or type(theirs) is not bytes
+            or theirs[0] != _ONE[0]  # already deflated, or shared: its own copy
+            or other._slot not in (-1, _FIRST)
+            or self._slot not in (-1, _SECOND)
         ):
-            return asked + json
-        other._slot, self._slot = 0, DIGEST_SIZE
-        shared = _Shared(theirs[:DIGEST_SIZE] + asked + json)
+            return _ONE + asked + json
+        other._slot, self._slot = _FIRST, _SECOND
+        shared = _TWO + theirs[_FIRST:_SECOND] + asked + json
         other._settled[other_key] = shared  # in place: the entry keeps its age
         return shared
 
@@ -255,8 +256,9 @@ async def _replay(outcome: bytes | _Failed | _Kept) -> Any:
         raise outcome.exception()
     if isinstance(outcome, _Kept):
         return outcome.value
-    head = 2 * DIGEST_SIZE if isinstance(outcome, _Shared) else DIGEST_SIZE
-    if isinstance(outcome, (_Packed, _SharedPacked)):
+    kind = outcome[_KIND]
+    head = _SECOND + DIGEST_SIZE if kind & _SHARED else _SECOND
+    if kind & _DEFLATED:
         inflate = zlib.decompressobj(_WBITS, zdict=_ZDICT)
         return orjson.loads(inflate.decompress(outcome[head:]) + inflate.flush())
     return orjson.loads(outcome[head:])
@@ -274,22 +276,14 @@ _ZDICT = (
 )
 
 
-class _Packed(bytes):
-    """digest + deflated JSON."""
-
-    __slots__ = ()
-
-
-class _Shared(bytes):
-    """An answer remembered by two tables: the first table's digest, the second's, the JSON."""
-
-    __slots__ = ()
-
-
-class _SharedPacked(_Shared):
-    """_Shared, the JSON deflated."""
-
-    __slots__ = ()
+# A settled outcome's bytes: its kind (one byte: _SHARED | _DEFLATED bits), the digest (_FIRST) or, shared by
+# two tables, the first table's digest (_FIRST) and the second's (_SECOND), then the JSON or deflated JSON.
+_KIND = 0
+_SHARED, _DEFLATED = 2, 1
+_FIRST = 1
+_SECOND = _FIRST + DIGEST_SIZE
+_ONE = bytes((0,))  # one table's, JSON
+_TWO = bytes((_SHARED,))  # two tables', JSON
 
 
 def _deflate(json: bytes) -> bytes:
@@ -319,14 +313,14 @@ def pack() -> None:
     done: dict[int, tuple[bytes, bytes]] = {}  # id of a shared entry → (it, its deflated twin)
     for table, key in queued:
         entry = table._settled.get(key)
-        kind = type(entry)
-        if kind is bytes:
-            assert isinstance(entry, bytes)
-            table._settled[key] = _Packed(entry[:DIGEST_SIZE] + _deflate(entry[DIGEST_SIZE:]))
-        elif kind is _Shared:
-            assert isinstance(entry, bytes)
-            pair = done.get(id(entry))
-            if pair is None:
-                head = 2 * DIGEST_SIZE
-                pair = done[id(entry)] = (entry, _SharedPacked(entry[:head] + _deflate(entry[head:])))
-            table._settled[key] = pair[1]
+        if type(entry) is not bytes or entry[_KIND] & _DEFLATED:
+            continue  # forgotten, or deflated already
+        if not entry[_KIND] & _SHARED:
+            table._settled[key] = bytes((_DEFLATED,)) + entry[_FIRST:_SECOND] + _deflate(entry[_SECOND:])
+            continue
+        pair = done.get(id(entry))
+        if pair is None:
+            head = _SECOND + DIGEST_SIZE
+            deflated = bytes((_SHARED | _DEFLATED,)) + entry[_FIRST:head] + _deflate(entry[head:])
+            pair = done[id(entry)] = (entry, deflated)
+        table._settled[key] = pair[1]
