@@ -168,11 +168,11 @@ def _places(count: int) -> Callable[[], Any]:
     return fill_tables
 
 
-def test_a_place_remembered_twice_costs_under_270_bytes_at_the_cap_and_nothing_more_beyond() -> None:
+def test_a_place_remembered_twice_costs_under_240_bytes_at_the_cap_and_nothing_more_beyond() -> None:
     """Both tables at their cap, per order; then as many orders again: the memory stays where it was (the
     tables forget as much as they learn, and their hash tables do not grow)."""
     at_cap = _traced(_places(DEFAULT_CAP))
-    assert at_cap / DEFAULT_CAP < 270, f"{at_cap / DEFAULT_CAP:.0f} B per order"
+    assert at_cap / DEFAULT_CAP < 240, f"{at_cap / DEFAULT_CAP:.0f} B per order"
     beyond = _traced(_places(2 * DEFAULT_CAP))
     assert beyond < at_cap * 1.05, f"{at_cap} B at the cap, {beyond} B after as many orders again"
 
