@@ -118,7 +118,7 @@ class FirstOutcomes:
         # kind, the digest or the two digests of the tables sharing it, the JSON or the deflated JSON), or
         # (digest, error or result kept whole). Plain bytes: a tuple and a digest object would double its
         # cost, and a bytes subclass costs a garbage-collector header (16 bytes) more.
-        self._settled: Window[Hashable, bytes | tuple[bytes, _Failed | _Kept]] = Window(cap)
+        self._settled: Window[Hashable, bytes | tuple[bytes, _Failed | _Kept | None]] = Window(cap)
         # Where this table's digest sits in the answers it shares (_FIRST or _SECOND), set at its first share.
         self._slot = -1
 
@@ -143,9 +143,12 @@ class FirstOutcomes:
         if settled is None:
             return None
         if isinstance(settled, tuple):
-            if settled[0] != asked:
+            was_asked, outcome = settled
+            if was_asked != asked:
                 raise Mismatch(key)
-            return _replay(settled[1])
+            if outcome is None:  # settled without its answer (``keep=False``): the same request runs again
+                return None
+            return _replay(outcome)
         at = self._slot if settled[_KIND] & _SHARED else _FIRST
         if settled[at : at + DIGEST_SIZE] != asked:
             raise Mismatch(key)
@@ -157,8 +160,10 @@ class FirstOutcomes:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[key] = (asked, future)
 
-    def succeed(self, key: Hashable, result: Any) -> None:
-        """The work's result (JSON-serialisable: it is what the command answers)."""
+    def succeed(self, key: Hashable, result: Any, keep: bool = True) -> None:
+        """The work's result (JSON-serialisable: it is what the command answers). ``keep=False``: remember
+        only what was asked (a repeat with other parameters is still refused; the same request runs again),
+        for answers that may be large and are harmless to compute twice (reads)."""
         if self._key is not None:
             key = self._key(key)
         asked_future = self._pending.pop(key, None)
@@ -166,6 +171,9 @@ class FirstOutcomes:
             return
         asked, future = asked_future
         _complete(future, result)
+        if not keep:
+            self._settled.put(key, (asked, None))
+            return
         if _last.result is result:  # settled by another table just before (a place: adapter, then stdin)
             entry = self._share(asked)
         else:
@@ -176,13 +184,13 @@ class FirstOutcomes:
         if isinstance(entry, bytes):
             _queue(self, key)  # deflated on the next loop turn
 
-    def fail(self, key: Hashable, exc: BaseException) -> None:
+    def fail(self, key: Hashable, exc: BaseException, keep: bool = True) -> None:
         if self._key is not None:
             key = self._key(key)
         asked_future = self._pending.pop(key, None)
         if asked_future is not None:
             _complete(asked_future[1], exc)
-            self._settled.put(key, (asked_future[0], _Failed(exc)))
+            self._settled.put(key, (asked_future[0], _Failed(exc) if keep else None))
 
     def forget(self, key: Hashable, exc: BaseException) -> None:
         """Definitely not done (refused before anything was sent): the key may be used again. Whoever

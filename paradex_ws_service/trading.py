@@ -52,6 +52,9 @@ REMEMBERED = 10_000  # settled command ids kept for deduplication (commands runn
 PRIVATE_CHANNELS = ("orders", "fills", "positions", "account", "tradebusts")
 SIM_PREFIX = "PARADEX_SIM_"
 ORDER_OPS = ("place", "cancel", "cancel_all")  # ops whose own events come on the private channels
+# Reads: their answers (a snapshot with fills, klines) can be large and reading twice changes nothing, so a
+# repeated read id is read again; only what it asked is remembered (another command under it is refused).
+READ_OPS = ("snapshot", "balance", "order", "klines")
 PRIVATE_WAIT_S = 10.0  # longest wait for the private channels before an order command goes anyway
 CREDENTIAL_NAMES = ("L1_ADDRESS", "L1_PRIVATE_KEY", "L2_ADDRESS", "L2_PRIVATE_KEY")
 SIGNING_MODES = ("deterministic", "pooled")
@@ -260,9 +263,11 @@ class TradingCommands:
     ) -> Handler:
         """A handler whose repeated command ``id`` gets the first outcome instead of a second run, when the
         command is the same (same op and parameters, in any key order); with other parameters it is refused
-        (``DUPLICATE_ID``): an id reused by mistake must not be answered with another order's outcome."""
+        (``DUPLICATE_ID``): an id reused by mistake must not be answered with another order's outcome. A
+        repeated read (READ_OPS) is read again once the first has answered."""
 
         async def handle(command: Command, ctx: Context) -> dict[str, Any]:
+            keep = command.op not in READ_OPS
             manager = await self._ready()
             if login and self._login is not None:
                 await self._login.ensure(manager)
@@ -288,7 +293,7 @@ class TradingCommands:
                 result = await run(command)
             except ParadexError as exc:
                 error = CommandError(exc.code, exc.message)
-                self._by_command.fail(command.id, error)
+                self._by_command.fail(command.id, error, keep)
                 raise error from None
             except BaseException as exc:
                 failed = (
@@ -296,9 +301,9 @@ class TradingCommands:
                     if isinstance(exc, CommandError)
                     else CommandError(p.ERR_INTERNAL, f"{type(exc).__name__}: {exc}")
                 )
-                self._by_command.fail(command.id, failed)
+                self._by_command.fail(command.id, failed, keep)
                 raise
-            self._by_command.succeed(command.id, result)
+            self._by_command.succeed(command.id, result, keep)
             return result
 
         return handle

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import sidecar_args  # noqa: F401  (same fixtures as the other CLI tests)
+from conftest import sidecar_args
 
 from paradex_ws_service import order_params
 from paradex_ws_service import protocol as p
@@ -76,3 +76,31 @@ def test_a_reused_id_with_other_parameters_is_refused(start_sidecar: Any) -> Non
     sc.send({"id": "d1", **order, "side": "SELL", "price": "65000"})
     other = sc.expect(lambda e: e.get("type") == "result" and e.get("id") == "d1", SLOW, "third result")
     assert not other["ok"] and other["error"]["code"] == p.ERR_DUPLICATE_ID, other
+
+
+def test_a_repeated_read_is_read_again_and_its_id_stays_taken(start_sim: Any, start_sidecar: Any) -> None:
+    """Reads keep no answer (they may be large; reading twice changes nothing): the same `balance` id after a
+    trade shows the new balance. The id stays taken: another command under it is refused."""
+    sim = start_sim()
+    sc = start_sidecar(*sidecar_args(sim, "--channels", "bbo", "--markets", "BTC-USD-PERP"))
+
+    def ask(command: dict[str, Any]) -> dict[str, Any]:  # expect() reads only lines not read before
+        sc.send(command)
+        cid = command["id"]
+        return sc.expect(lambda e: e.get("type") == "result" and e.get("id") == cid, SLOW, f"result {cid}")
+
+    first = ask({"id": "b1", "op": "balance"})
+    assert first["ok"], first
+    placed = ask({"id": "m1", "op": "place", "market": "BTC-USD-PERP", "side": "BUY", "type": "MARKET",
+                  "size": "0.001"})  # fmt: skip
+    assert placed["ok"], placed
+    for _ in range(100):  # the fill settles its fee a moment after the acknowledgement
+        again = ask({"id": "b1", "op": "balance"})
+        assert again["ok"], again
+        if again["data"] != first["data"]:
+            break
+    else:
+        raise AssertionError("the repeated balance never showed the trade: answered from the first read?")
+    for reuse in ({"id": "b1", "op": "snapshot"}, {"id": "m1", "op": "balance"}):
+        refused = ask(reuse)
+        assert not refused["ok"] and refused["error"]["code"] == p.ERR_DUPLICATE_ID, refused
