@@ -18,11 +18,11 @@ const PUBLIC = ["bbo", "book"];
 const PRIVATE = ["orders", "fills", "positions", "account"];
 
 /**
- * The sidecar flags the bot runs with (its scenario tests use the same). A leg's latency is the bot's edge:
+ * The sidecar options the bot runs with (its scenario tests use the same). A leg's latency is the bot's edge:
  * nonces drawn ahead take the curve multiplication off each order's path (equally valid signatures, not
  * byte-identical to paradex-py's; docs/SIDECAR.md, `--signing`).
  */
-export const PARADEX_SIDECAR_ARGS: readonly string[] = ["--log-level", "WARNING", "--signing", "pooled"];
+export const PARADEX_SIDECAR_OPTIONS = { signing: "pooled", extraArgs: ["--log-level", "WARNING"] } as const;
 
 export function buildVenues(
   cfg: BotConfig,
@@ -39,7 +39,7 @@ export function buildVenues(
     ...(cfg.paradexWsUrl ? { wsUrl: cfg.paradexWsUrl } : {}),
     ...(cfg.paradexRestUrl ? { restUrl: cfg.paradexRestUrl } : {}),
     channels: cfg.live ? [...PUBLIC, ...PRIVATE] : PUBLIC,
-    extraArgs: PARADEX_SIDECAR_ARGS,
+    ...PARADEX_SIDECAR_OPTIONS,
     retryInitialStart: false,
     // Start-up is not on the trading path: a busy machine may take longer than the bridge's 15 s default to
     // import paradex-py, and giving up there leaves the operator with nothing. A hung child is still caught.

@@ -19,7 +19,7 @@ import { EdgeXClient } from "@paradex-edgex/edgex";
 import { DEV_ACCOUNT, DEV_SIGNER_KEY } from "@paradex-edgex/edgex-sim";
 import { ArbBot } from "../src/bot.ts";
 import { loadConfig } from "../src/config.ts";
-import { PARADEX_SIDECAR_ARGS } from "../src/venues.ts";
+import { PARADEX_SIDECAR_OPTIONS } from "../src/venues.ts";
 import { type EdgexSimHandle, type ParadexSimHandle, startEdgex, startParadexSim } from "@paradex-edgex/dev/sims";
 export { startParadexSim };
 import { LogTap } from "./helpers.ts";
@@ -68,7 +68,8 @@ export function paradexLive(s: Sims, key: Record<string, string>, sidecarArgs: s
     wsUrl: s.paradex.wsUrl,
     restUrl: s.paradex.restUrl,
     channels: ["bbo", "book", "orders", "fills", "positions", "account"],
-    extraArgs: [...PARADEX_SIDECAR_ARGS, ...sidecarArgs],
+    signing: PARADEX_SIDECAR_OPTIONS.signing,
+    extraArgs: [...PARADEX_SIDECAR_OPTIONS.extraArgs, ...sidecarArgs],
     env: key,
     // A loaded 2-core machine can take well over the default 15 s to import paradex-py.
     helloTimeoutMs: 60_000,

@@ -38,6 +38,12 @@ export interface ParadexSidecarOptions {
   restUrl?: string;
   /** `--stats-interval` in seconds; `stats` lines double as heartbeats. */
   statsIntervalS?: number;
+  /**
+   * `--signing`: `deterministic` (the sidecar's default: RFC 6979 nonces, signatures byte-identical to
+   * paradex-py's) or `pooled` (random nonces whose curve multiplication is done ahead while idle: faster
+   * orders, equally valid signatures; docs/SIDECAR.md).
+   */
+  signing?: "deterministic" | "pooled";
   /** More CLI arguments, appended as given. */
   extraArgs?: readonly string[];
   /**
@@ -91,6 +97,7 @@ export function sidecarCommand(
   if (o.wsUrl !== undefined) args.push("--ws-url", o.wsUrl);
   if (o.restUrl !== undefined) args.push("--rest-url", o.restUrl);
   if (o.statsIntervalS !== undefined) args.push("--stats-interval", String(o.statsIntervalS));
+  if (o.signing !== undefined) args.push("--signing", o.signing);
   args.push(...(o.extraArgs ?? []));
   if (o.python !== undefined) return { command: o.python, args };
   return { command: o.executable ?? env["PARADEX_WS_BIN"] ?? DEFAULT_SIDECAR_EXECUTABLE, args };

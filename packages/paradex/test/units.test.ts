@@ -185,6 +185,7 @@ test("command line: paradex-ws from PATH by default, options become the sidecar'
       markets: ["BTC-USD-PERP", "ETH-USD-PERP"],
       channels: ["bbo"],
       statsIntervalS: 0.5,
+      signing: "pooled",
       extraArgs: ["--no-sbe"],
     },
     {},
@@ -199,6 +200,8 @@ test("command line: paradex-ws from PATH by default, options become the sidecar'
     "bbo",
     "--stats-interval",
     "0.5",
+    "--signing",
+    "pooled",
     "--no-sbe",
   ]);
   assert.equal(sidecarCommand({}, { PARADEX_WS_BIN: "/opt/venv/bin/paradex-ws" }).command, "/opt/venv/bin/paradex-ws");
