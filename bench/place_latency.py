@@ -79,12 +79,16 @@ class Lines:
                 return event
 
 
-def _wire_figures(control: str, stamps: dict[str, int], backend: str, signing_mode: str) -> dict[str, Any]:
-    """Percentiles of (the simulator's arrival minus the stamp before sending), matched by client id."""
+def _latencies(control: str, stamps: dict[str, int]) -> list[float]:
+    """µs from the stamp before sending to the simulator's arrival, matched by client id."""
     with urllib.request.urlopen(f"{control}/order_arrivals", timeout=10) as response:
         arrivals = {a[0]: a[1] for a in orjson.loads(response.read())["arrivals"]}
-    latencies = [(arrivals[c] - t0) / 1000 for c, t0 in stamps.items() if c in arrivals]
+    return [(arrivals[c] - t0) / 1000 for c, t0 in stamps.items() if c in arrivals]
+
+
+def _wire_figures(latencies: list[float], backend: str, signing_mode: str, rounds: int) -> dict[str, Any]:
     return {
+        "rounds": rounds,
         "backend": backend,
         "signing": signing_mode,
         "orders": len(latencies),
@@ -96,7 +100,7 @@ def _wire_figures(control: str, stamps: dict[str, int], backend: str, signing_mo
     }
 
 
-def measure_wire(orders: int, fallback: bool = False, signing_mode: str = "deterministic") -> dict[str, Any]:
+def measure_wire(orders: int, fallback: bool = False, signing_mode: str = "deterministic") -> list[float]:
     """place → wire percentiles with the default signer backend, or (``fallback``) without the native one;
     ``signing_mode`` is the sidecar's ``--signing``."""
     sim = SimProcess("--bbo-rate", "2", "--log-level", "WARNING", env=_env(), cwd=REPO)
@@ -172,8 +176,7 @@ def measure_wire(orders: int, fallback: bool = False, signing_mode: str = "deter
             if n >= warmup:
                 stamps[cid] = t0
             time.sleep(0.002)  # let the simulator's updates drain: measure placing, not a queue
-        backend = "starknet_crypto_py" if fallback else _default_backend()
-        return _wire_figures(control, stamps, backend, signing_mode)
+        return _latencies(control, stamps)
     finally:
         if sidecar is not None and sidecar.stdin is not None:
             sidecar.stdin.close()  # end of stdin: a clean exit (and a written profile)
@@ -188,7 +191,7 @@ def measure_wire(orders: int, fallback: bool = False, signing_mode: str = "deter
         sim.stop()
 
 
-def measure_sdk_wire(orders: int) -> dict[str, Any]:
+def measure_sdk_wire(orders: int) -> list[float]:
     """The same orders placed with paradex-py alone, in this process: its ``ParadexWebsocketClient``
     (authenticated, its own reader task) and ``submit_order`` with the account's own signer, stamped before
     the call and matched with the simulator's arrivals as above. What a bot calling the SDK directly gets,
@@ -235,9 +238,31 @@ def measure_sdk_wire(orders: int) -> dict[str, Any]:
                 await ws.close()
 
         asyncio.run(place_all())
-        return _wire_figures(control, stamps, "paradex-py alone", "its sign_order")
+        return _latencies(control, stamps)
     finally:
         sim.stop()
+
+
+def measure_wire_rounds(orders: int, rounds: int) -> dict[str, dict[str, Any]]:
+    """Every place → wire configuration, ``orders`` each, in ``rounds`` interleaved rounds (each a fresh
+    simulator and process), the samples of a configuration pooled: this VM's speed drifts by a millisecond
+    from one minute to the next, and back-to-back runs would put that drift between the configurations."""
+    native = _default_backend()
+    runs: dict[str, tuple[Any, str, str]] = {
+        "place_to_wire": (lambda n: measure_wire(n), native, "deterministic"),
+        "place_to_wire_pooled": (lambda n: measure_wire(n, signing_mode="pooled"), native, "pooled"),
+        "place_to_wire_fallback": (
+            lambda n: measure_wire(n, fallback=True),
+            "starknet_crypto_py",
+            "deterministic",
+        ),
+        "place_to_wire_sdk": (measure_sdk_wire, "paradex-py alone", "its sign_order"),
+    }
+    samples: dict[str, list[float]] = {key: [] for key in runs}
+    for _ in range(rounds):
+        for key, (run, _backend, _mode) in runs.items():
+            samples[key] += run(max(1, orders // rounds))
+    return {key: _wire_figures(samples[key], b, mode, rounds) for key, (_, b, mode) in runs.items()}
 
 
 def _default_backend() -> str:
@@ -395,15 +420,13 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--orders", type=int, default=300)
-    parser.add_argument("--quick", action="store_true", help="50 orders (a smoke test)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the place → wire runs")
+    parser.add_argument("--quick", action="store_true", help="50 orders in one round (a smoke test)")
     args = parser.parse_args()
     orders = 50 if args.quick else args.orders
     load_before = os.getloadavg()
     result = {
-        "place_to_wire": measure_wire(orders),
-        "place_to_wire_pooled": measure_wire(orders, signing_mode="pooled"),
-        "place_to_wire_fallback": measure_wire(orders, fallback=True),
-        "place_to_wire_sdk": measure_sdk_wire(orders),
+        **measure_wire_rounds(orders, 1 if args.quick else args.rounds),
         "signing": measure_signing(min(orders, 200)),
         "pipeline_cpu": measure_pipeline(orders),
         "load_average_before": [round(x, 2) for x in load_before],
@@ -426,8 +449,12 @@ def table(result: dict[str, Any]) -> str:
         if wire is None:
             continue
         label = f"place → order.create, {wire['orders']} orders ({wire['backend']}, {wire['signing']})"
+        if wire.get("rounds", 1) > 1:
+            label += f", {wire['rounds']} rounds"
         if key == "place_to_wire_sdk":
             label = f"paradex-py submit_order → order.create, {wire['orders']} orders (no sidecar)"
+            if wire.get("rounds", 1) > 1:
+                label += f", {wire['rounds']} rounds"
         rows.append((label, wire["p50_us"], wire["p99_us"], ""))
     pipe = result["pipeline_cpu"]
     label = "sidecar work per order (validate, sign precomputed, frame)"
