@@ -250,6 +250,7 @@ def soak(orders: int, every: int, batch: int = 100) -> dict[str, Any]:
         car.stop()
         sim.stop()
     warm = next((s for s in samples if s[0] >= 2_000), samples[0])
+    first = samples[1] if len(samples) > 1 else samples[0]
     at_cap = max((s for s in samples if s[0] <= CAP), key=lambda s: s[0])
     last = samples[-1]
     slope = (at_cap[1] - warm[1]) * 1024 / max(1, at_cap[0] - warm[0])
@@ -262,6 +263,10 @@ def soak(orders: int, every: int, batch: int = 100) -> dict[str, Any]:
         "bytes_per_order_to_cap": round(slope),
         "bytes_per_order_beyond_cap": None if beyond is None else round(beyond),
         "rss_growth_to_cap_mib": round((at_cap[1] - samples[0][1]) / 1024, 1),
+        # what the first sample after start adds: one-time (imports and caches of the first orders)
+        "rss_first_sample_mib": round((first[1] - samples[0][1]) / 1024, 1),
+        "first_sample_orders": first[0],
+        "per_order_state_at_cap_mib": round(slope * CAP / 2**20, 1),
     }
 
 
@@ -280,8 +285,11 @@ def table(result: dict[str, Any]) -> str:
         ]  # fmt: skip
     rows += [
         (f"sidecar RSS per order, warm-up → cap ({soak_['orders']:,} MARKETs)",
-         f"{soak_['bytes_per_order_to_cap']} B (+{soak_['rss_growth_to_cap_mib']} MiB to the cap)",
+         f"{soak_['bytes_per_order_to_cap']} B, times {CAP:,}: {soak_['per_order_state_at_cap_mib']} MiB",
          "a few MB at the cap"),
+        ("sidecar RSS, start → cap",
+         f"+{soak_['rss_growth_to_cap_mib']} MiB, of which +{soak_['rss_first_sample_mib']} MiB in the first "
+         f"{soak_['first_sample_orders']:,} orders (first-use imports and caches)", ""),
     ]  # fmt: skip
     if soak_["bytes_per_order_beyond_cap"] is not None:
         rows.append(
