@@ -80,6 +80,8 @@ export function paradexLive(s: Sims, key: Record<string, string>, sidecarArgs: s
 /** Counts `place()` calls and passes everything through. */
 export class Counting implements Venue {
   readonly placed: PlaceOrderRequest[] = [];
+  /** Awaited before the next order goes to the venue, then cleared (a fault that must precede that order). */
+  beforeNextPlace: (() => Promise<unknown>) | null = null;
   constructor(readonly inner: Venue) {}
   get name() {
     return this.inner.name;
@@ -93,6 +95,9 @@ export class Counting implements Venue {
   events = () => this.inner.events();
   place(o: PlaceOrderRequest): Promise<PlaceOrderResult> {
     this.placed.push(o);
+    const before = this.beforeNextPlace;
+    this.beforeNextPlace = null;
+    if (before !== null) return before().then(() => this.inner.place(o));
     return this.inner.place(o);
   }
   cancel: Venue["cancel"] = (r) => this.inner.cancel(r);
