@@ -13,6 +13,7 @@ import sys
 from decimal import Decimal
 
 import pytest
+import signing_vector as vector
 from paradex_py.account.subkey_account import SubkeyAccount
 from paradex_py.account.utils import message_signature
 from paradex_py.api.models import SystemConfigSchema
@@ -63,22 +64,10 @@ def test_native_backend_is_the_default_where_it_ships_wheels() -> None:
 @pytest.mark.parametrize("backend", BACKENDS, ids=lambda b: b.name)
 def test_reference_test_vector(backend: Backend) -> None:
     """paradex-protocol.md §6.2: key 0x1, account 0x123456789abcdef, Sepolia, BUY LIMIT 0.001 @ 65000.5."""
-    chain = chain_id_from_name("PRIVATE_SN_POTC_SEPOLIA")
-    order = Order(
-        "BTC-USD-PERP",
-        OrderType.Limit,
-        OrderSide.Buy,
-        Decimal("0.001"),
-        Decimal("65000.5"),
-        signature_timestamp=1700000000000,
-    ).dump_to_dict()
-    assert OrderHasher(chain, 0x123456789ABCDEF, backend).hash_order_dict(order) == (
-        0x9360DF9E0645B873F4C51B63403847281F7E564F143B6FF00FF9367727100A
-    )
-    assert FastOrderSigner(chain, 0x123456789ABCDEF, 1, backend).signature(order) == (
-        '["1586471474825112621152400979500691692884435797665924967149607412637341745943",'
-        '"690640521739866090333365680961326096721739748548836520834995452750067395610"]'
-    )
+    chain = chain_id_from_name(vector.CHAIN)
+    order = vector.order()
+    assert OrderHasher(chain, vector.ACCOUNT, backend).hash_order_dict(order) == vector.MESSAGE_HASH
+    assert FastOrderSigner(chain, vector.ACCOUNT, vector.KEY, backend).signature(order) == vector.SIGNATURE
 
 
 @pytest.mark.parametrize("chunk", range(3))
@@ -128,17 +117,7 @@ def test_precomputed_prefix_is_used_only_for_its_own_order() -> None:
     )
     assert signer.prefixed_timestamp("BTC-USD-PERP", "BUY", "LIMIT", not_before=1700000000001) is None
     assert signer.prefixed_timestamp("ETH-USD-PERP", "BUY", "LIMIT", not_before=0) is None
-    order = Order(
-        "BTC-USD-PERP",
-        OrderType.Limit,
-        OrderSide.Buy,
-        Decimal("0.001"),
-        Decimal("65000.5"),
-        signature_timestamp=1700000000000,
-    ).dump_to_dict()
-    assert signer.signature(order).startswith(
-        '["1586471474825112621152400979500691692884435797665924967149607412637341745943"'
-    )
+    assert signer.signature(vector.order()) == vector.SIGNATURE
     signer.forget_prefixes(older_than=1700000000001)
     assert signer.prefixed_timestamp("BTC-USD-PERP", "SELL", "LIMIT", not_before=0) is None
 

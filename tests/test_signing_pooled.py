@@ -8,6 +8,7 @@ import random
 from decimal import Decimal
 
 import pytest
+import signing_vector as vector
 from paradex_py.account.utils import typed_data_to_message_hash, verify_message_signature
 from paradex_py.common.order import Order, OrderSide, OrderType
 from paradex_py.message.order import build_order_message
@@ -76,17 +77,10 @@ def test_a_nonce_is_never_used_twice() -> None:
 
 def test_an_empty_pool_signs_deterministically() -> None:
     """Orders faster than the refill are signed as paradex-py signs them (RFC 6979), not held back."""
-    chain = chain_id_from_name(CHAIN)
-    order = Order(
-        "BTC-USD-PERP",
-        OrderType.Limit,
-        OrderSide.Buy,
-        Decimal("0.001"),
-        Decimal("65000.5"),
-        signature_timestamp=1700000000000,
-    ).dump_to_dict()
-    deterministic = FastOrderSigner(chain, 0x123456789ABCDEF, 1).signature(order)
-    pooled = FastOrderSigner(chain, 0x123456789ABCDEF, 1)
+    chain, order = chain_id_from_name(vector.CHAIN), vector.order()
+    deterministic = FastOrderSigner(chain, vector.ACCOUNT, vector.KEY).signature(order)
+    assert deterministic == vector.SIGNATURE
+    pooled = FastOrderSigner(chain, vector.ACCOUNT, vector.KEY)
     pooled.nonces = NoncePool(size=1)
     assert pooled.signature(order) == deterministic  # empty: deterministic
     assert pooled.nonces.refill_one() and not pooled.nonces.refill_one()  # full at its size

@@ -384,12 +384,11 @@ class FastOrderSigner:
         if order.get("id"):
             raise ValueError("FastOrderSigner signs new orders only, not modifications")
         msg_hash = self._hasher.hash_order_dict(order, self._cache)
-        nonce = self.nonces.take() if self.nonces is not None else None
-        if nonce is not None:
+        pool = self.nonces
+        if pool is not None and (nonce := pool.take()) is not None:
             pooled = _pooled_sign(self._private_key, msg_hash, nonce)
             if pooled is not None:
-                assert self.nonces is not None
-                self.nonces.used += 1
+                pool.used += 1
                 return flatten_signature(*pooled)
         r, s = self._backend.sign(self._private_key, msg_hash)
         return flatten_signature(r, s)
