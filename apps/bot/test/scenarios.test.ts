@@ -142,11 +142,15 @@ describe("scenarios against both simulators", { concurrency: false }, () => {
     assert.equal(r.e.placed.length, 1, "nothing resent on EdgeX");
     assert.equal(r.p.placed.length, 2);
     assert.equal(r.p.placed[1]?.side, "SELL");
-    assert.equal((await simPosition(r, "edgex")).toString(), "0", "the simulator undid the fill");
-    assert.equal((await simPosition(r, "paradex")).toString(), "0");
+    // The leg may fill in several fills and only the first fails censoring: the simulator undoes that one, the
+    // correction unwinds as much on Paradex, and the venues end equal and opposite (flat when it was one fill).
+    const edgex = await simPosition(r, "edgex");
+    const paradex = await simPosition(r, "paradex");
+    assert.equal(edgex.add(paradex).toString(), "0", "flat across the venues");
+    assert.ok(edgex.abs().lt(D.from("0.01")), "the simulator undid the failed fill");
     const m = r.bot.status().markets[0];
-    assert.equal(m?.positions.edgex, "0");
-    assert.equal(m?.positions.paradex, "0");
+    assert.equal(m?.positions.edgex, edgex.toString());
+    assert.equal(m?.positions.paradex, paradex.toString());
     assert.equal(m?.net, "0");
   });
 
