@@ -48,7 +48,7 @@ export class Recorder {
   waitFor<T extends AnyEvent["type"]>(
     type: T,
     pred: (e: Extract<AnyEvent, { type: T }>) => boolean = () => true,
-    { from = 0, timeoutMs = 5_000, label = type as string } = {},
+    { from = 0, timeoutMs = 15_000, label = type as string } = {},
   ): Promise<Extract<AnyEvent, { type: T }>> {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
